@@ -1,0 +1,118 @@
+import type { PresetSpec, TemplateSpec } from '../model/spec';
+import type { InstanceState, PresetStatus } from '../reconcile/types';
+
+/**
+ * What the controller offers its clients, independent of the wire. The gRPC server (api/server.ts) maps each
+ * method to an RPC; errors map by class: ValidationError → INVALID_ARGUMENT, NotFoundError → NOT_FOUND,
+ * ConflictError → FAILED_PRECONDITION, anything else → INTERNAL.
+ */
+export interface PrewarmService {
+  putTemplate(spec: TemplateSpec): Promise<TemplateRecord>;
+  getTemplate(name: string): Promise<TemplateRecord>;
+  listTemplates(): Promise<TemplateRecord[]>;
+  deleteTemplate(name: string): Promise<void>;
+
+  putPreset(spec: PresetSpec): Promise<PresetRecord>;
+  getPreset(template: string, name: string): Promise<PresetRecord>;
+  listPresets(template?: string): Promise<PresetRecord[]>;
+  deletePreset(template: string, name: string): Promise<void>;
+
+  /** What the next tick would do, without doing it. `at` (epoch ms) evaluates windows at that instant. */
+  explain(req: { at?: number; presetId?: string }): Promise<ExplainReport>;
+  status(req: { presetId?: string }): Promise<StatusReport>;
+
+  claim(req: ClaimRequest): Promise<InstanceRecord>;
+  getInstance(id: string): Promise<InstanceRecord>;
+  listInstances(req: { presetId?: string; state?: InstanceState }): Promise<InstanceRecord[]>;
+
+  /** Without a preset id: the global switch. Resume also lifts hard_limited/validation_failed and backoff. */
+  pause(presetId?: string): Promise<void>;
+  resume(presetId?: string): Promise<void>;
+  invalidate(template: string, name: string): Promise<{ invalidatedAt: number }>;
+}
+
+export interface TemplateRecord extends TemplateSpec {
+  id: string; // the name
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PresetRecord extends PresetSpec {
+  id: string; // TEMPLATE/NAME
+  generation: number;
+  paused: boolean;
+  status: PresetStatus;
+  statusReason: string;
+  invalidatedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface InstanceRecord {
+  id: string;
+  name: string;
+  presetId: string;
+  template: string;
+  preset: string;
+  state: InstanceState;
+  owner: string | null;
+  templateVersion: number;
+  createdAt: number;
+  readyAt: number | null;
+  claimedAt: number | null;
+  /** What the driver answered in `{"attributes": {...}}`, values as strings. */
+  attributes: Record<string, string>;
+  /** Last driver error for failed instances. */
+  error: string;
+}
+
+export interface ClaimRequest {
+  template: string;
+  preset: string;
+  owner?: string;
+  /** Fail fast with NOT_FOUND-like error instead of starting a fresh build when the pool is empty. */
+  noFallback?: boolean;
+}
+
+export interface ExplainAction {
+  type: 'create' | 'delete' | 'backoff' | 'cancel_pending';
+  count?: number;
+  instance_ids?: string[];
+  reason?: string;
+  /** RFC 3339, for backoff. */
+  until?: string;
+}
+
+/** The `prewarm explain --json` shape: attribute names are part of the CLI contract. */
+export interface ExplainPreset {
+  template: string;
+  preset: string;
+  desired: number;
+  desired_source: string;
+  ready: number;
+  starting: number;
+  expired: number;
+  outdated: number;
+  claimed: number;
+  failed: number;
+  status: PresetStatus;
+  paused: boolean;
+  /** RFC 3339 or null. */
+  backoff_until: string | null;
+  actions: ExplainAction[];
+}
+
+export interface ExplainReport {
+  /** RFC 3339 instant the windows were evaluated at. */
+  at: string;
+  paused: boolean;
+  presets: ExplainPreset[];
+}
+
+export interface StatusReport {
+  paused: boolean;
+  inFlight: number;
+  inFlightLimit: number;
+  presets: ExplainPreset[];
+}

@@ -1,0 +1,41 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../store/db';
+import { getMeta, metaKeys, setMeta } from '../store/meta';
+
+export type TokenVerifier = (token: string) => boolean;
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Compares digests, not the tokens, so the comparison is constant-time whatever the lengths. */
+export function verifierFor(hash: Buffer): TokenVerifier {
+  return (token) => token.length > 0 && timingSafeEqual(sha256(token), hash);
+}
+
+export function generateToken(): string {
+  return `pwt_${randomBytes(32).toString('base64url')}`;
+}
+
+export interface TokenSetup {
+  verify: TokenVerifier;
+  /** Set only when a token was generated now: the one and only time it is shown. */
+  generated?: string;
+  source: 'environment' | 'stored' | 'generated';
+}
+
+/**
+ * PREWARM_TOKEN wins when set. Otherwise the stored hash is used; on first start (or --rotate-token) a new
+ * token is generated, only its SHA-256 is stored, and the token itself is returned once for printing.
+ */
+export async function setupToken(db: Db, opts: { envToken?: string; rotate: boolean }): Promise<TokenSetup> {
+  if (opts.envToken !== undefined && opts.envToken !== '') {
+    return { verify: verifierFor(sha256(opts.envToken)), source: 'environment' };
+  }
+  const stored = await getMeta(db, metaKeys.tokenHash);
+  if (stored && !opts.rotate) return { verify: verifierFor(Buffer.from(stored, 'hex')), source: 'stored' };
+  const token = generateToken();
+  const hash = sha256(token);
+  await setMeta(db, metaKeys.tokenHash, hash.toString('hex'));
+  return { verify: verifierFor(hash), generated: token, source: 'generated' };
+}

@@ -1,0 +1,186 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startApiServer } from './api/server';
+import { setupToken } from './auth/token';
+import { type Clock, systemClock } from './clock';
+import type { ControllerOptions } from './daemon-options';
+import { ExecDriver } from './drivers/exec';
+import { backoffMs } from './executor/backoff';
+import { type DriverRunner, Executor } from './executor/executor';
+import { jsonLogger, type Logger } from './log';
+import { controllerMetrics } from './ops/metrics';
+import { startOpsServer } from './ops/server';
+import { Reconciler } from './reconciler';
+import { applySpecs } from './service/apply';
+import { ControllerService } from './service/controller-service';
+import { WatchPrinter } from './service/watch';
+import type { FailurePolicy } from './store/jobs';
+import { openStore, type Store } from './store/open';
+
+export interface RunningController {
+  service: ControllerService;
+  reconciler: Reconciler;
+  executor: Executor;
+  store: Store;
+  apiPort: number;
+  opsPort: number;
+  /** Set when a token was generated at this start. */
+  generatedToken?: string;
+  /** Drains and stops everything; resolves when the process may exit. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface StartDeps {
+  clock?: Clock;
+  log?: Logger;
+  driver?: DriverRunner;
+  random?: () => number;
+  /** Where human-facing output goes (the token line, --watch); default stdout/stderr. */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Builds and starts every part of the controller; the pieces are returned so tests can drive them. */
+export async function startController(opts: ControllerOptions, deps: StartDeps = {}): Promise<RunningController> {
+  const env = deps.env ?? process.env;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? jsonLogger(opts.logLevel);
+  const stdout = deps.stdout ?? ((t) => process.stdout.write(t));
+  const stderr = deps.stderr ?? ((t) => process.stderr.write(t));
+  const random = deps.random ?? Math.random;
+
+  const driverDir = path.resolve(opts.driverDir);
+  if (!fs.existsSync(driverDir) || !fs.statSync(driverDir).isDirectory()) {
+    throw new Error(`--driver-dir: ${driverDir} is not a directory`);
+  }
+  const store = await openStore(opts.database, { exclusive: true });
+  const cleanups: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    const token = await setupToken(store.db, { envToken: env.PREWARM_TOKEN, rotate: opts.rotateToken });
+    if (token.generated) {
+      stderr(
+        `\nprewarm: generated an API token. It is shown only this once; only its hash is stored.\n` +
+          `  export PREWARM_TOKEN=${token.generated}\n` +
+          `(set PREWARM_TOKEN yourself, or start with --rotate-token to replace it)\n\n`,
+      );
+    }
+
+    const metrics = controllerMetrics();
+    const stateDir = env.PREWARM_STATE_DIR ?? path.join(store.dataDir, '.prewarm');
+    const driver =
+      deps.driver ??
+      new ExecDriver({ driverDir, timeoutMs: opts.driverTimeoutMs, env: { PREWARM_STATE_DIR: stateDir } });
+    const policy: FailurePolicy = {
+      failureHardLimit: opts.failureHardLimit,
+      createBackoffMs: (n) => backoffMs(n, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs }, random),
+      deleteRetryMs: (n) => backoffMs(n, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs }, random),
+    };
+    let reconciler: Reconciler | undefined;
+    const executor = new Executor({ db: store.db, driver, clock, log, metrics, policy, onSettled: () => reconciler?.kick() });
+    const watch = opts.watch ? new WatchPrinter(stdout) : undefined;
+    reconciler = new Reconciler({
+      db: store.db,
+      clock,
+      executor,
+      options: { inFlightLimit: opts.inFlightLimit, retentionMs: opts.retentionMs, surgeFraction: 0.25 },
+      intervalMs: opts.reconcileIntervalMs,
+      log,
+      metrics,
+      onTick: watch ? (r) => watch.update(r.plan) : undefined,
+    });
+    const service = new ControllerService({ db: store.db, clock, reconciler, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
+
+    if (opts.apply.length > 0) {
+      const applied = await applySpecs(service, opts.apply);
+      log.info('applied specs', applied);
+    }
+
+    const readFile = (flag: string, file: string) => {
+      try {
+        return fs.readFileSync(file);
+      } catch (err) {
+        throw new Error(`${flag}: cannot read ${file}: ${(err as Error).message}`);
+      }
+    };
+    const tls =
+      opts.tlsCert && opts.tlsKey
+        ? {
+            certPem: readFile('--tls-cert', opts.tlsCert),
+            keyPem: readFile('--tls-key', opts.tlsKey),
+            clientCaPem: opts.tlsClientCa ? readFile('--tls-client-ca', opts.tlsClientCa) : undefined,
+          }
+        : undefined;
+    const api = await startApiServer({
+      service,
+      listen: opts.listen,
+      verifyToken: token.verify,
+      tls,
+      allowInsecureNonLoopback: opts.insecureListen,
+      log: (level, msg, fields) => log[level](msg, { component: 'api', ...fields }),
+    });
+    cleanups.unshift(() => api.close(5000));
+
+    const ops = await startOpsServer({
+      listen: opts.opsListen,
+      readiness: [
+        { name: 'store', check: () => store.ping() },
+        { name: 'reconcile_loop', check: async () => Date.now() - reconciler!.lastTickAt < 3 * opts.reconcileIntervalMs + 30_000 },
+      ],
+      metrics: async () => {
+        const depth = await store.db
+          .selectFrom('notifications')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('delivered_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        metrics.outboxDepth.set({}, Number(depth.n));
+        return metrics.registry.render();
+      },
+    });
+
+    reconciler.start();
+    log.info('controller started', {
+      database: store.description,
+      listen: api.address,
+      ops: opts.opsListen,
+      driver_dir: driverDir,
+      token: token.source,
+      tls: Boolean(tls),
+    });
+
+    let stopping: Promise<void> | undefined;
+    const shutdown = (reason: string) =>
+      (stopping ??= (async () => {
+        log.info('shutting down', { reason });
+        await reconciler!.stop();
+        await api.close(5000);
+        const drained = await executor.drain(opts.drainTimeoutMs);
+        if (!drained.finished) log.warn('killed driver operations still running at the drain timeout; they resume on the next start', { killed: drained.killed });
+        await ops.close();
+        await store.close();
+        log.info('stopped');
+      })());
+
+    return { service, reconciler, executor, store, apiPort: api.port, opsPort: ops.port, generatedToken: token.generated, shutdown };
+  } catch (err) {
+    for (const c of cleanups) await c().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** `prewarm controller`: runs until SIGTERM or SIGINT, then drains and returns. */
+export async function runController(opts: ControllerOptions): Promise<void> {
+  const running = await startController(opts);
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      void running.shutdown(sig).then(resolve, (err) => {
+        process.stderr.write(`prewarm: shutdown failed: ${(err as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

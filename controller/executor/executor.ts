@@ -1,0 +1,185 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock';
+import type { DriverOutcome, DriverRequest } from '../drivers/exec';
+import type { Logger } from '../log';
+import type { ControllerMetrics } from '../ops/metrics';
+import type { Action, PresetView } from '../reconcile/types';
+import { inTransaction } from '../store/db';
+import { cancelPendingIntents, insertCreateIntents, insertDeleteIntent, type Intent } from '../store/instances';
+import { type FailurePolicy, finishJob, type JobContext, type JobResult, startJob, unfinishedJobs } from '../store/jobs';
+import type { Database } from '../store/schema';
+
+/** What the executor needs from a driver: the exec driver, or a fake in tests. */
+export interface DriverRunner {
+  run(program: string, req: DriverRequest, signal?: AbortSignal): Promise<DriverOutcome>;
+  killAll(): void;
+}
+
+export interface ExecutorDeps {
+  db: Kysely<Database>;
+  driver: DriverRunner;
+  clock: Clock;
+  log: Logger;
+  metrics?: ControllerMetrics;
+  policy: FailurePolicy;
+  /** Called whenever a driver operation settles, so the reconciler can look again soon. */
+  onSettled?: () => void;
+}
+
+/**
+ * Turns actions into jobs: intent rows first (one transaction), then the driver, then the result (another
+ * transaction). Driver runs are not awaited by the tick; they are tracked here so the budget, shutdown and
+ * crash re-drive know what is running.
+ */
+export class Executor {
+  private readonly running = new Map<number, Promise<void>>();
+  private stopping = false;
+
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  /** Driver operations this process is running right now. */
+  get active(): number {
+    return this.running.size;
+  }
+
+  async apply(actions: readonly Action[], presets: ReadonlyMap<string, PresetView>): Promise<void> {
+    const { db, clock } = this.deps;
+    for (const action of actions) {
+      if (this.stopping) return;
+      const now = clock.now();
+      switch (action.type) {
+        case 'create': {
+          const preset = presets.get(action.presetId);
+          if (!preset) continue;
+          const intents = await inTransaction(db, (trx) =>
+            insertCreateIntents(
+              trx,
+              { presetId: preset.id, template: preset.template, presetName: preset.name, templateVersion: preset.templateVersion, generation: preset.generation },
+              action.count,
+              now,
+            ),
+          );
+          this.deps.log.info('creating instances', { preset: action.presetId, count: action.count, reason: action.reason });
+          for (const intent of intents) this.launch(intent.jobId);
+          break;
+        }
+        case 'delete': {
+          for (const id of action.instanceIds) {
+            const intent: Intent | null = await inTransaction(db, (trx) => insertDeleteIntent(trx, id, now));
+            if (!intent) {
+              this.deps.log.debug('delete skipped: instance changed under us (claimed or already deleting)', { instance: id });
+              continue;
+            }
+            this.deps.log.info('deleting instance', { preset: action.presetId, instance: id, reason: action.reason });
+            this.launch(intent.jobId);
+          }
+          break;
+        }
+        case 'cancel_pending': {
+          const n = await inTransaction(db, (trx) => cancelPendingIntents(trx, action.instanceIds, now));
+          if (n > 0) this.deps.log.info('canceled pending builds', { preset: action.presetId, count: n });
+          this.deps.metrics?.actions.inc({ type: 'cancel_pending', result: 'ok' }, n);
+          break;
+        }
+        case 'backoff':
+          this.deps.log.debug('preset backing off', { preset: action.presetId, until: new Date(action.until).toISOString() });
+          break;
+      }
+    }
+  }
+
+  /**
+   * Jobs left pending or running by an earlier process (a crash or a kill): run them again with the same
+   * instance id. Drivers are idempotent per instance id, so a build that finished before the crash is
+   * reported again rather than made twice. At most `limit` are started.
+   */
+  async redriveOrphans(limit: number): Promise<number> {
+    if (limit <= 0 || this.stopping) return 0;
+    const jobs = await unfinishedJobs(this.deps.db);
+    let started = 0;
+    for (const job of jobs) {
+      if (started >= limit) break;
+      const id = Number(job.id);
+      if (this.running.has(id)) continue;
+      this.deps.log.info('re-driving unfinished job', { job: id, op: job.op, instance: job.instance_id, attempt: job.attempt + 1 });
+      this.launch(id);
+      started++;
+    }
+    return started;
+  }
+
+  /** Starts one job now, outside any budget (claim fallbacks: a person is waiting). */
+  launch(jobId: number): void {
+    if (this.running.has(jobId) || this.stopping) return;
+    const p = this.runJob(jobId)
+      .catch((err) => this.deps.log.error('job failed to run', { job: jobId, error: err }))
+      .finally(() => {
+        this.running.delete(jobId);
+        this.deps.onSettled?.();
+      });
+    this.running.set(jobId, p);
+  }
+
+  /** Waits for running operations up to `timeoutMs`, then kills the rest; their jobs stay unfinished and are re-driven on the next start. */
+  async drain(timeoutMs: number): Promise<{ finished: boolean; killed: number }> {
+    this.stopping = true;
+    const all = Promise.allSettled([...this.running.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const result = await Promise.race([all.then(() => 'done' as const), timedOut]);
+    clearTimeout(timer);
+    if (result === 'done') return { finished: true, killed: 0 };
+    const killed = this.running.size;
+    this.deps.driver.killAll();
+    await Promise.allSettled([...this.running.values()]);
+    return { finished: false, killed };
+  }
+
+  private async runJob(jobId: number): Promise<void> {
+    const { db, clock, driver, log, metrics, policy } = this.deps;
+    const ctx = await startJob(db, jobId, clock.now());
+    if (!ctx) return;
+    const outcome = await driver.run(ctx.driver, driverRequest(ctx));
+    if (this.stopping && outcome.kind !== 'ok') {
+      // Killed by our own shutdown: not the driver's fault. Leave the job unfinished for the next start.
+      log.warn('driver stopped by shutdown; job will be re-driven on the next start', { job: jobId, op: ctx.job.op });
+      return;
+    }
+    const result: JobResult =
+      outcome.kind === 'ok'
+        ? { kind: 'ok', attributes: outcome.attributes, stderr: outcome.stderr }
+        : { kind: outcome.kind, message: outcome.message, exitCode: outcome.exitCode, stderr: outcome.stderr };
+    const effects = await finishJob(db, ctx, result, clock.now(), policy);
+    metrics?.actions.inc({ type: ctx.job.op, result: outcome.kind });
+    const fields = { job: jobId, op: ctx.job.op, instance: ctx.instance.id, preset: ctx.instance.preset_id, duration_ms: outcome.durationMs };
+    if (outcome.kind === 'ok') log.info(`${ctx.job.op} finished`, fields);
+    else log.warn(`${ctx.job.op} failed`, { ...fields, kind: outcome.kind, error: outcome.message });
+    if (effects.hardLimited) {
+      log.error('preset reached the failure hard limit; creates stop until it changes or is resumed', {
+        preset: effects.hardLimited.presetId,
+        failures: effects.hardLimited.failures,
+      });
+    }
+    if (effects.validationFailed) {
+      log.error('driver reported a permanent configuration error; creates stop until the preset or template changes', {
+        preset: effects.validationFailed.presetId,
+        error: effects.validationFailed.message,
+      });
+    }
+  }
+}
+
+function driverRequest(ctx: JobContext): DriverRequest {
+  const [template, ...rest] = ctx.instance.preset_id.split('/');
+  return {
+    op: ctx.job.op as DriverRequest['op'],
+    instance: { id: ctx.instance.id, name: ctx.instance.name },
+    template: { name: ctx.instance.template, version: Number(ctx.instance.template_version) },
+    preset: { template, name: rest.join('/') },
+    parameters: ctx.parameters,
+    config: ctx.config,
+    attempt: Number(ctx.job.attempt),
+  };
+}

@@ -1,0 +1,47 @@
+/** One step of an attribute path: an attribute or block name, or a list index. */
+export type PathStep = string | number;
+
+/** A problem with one field of user input. `path` is structured so the provider can point Terraform at the line. */
+export interface FieldError {
+  path: PathStep[];
+  message: string;
+}
+
+/** Renders a path as `prebuilds.scheduling.schedule[1].cron`. */
+export function formatPath(path: readonly PathStep[]): string {
+  let out = '';
+  for (const step of path) {
+    if (typeof step === 'number') out += `[${step}]`;
+    else out += out === '' ? step : `.${step}`;
+  }
+  return out;
+}
+
+/** Thrown for bad user input; carries every field problem found, not just the first. */
+export class ValidationError extends Error {
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[]) {
+    super(errors.map((e) => (e.path.length ? `${formatPath(e.path)}: ${e.message}` : e.message)).join('; '));
+    this.name = 'ValidationError';
+    this.errors = errors;
+  }
+  static field(path: PathStep[], message: string): ValidationError {
+    return new ValidationError([{ path, message }]);
+  }
+}
+
+/** The thing asked for does not exist. */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The request is valid but the current state forbids it (e.g. deleting a template that still has presets). */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The user-facing shapes of templates and presets. Attribute names are the HCL names, so the same JSON
+ * works for `prewarm preset put --file`, the API and the Terraform provider.
+ */
+export interface TemplateSpec {
+  name: string;
+  /** A program in the controller's driver dir. */
+  driver: string;
+  config: Record<string, string>;
+}
+
+export interface ScheduleSpec {
+  cron: string;
+  instances: number;
+}
+
+export interface SchedulingSpec {
+  timezone: string;
+  /** A duration such as "30m"; absent means no lead time. */
+  lead_time?: string;
+  schedule: ScheduleSpec[];
+}
+
+export interface ExpirationPolicySpec {
+  /** Seconds; 0 disables expiry. */
+  ttl: number;
+}
+
+export interface PrebuildsSpec {
+  instances: number;
+  expiration_policy?: ExpirationPolicySpec;
+  scheduling?: SchedulingSpec;
+}
+
+export interface PresetSpec {
+  template: string;
+  name: string;
+  description: string;
+  default: boolean;
+  parameters: Record<string, string>;
+  prebuilds?: PrebuildsSpec;
+}
+
+export function presetId(template: string, name: string): string {
+  return `${template}/${name}`;
+}

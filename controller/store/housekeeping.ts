@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema';
+
+/** How long deleted instances and their job history are kept for inspection. */
+export const historyRetentionMs = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Removes what nothing refers to any more: deleted instances past the history retention (with their jobs),
+ * soft-deleted presets whose instances are all gone, and soft-deleted templates with no presets left.
+ */
+export async function purgeFinished(db: Kysely<Database>, now: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const cutoff = now - historyRetentionMs;
+    const old = trx.selectFrom('instances').select('id').where('state', '=', 'deleted').where('deleted_at', '<', cutoff);
+    await trx.deleteFrom('jobs').where('instance_id', 'in', old).execute();
+    await trx.deleteFrom('instances').where('state', '=', 'deleted').where('deleted_at', '<', cutoff).execute();
+    await trx
+      .deleteFrom('presets')
+      .where('deleted_at', 'is not', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('instances')
+              .select('id')
+              .whereRef('instances.preset_id', '=', 'presets.id')
+              .where('state', 'not in', ['deleted', 'archived']),
+          ),
+        ),
+      )
+      .execute();
+    const gone = trx
+      .selectFrom('templates')
+      .select('name')
+      .where('deleted_at', 'is not', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('presets').select('id').whereRef('presets.template', '=', 'templates.name'))),
+      );
+    await trx.deleteFrom('template_versions').where('template', 'in', gone).execute();
+    await trx
+      .deleteFrom('templates')
+      .where('deleted_at', 'is not', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('presets').select('id').whereRef('presets.template', '=', 'templates.name'))),
+      )
+      .execute();
+  });
+}

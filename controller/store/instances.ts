@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { InstanceRecord } from '../api/service';
+import { NotFoundError } from '../model/errors';
+import type { InstanceState } from '../reconcile/types';
+import type { Db } from './db';
+import { parseStringMap } from './json';
+import type { InstancesTable } from './schema';
+
+export function instanceRecord(row: InstancesTable): InstanceRecord {
+  const [template, ...rest] = row.preset_id.split('/');
+  return {
+    id: row.id,
+    name: row.name,
+    presetId: row.preset_id,
+    template,
+    preset: rest.join('/'),
+    state: row.state as InstanceState,
+    owner: row.owner,
+    templateVersion: Number(row.template_version),
+    createdAt: Number(row.created_at),
+    readyAt: row.ready_at === null ? null : Number(row.ready_at),
+    claimedAt: row.claimed_at === null ? null : Number(row.claimed_at),
+    attributes: parseStringMap(row.attributes),
+    error: row.error,
+  };
+}
+
+export interface BuildTarget {
+  presetId: string;
+  template: string;
+  presetName: string;
+  templateVersion: number;
+  generation: number;
+}
+
+export interface Intent {
+  instanceId: string;
+  jobId: number;
+}
+
+/**
+ * Writes the intent to build: the instance row (state `pending`) and its create job, before any driver runs.
+ * After a crash the job is found and re-driven with the same instance id, so nothing is built that the
+ * controller does not know about, and nothing is built twice.
+ */
+export async function insertCreateIntents(db: Db, target: BuildTarget, count: number, now: number, owner: string | null = null): Promise<Intent[]> {
+  const intents: Intent[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = randomUUID();
+    await db
+      .insertInto('instances')
+      .values({
+        id,
+        name: `${target.presetName}-${id.replace(/-/g, '').slice(0, 12)}`,
+        preset_id: target.presetId,
+        template: target.template,
+        template_version: target.templateVersion,
+        generation: target.generation,
+        state: 'pending',
+        owner,
+        attributes: '{}',
+        error: '',
+        created_at: now,
+        ready_at: null,
+        claimed_at: owner === null ? null : now,
+        last_used_at: owner === null ? null : now,
+        failed_at: null,
+        stopped_at: null,
+        deleting_at: null,
+        deleted_at: null,
+        next_attempt_at: null,
+        delete_attempts: 0,
+        updated_at: now,
+      })
+      .execute();
+    const job = await db
+      .insertInto('jobs')
+      .values({ instance_id: id, preset_id: target.presetId, op: 'create', state: 'pending', attempt: 0, exit_code: null, error: '', stderr: '', created_at: now, started_at: null, finished_at: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    intents.push({ instanceId: id, jobId: Number(job.id) });
+  }
+  return intents;
+}
+
+const deletableStates: InstanceState[] = ['ready', 'failed', 'stopped', 'deleting'];
+
+/**
+ * Claims the instance for deletion, conditionally: only an unclaimed instance in a deletable state moves
+ * to `deleting`. A claim racing this update wins or loses atomically; the loser does nothing.
+ */
+export async function insertDeleteIntent(db: Db, instanceId: string, now: number): Promise<Intent | null> {
+  const res = await db
+    .updateTable('instances')
+    .set({ state: 'deleting', deleting_at: now, updated_at: now })
+    .where('id', '=', instanceId)
+    .where('owner', 'is', null)
+    .where('state', 'in', deletableStates)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) return null;
+  const inFlight = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('instance_id', '=', instanceId)
+    .where('state', 'in', ['pending', 'running'])
+    .executeTakeFirst();
+  if (inFlight) return null;
+  const row = await db.selectFrom('instances').select('preset_id').where('id', '=', instanceId).executeTakeFirstOrThrow();
+  const job = await db
+    .insertInto('jobs')
+    .values({ instance_id: instanceId, preset_id: row.preset_id, op: 'delete', state: 'pending', attempt: 0, exit_code: null, error: '', stderr: '', created_at: now, started_at: null, finished_at: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { instanceId, jobId: Number(job.id) };
+}
+
+/** Pending intents that never reached a driver can simply be dropped: nothing exists outside the database. */
+export async function cancelPendingIntents(db: Db, instanceIds: string[], now: number): Promise<number> {
+  if (instanceIds.length === 0) return 0;
+  const jobs = await db
+    .updateTable('jobs')
+    .set({ state: 'canceled', finished_at: now, error: 'canceled before the driver ran' })
+    .where('instance_id', 'in', instanceIds)
+    .where('state', '=', 'pending')
+    .where('op', '=', 'create')
+    .returning('instance_id')
+    .execute();
+  const canceled = jobs.map((j) => j.instance_id);
+  if (canceled.length === 0) return 0;
+  await db
+    .updateTable('instances')
+    .set({ state: 'deleted', deleted_at: now, updated_at: now, error: 'canceled before the driver ran' })
+    .where('id', 'in', canceled)
+    .where('state', '=', 'pending')
+    .execute();
+  return canceled.length;
+}
+
+export interface ClaimTarget {
+  presetId: string;
+  templateVersion: number;
+  generation: number;
+  invalidatedAt: number | null;
+}
+
+/**
+ * Takes the oldest ready unclaimed instance, atomically: one UPDATE whose WHERE re-checks `state = 'ready'
+ * AND owner IS NULL`, so two claimers (or a claim and a delete) can never both win. Current instances go
+ * before outdated ones; instances built before an invalidation are never handed out.
+ */
+export async function claimReadyInstance(db: Db, target: ClaimTarget, owner: string, now: number): Promise<InstancesTable | undefined> {
+  return db
+    .updateTable('instances')
+    .set({ owner, state: 'claimed', claimed_at: now, last_used_at: now, updated_at: now })
+    .where('id', '=', (eb) => {
+      let candidates = eb
+        .selectFrom('instances')
+        .select('id')
+        .where('preset_id', '=', target.presetId)
+        .where('state', '=', 'ready')
+        .where('owner', 'is', null);
+      if (target.invalidatedAt !== null) candidates = candidates.where('created_at', '>', target.invalidatedAt);
+      return candidates
+        .orderBy((o) =>
+          o
+            .case()
+            .when(o.and([o('template_version', '=', target.templateVersion), o('generation', '=', target.generation)]))
+            .then(0)
+            .else(1)
+            .end(),
+        )
+        .orderBy('ready_at')
+        .orderBy('id')
+        .limit(1);
+    })
+    .where('state', '=', 'ready')
+    .where('owner', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function getInstance(db: Db, id: string): Promise<InstancesTable> {
+  const row = await db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFoundError(`no instance "${id}"`);
+  return row;
+}
+
+export async function listInstances(db: Db, filter: { presetId?: string; state?: InstanceState }): Promise<InstancesTable[]> {
+  let q = db.selectFrom('instances').selectAll();
+  if (filter.presetId !== undefined) q = q.where('preset_id', '=', filter.presetId);
+  if (filter.state !== undefined) q = q.where('state', '=', filter.state);
+  else q = q.where('state', 'not in', ['deleted', 'archived']);
+  return q.orderBy('created_at').orderBy('id').execute();
+}

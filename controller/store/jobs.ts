@@ -1,0 +1,170 @@
+import type { Kysely } from 'kysely';
+import type { PresetSpec } from '../model/spec';
+import { type Db, inTransaction } from './db';
+import { parseStringMap } from './json';
+import type { Database, InstancesTable, JobRow } from './schema';
+
+export type JobOp = 'create' | 'delete' | 'start' | 'stop';
+
+/** Everything a driver call needs, read in one go when the job starts. */
+export interface JobContext {
+  job: JobRow;
+  instance: InstancesTable;
+  driver: string;
+  config: Record<string, string>;
+  parameters: Record<string, string>;
+}
+
+/** Marks the job running (counting the attempt) and returns what the driver needs; null if it is no longer runnable. */
+export async function startJob(db: Kysely<Database>, jobId: number, now: number): Promise<JobContext | null> {
+  return inTransaction(db, async (trx) => {
+    const job = await trx
+      .updateTable('jobs')
+      .set((eb) => ({ state: 'running', started_at: now, attempt: eb('attempt', '+', 1) }))
+      .where('id', '=', jobId)
+      .where('state', 'in', ['pending', 'running'])
+      .returningAll()
+      .executeTakeFirst();
+    if (!job) return null;
+    const instance = await trx.selectFrom('instances').selectAll().where('id', '=', job.instance_id).executeTakeFirstOrThrow();
+    if (job.op === 'create' && instance.state === 'pending') {
+      await trx.updateTable('instances').set({ state: 'starting', updated_at: now }).where('id', '=', instance.id).execute();
+      instance.state = 'starting';
+    }
+    const version = await trx
+      .selectFrom('template_versions')
+      .selectAll()
+      .where('template', '=', instance.template)
+      .where('version', '=', instance.template_version)
+      .executeTakeFirstOrThrow();
+    const preset = await trx.selectFrom('presets').select('spec').where('id', '=', instance.preset_id).executeTakeFirst();
+    const parameters = preset ? (JSON.parse(preset.spec) as PresetSpec).parameters : {};
+    return { job, instance, driver: version.driver, config: parseStringMap(version.config), parameters };
+  });
+}
+
+export type JobResult =
+  | { kind: 'ok'; attributes: Record<string, string>; stderr: string }
+  | { kind: 'permanent' | 'retryable'; message: string; exitCode: number | null; stderr: string };
+
+export interface FailurePolicy {
+  /** Consecutive failed pool creates that stop creation; 0 disables. */
+  failureHardLimit: number;
+  /** Backoff before the next create after `failures` consecutive failures. */
+  createBackoffMs(failures: number): number;
+  /** Delay before retrying a delete that failed `attempts` times. */
+  deleteRetryMs(attempts: number): number;
+}
+
+export interface FinishEffects {
+  /** The preset just became hard_limited (notify once). */
+  hardLimited?: { presetId: string; failures: number };
+  validationFailed?: { presetId: string; message: string };
+}
+
+/**
+ * Records a driver result: job, instance and (for pool creates) the preset's failure bookkeeping, all in one
+ * transaction, so backoff and the hard limit always agree with the job history.
+ */
+export async function finishJob(db: Kysely<Database>, ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy): Promise<FinishEffects> {
+  return inTransaction(db, async (trx) => {
+    const { job, instance } = ctx;
+    const ok = result.kind === 'ok';
+    await trx
+      .updateTable('jobs')
+      .set({
+        state: ok ? 'succeeded' : 'failed',
+        exit_code: ok ? 0 : result.exitCode,
+        error: ok ? '' : result.message,
+        stderr: result.stderr,
+        finished_at: now,
+      })
+      .where('id', '=', job.id)
+      .execute();
+
+    const effects: FinishEffects = {};
+    if (job.op === 'create') {
+      if (ok) {
+        await trx
+          .updateTable('instances')
+          .set({ state: instance.owner === null ? 'ready' : 'claimed', ready_at: now, attributes: JSON.stringify(result.attributes), error: '', updated_at: now })
+          .where('id', '=', instance.id)
+          .where('state', '=', 'starting')
+          .execute();
+      } else {
+        await trx
+          .updateTable('instances')
+          .set({ state: 'failed', failed_at: now, error: result.message, updated_at: now })
+          .where('id', '=', instance.id)
+          .where('state', '=', 'starting')
+          .execute();
+      }
+      // Only pool builds drive backoff: a claimer's fallback build failing is reported to that claimer.
+      if (instance.owner === null) await recordPoolCreate(trx, instance.preset_id, result, now, policy, effects);
+    } else if (job.op === 'delete') {
+      if (ok) {
+        await trx
+          .updateTable('instances')
+          .set({ state: 'deleted', deleted_at: now, next_attempt_at: null, error: '', updated_at: now })
+          .where('id', '=', instance.id)
+          .execute();
+      } else {
+        const attempts = Number(instance.delete_attempts) + 1;
+        await trx
+          .updateTable('instances')
+          .set({ delete_attempts: attempts, next_attempt_at: now + policy.deleteRetryMs(attempts), error: result.message, updated_at: now })
+          .where('id', '=', instance.id)
+          .execute();
+      }
+    }
+    return effects;
+  });
+}
+
+async function recordPoolCreate(trx: Db, presetId: string, result: JobResult, now: number, policy: FailurePolicy, effects: FinishEffects): Promise<void> {
+  const preset = await trx.selectFrom('presets').selectAll().where('id', '=', presetId).executeTakeFirst();
+  if (!preset) return;
+  if (result.kind === 'ok') {
+    await trx.updateTable('presets').set({ consecutive_failures: 0, backoff_until: null }).where('id', '=', presetId).execute();
+    return;
+  }
+  const failures = Number(preset.consecutive_failures) + 1;
+  let status = preset.status;
+  let reason = preset.status_reason;
+  if (result.kind === 'permanent') {
+    if (status !== 'validation_failed') effects.validationFailed = { presetId, message: result.message };
+    status = 'validation_failed';
+    reason = result.message;
+  } else if (policy.failureHardLimit > 0 && failures >= policy.failureHardLimit && status === 'healthy') {
+    status = 'hard_limited';
+    reason = `${failures} consecutive failed builds; last: ${result.message}`;
+    effects.hardLimited = { presetId, failures };
+    await trx
+      .insertInto('notifications')
+      .values({
+        dedupe_key: `preset-hard-limited:${presetId}:${now}`,
+        kind: 'preset_hard_limited',
+        payload: JSON.stringify({ preset: presetId, failures, last_error: result.message, at: new Date(now).toISOString() }),
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+        delivered_at: null,
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .execute();
+  }
+  await trx
+    .updateTable('presets')
+    .set({ consecutive_failures: failures, backoff_until: now + policy.createBackoffMs(failures), status, status_reason: reason })
+    .where('id', '=', presetId)
+    .execute();
+}
+
+/** Jobs left pending or running: after a crash these are the intents to re-drive. */
+export async function unfinishedJobs(db: Db): Promise<JobRow[]> {
+  return db.selectFrom('jobs').selectAll().where('state', 'in', ['pending', 'running']).orderBy('id').execute();
+}
+
+export async function jobsForInstance(db: Db, instanceId: string): Promise<JobRow[]> {
+  return db.selectFrom('jobs').selectAll().where('instance_id', '=', instanceId).orderBy('id').execute();
+}

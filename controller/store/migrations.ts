@@ -1,0 +1,124 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** Migrations live in code (not files) so they survive bundling. Names sort in application order. */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('templates')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('driver', 'text', (c) => c.notNull())
+        .addColumn('config', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('deleted_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('template_versions')
+        .addColumn('template', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('driver', 'text', (c) => c.notNull())
+        .addColumn('config', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('template_versions_pk', ['template', 'version'])
+        .execute();
+
+      await db.schema
+        .createTable('presets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('template', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('spec', 'text', (c) => c.notNull())
+        .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('generation', 'integer', (c) => c.notNull())
+        .addColumn('paused', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('healthy'))
+        .addColumn('status_reason', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('invalidated_at', 'bigint')
+        .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('backoff_until', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('deleted_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('presets_template').on('presets').column('template').execute();
+
+      await db.schema
+        .createTable('instances')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('preset_id', 'text', (c) => c.notNull())
+        .addColumn('template', 'text', (c) => c.notNull())
+        .addColumn('template_version', 'integer', (c) => c.notNull())
+        .addColumn('generation', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('error', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('ready_at', 'bigint')
+        .addColumn('claimed_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('failed_at', 'bigint')
+        .addColumn('stopped_at', 'bigint')
+        .addColumn('deleting_at', 'bigint')
+        .addColumn('deleted_at', 'bigint')
+        .addColumn('next_attempt_at', 'bigint')
+        .addColumn('delete_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // The claim path: oldest ready unclaimed instance of one preset.
+      await db.schema
+        .createIndex('instances_claim')
+        .on('instances')
+        .columns(['preset_id', 'state', 'ready_at'])
+        .execute();
+      // The snapshot reads only live rows; keep deleted/archived history out of its way.
+      await db.schema.createIndex('instances_state').on('instances').column('state').execute();
+
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        .addColumn('preset_id', 'text', (c) => c.notNull())
+        .addColumn('op', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('exit_code', 'integer')
+        .addColumn('error', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('stderr', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('started_at', 'bigint')
+        .addColumn('finished_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('jobs_state').on('jobs').column('state').execute();
+      await db.schema.createIndex('jobs_instance').on('jobs').column('instance_id').execute();
+
+      await db.schema
+        .createTable('notifications')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('delivered_at', 'bigint')
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { migrationProvider } from './migrations';
+import type { Database } from './schema';
+
+export interface Store {
+  db: Kysely<Database>;
+  /** Human description for logs, e.g. `sqlite:/abs/prewarm.db`. */
+  description: string;
+  /** Directory next to the database file, for state that belongs with it (driver state, by default). */
+  dataDir: string;
+  /** True once migrations ran and the store answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A second controller on the same SQLite file: refused, because SQLite has one writer and no row locks. */
+export class StoreLockedError extends Error {
+  constructor(file: string) {
+    super(
+      `another prewarm controller is already using ${file} (the database is locked). ` +
+        `Stop it first, or start this one with a different --database.`,
+    );
+    this.name = 'StoreLockedError';
+  }
+}
+
+export interface OpenOptions {
+  /** Hold an exclusive lock on the file for the life of the process (the controller does; tools reading a copy do not). */
+  exclusive?: boolean;
+}
+
+/** Parses `sqlite:PATH`, `sqlite://PATH` and `sqlite::memory:`; other schemes get a clear error. */
+export function parseDatabaseUrl(url: string): { kind: 'sqlite'; file: string } {
+  const trimmed = url.trim();
+  if (trimmed === '') throw new Error('--database: empty; expected sqlite:PATH');
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    throw new Error('--database: PostgreSQL is not supported by this version yet; use sqlite:PATH');
+  }
+  const m = /^sqlite:(?:\/\/)?(.+)$/i.exec(trimmed);
+  if (!m) throw new Error(`--database: unsupported URL "${url}"; expected sqlite:PATH (for example sqlite:./prewarm.db)`);
+  return { kind: 'sqlite', file: m[1] };
+}
+
+export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
+  const { file } = parseDatabaseUrl(url);
+  const memory = file === ':memory:';
+  const abs = memory ? ':memory:' : path.resolve(file);
+  if (!memory) {
+    const dir = path.dirname(abs);
+    if (!fs.existsSync(dir)) throw new Error(`--database: directory ${dir} does not exist`);
+  }
+  const raw = new BetterSqlite3(abs, { timeout: 200 });
+  try {
+    if (options.exclusive && !memory) {
+      // EXCLUSIVE locking mode keeps the lock after the first write transaction until the connection
+      // closes; the OS drops it if the process dies, so a kill -9 never leaves a stale lock behind.
+      raw.pragma('locking_mode = EXCLUSIVE');
+      try {
+        raw.exec('BEGIN IMMEDIATE; COMMIT;');
+      } catch (err) {
+        if (isBusy(err)) throw new StoreLockedError(abs);
+        throw err;
+      }
+    }
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('foreign_keys = ON');
+  } catch (err) {
+    raw.close();
+    if (isBusy(err)) throw new StoreLockedError(abs);
+    throw err;
+  }
+
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+
+  return {
+    db,
+    description: `sqlite:${abs}`,
+    dataDir: memory ? process.cwd() : path.dirname(abs),
+    async ping() {
+      try {
+        raw.prepare('select 1').get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}

@@ -1,0 +1,112 @@
+import type { Generated, Selectable } from 'kysely';
+
+/**
+ * Table shapes. Times are epoch milliseconds (bigint columns, so PostgreSQL can hold them too); JSON is
+ * stored as text so the schema stays portable between SQLite and PostgreSQL.
+ */
+export interface Database {
+  meta: MetaTable;
+  templates: TemplatesTable;
+  template_versions: TemplateVersionsTable;
+  presets: PresetsTable;
+  instances: InstancesTable;
+  jobs: JobsTable;
+  notifications: NotificationsTable;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface TemplatesTable {
+  name: string;
+  driver: string;
+  config: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  /** Soft delete: the row stays until its instances are cleaned up, because deletes need the driver. */
+  deleted_at: number | null;
+}
+
+/** Every version a template ever had, so an instance is deleted with the driver and config that built it. */
+export interface TemplateVersionsTable {
+  template: string;
+  version: number;
+  driver: string;
+  config: string;
+  created_at: number;
+}
+
+export interface PresetsTable {
+  id: string;
+  template: string;
+  name: string;
+  /** The PresetSpec as JSON, exactly as accepted. */
+  spec: string;
+  is_default: number;
+  generation: number;
+  paused: number;
+  status: string;
+  status_reason: string;
+  invalidated_at: number | null;
+  consecutive_failures: number;
+  backoff_until: number | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface InstancesTable {
+  id: string;
+  name: string;
+  preset_id: string;
+  template: string;
+  template_version: number;
+  generation: number;
+  state: string;
+  owner: string | null;
+  attributes: string;
+  error: string;
+  created_at: number;
+  ready_at: number | null;
+  claimed_at: number | null;
+  last_used_at: number | null;
+  failed_at: number | null;
+  stopped_at: number | null;
+  deleting_at: number | null;
+  deleted_at: number | null;
+  next_attempt_at: number | null;
+  delete_attempts: number;
+  updated_at: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  instance_id: string;
+  preset_id: string;
+  op: string;
+  state: string;
+  attempt: number;
+  exit_code: number | null;
+  error: string;
+  stderr: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  dedupe_key: string;
+  kind: string;
+  payload: string;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+/** A job row as read back (ids generated). */
+export type JobRow = Selectable<JobsTable>;

@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely';
+import type { TemplateRecord } from '../api/service';
+import { ConflictError, NotFoundError } from '../model/errors';
+import type { TemplateSpec } from '../model/spec';
+import { type Db, inTransaction } from './db';
+import { canonicalJson, parseStringMap } from './json';
+import type { Database, TemplatesTable } from './schema';
+
+export function templateRecord(row: TemplatesTable): TemplateRecord {
+  return {
+    id: row.name,
+    name: row.name,
+    driver: row.driver,
+    config: parseStringMap(row.config),
+    version: Number(row.version),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export async function findTemplate(db: Db, name: string): Promise<TemplatesTable | undefined> {
+  return db.selectFrom('templates').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function getLiveTemplate(db: Db, name: string): Promise<TemplatesTable> {
+  const row = await findTemplate(db, name);
+  if (!row || row.deleted_at !== null) throw new NotFoundError(`no template named "${name}"`);
+  return row;
+}
+
+/**
+ * Creates or updates a template. Re-applying identical content changes nothing (so `terraform apply` twice
+ * does not roll the pools); any real change bumps the version, which makes older instances outdated, and
+ * lifts hard_limited/validation_failed on its presets because the cause may be fixed.
+ */
+export async function putTemplate(db: Kysely<Database>, spec: TemplateSpec, now: number): Promise<{ record: TemplateRecord; changed: boolean }> {
+  return inTransaction(db, async (trx) => {
+    const config = canonicalJson(spec.config);
+    const existing = await findTemplate(trx, spec.name);
+    if (existing && existing.deleted_at === null && existing.driver === spec.driver && existing.config === config) {
+      return { record: templateRecord(existing), changed: false };
+    }
+    const version = existing ? Number(existing.version) + 1 : 1;
+    const row: TemplatesTable = {
+      name: spec.name,
+      driver: spec.driver,
+      config,
+      version,
+      created_at: existing && existing.deleted_at === null ? Number(existing.created_at) : now,
+      updated_at: now,
+      deleted_at: null,
+    };
+    if (existing) {
+      await trx.updateTable('templates').set(row).where('name', '=', spec.name).execute();
+    } else {
+      await trx.insertInto('templates').values(row).execute();
+    }
+    await trx
+      .insertInto('template_versions')
+      .values({ template: spec.name, version, driver: spec.driver, config, created_at: now })
+      .execute();
+    await trx
+      .updateTable('presets')
+      .set({ status: 'healthy', status_reason: '', consecutive_failures: 0, backoff_until: null, updated_at: now })
+      .where('template', '=', spec.name)
+      .execute();
+    return { record: templateRecord(row), changed: true };
+  });
+}
+
+export async function listTemplates(db: Db): Promise<TemplateRecord[]> {
+  const rows = await db.selectFrom('templates').selectAll().where('deleted_at', 'is', null).orderBy('name').execute();
+  return rows.map(templateRecord);
+}
+
+/**
+ * Soft delete: the row stays (invisible to the API) until every instance built from it is gone, because
+ * deleting those instances needs the template's driver and config.
+ */
+export async function deleteTemplate(db: Kysely<Database>, name: string, now: number): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await getLiveTemplate(trx, name);
+    const presets = await trx
+      .selectFrom('presets')
+      .select('name')
+      .where('template', '=', name)
+      .where('deleted_at', 'is', null)
+      .orderBy('name')
+      .execute();
+    if (presets.length > 0) {
+      throw new ConflictError(
+        `template "${name}" still has presets: ${presets.map((p) => p.name).join(', ')}; delete them first`,
+      );
+    }
+    await trx.updateTable('templates').set({ deleted_at: now, updated_at: now }).where('name', '=', name).execute();
+  });
+}
+
+export async function templateVersion(db: Db, template: string, version: number) {
+  return db
+    .selectFrom('template_versions')
+    .selectAll()
+    .where('template', '=', template)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}

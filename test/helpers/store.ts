@@ -1,0 +1,18 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openStore, type Store } from '../../controller/store/open';
+
+/** A fresh SQLite store in its own temp dir; removed by cleanup(). */
+export async function tempStore(): Promise<{ store: Store; dir: string; cleanup(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-store-'));
+  const store = await openStore(`sqlite:${path.join(dir, 'test.db')}`, { exclusive: true });
+  return {
+    store,
+    dir,
+    async cleanup() {
+      await store.close().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

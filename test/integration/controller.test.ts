@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ConflictError, NotFoundError, ValidationError } from '../../controller/model/errors';
+import type { PresetSpec } from '../../controller/model/spec';
+import { startTestController, type TestController, waitFor } from '../helpers/controller';
+
+function pool(name: string, instances: number, extra: Partial<PresetSpec> = {}): PresetSpec {
+  return { template: 'devbox', name, description: '', default: false, parameters: {}, prebuilds: { instances }, ...extra };
+}
+
+describe('controller end to end with the localdir driver', () => {
+  let ctl: TestController;
+  before(async () => {
+    ctl = await startTestController();
+    await ctl.running.service.putTemplate({ name: 'devbox', driver: 'localdir', config: {} });
+  });
+  after(() => ctl.stop());
+
+  const svc = () => ctl.running.service;
+  const readyCount = async (id: string) => (await svc().listInstances({ presetId: id, state: 'ready' })).length;
+
+  test('a pool fills up with real directories, a claim takes the oldest and the pool refills', async () => {
+    await svc().putPreset(pool('fill', 2));
+    await waitFor('two ready instances', async () => (await readyCount('devbox/fill')) === 2);
+    const ready = await svc().listInstances({ presetId: 'devbox/fill', state: 'ready' });
+    for (const i of ready) {
+      assert.ok(fs.existsSync(i.attributes.path), `instance directory ${i.attributes.path} exists`);
+      assert.ok(i.attributes.path.startsWith(ctl.stateDir));
+    }
+    const oldest = [...ready].sort((a, b) => a.readyAt! - b.readyAt!)[0];
+    const claimed = await svc().claim({ template: 'devbox', preset: 'fill', owner: 'alice' });
+    assert.equal(claimed.id, oldest.id);
+    assert.equal(claimed.state, 'claimed');
+    assert.equal(claimed.owner, 'alice');
+    await waitFor('the pool refilled', async () => (await readyCount('devbox/fill')) === 2);
+    assert.ok(fs.existsSync(claimed.attributes.path), 'the claimed instance is left alone');
+
+    const explain = await svc().explain({ presetId: 'devbox/fill' });
+    assert.equal(explain.presets[0].desired, 2);
+    assert.equal(explain.presets[0].desired_source, 'base');
+    assert.equal(explain.presets[0].ready, 2);
+    assert.equal(explain.presets[0].claimed, 1);
+    assert.deepEqual(explain.presets[0].actions, []);
+  });
+
+  test('an empty pool falls back to a fresh build, or fails fast when asked', async () => {
+    await svc().putPreset(pool('nopool', 0));
+    await assert.rejects(svc().claim({ template: 'devbox', preset: 'nopool', noFallback: true }), ConflictError);
+    const inst = await svc().claim({ template: 'devbox', preset: 'nopool', owner: 'bob' });
+    assert.equal(inst.owner, 'bob');
+    assert.ok(['pending', 'starting'].includes(inst.state));
+    const done = await waitFor('the fallback build', async () => {
+      const i = await svc().getInstance(inst.id);
+      return i.state === 'claimed' && i.readyAt !== null ? i : undefined;
+    });
+    assert.ok(fs.existsSync(done.attributes.path));
+  });
+
+  test('deleting a preset retires its pool and removes the directories', async () => {
+    await svc().putPreset(pool('retire', 2));
+    await waitFor('two ready', async () => (await readyCount('devbox/retire')) === 2);
+    const paths = (await svc().listInstances({ presetId: 'devbox/retire' })).map((i) => i.attributes.path);
+    await svc().deletePreset('devbox', 'retire');
+    await assert.rejects(svc().getPreset('devbox', 'retire'), NotFoundError);
+    await waitFor('the pool is gone', async () => (await svc().listInstances({ presetId: 'devbox/retire' })).length === 0);
+    for (const p of paths) assert.ok(!fs.existsSync(p), `${p} removed`);
+  });
+
+  test('repeated failures back off and stop at the hard limit; resume lifts it', async () => {
+    await svc().putTemplate({ name: 'broken', driver: 'localdir', config: { fail: 'always' } });
+    await svc().putPreset({ ...pool('bad', 1), template: 'broken' });
+    const limited = await waitFor('hard limit', async () => {
+      const p = await svc().getPreset('broken', 'bad');
+      return p.status === 'hard_limited' ? p : undefined;
+    });
+    assert.match(limited.statusReason, /3 consecutive failed builds/);
+    const jobsBefore = (await svc().listInstances({ presetId: 'broken/bad', state: 'failed' })).length;
+    assert.equal(jobsBefore, 3);
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal((await svc().listInstances({ presetId: 'broken/bad', state: 'failed' })).length, 3, 'no creates while hard limited');
+    const explain = await svc().explain({ presetId: 'broken/bad' });
+    assert.equal(explain.presets[0].status, 'hard_limited');
+    assert.ok(!explain.presets[0].actions.some((a) => a.type === 'create'));
+
+    // Fixing the template lifts the limit by itself.
+    await svc().putTemplate({ name: 'broken', driver: 'localdir', config: {} });
+    await waitFor('recovery', async () => (await svc().listInstances({ presetId: 'broken/bad', state: 'ready' })).length === 1);
+    assert.equal((await svc().getPreset('broken', 'bad')).status, 'healthy');
+  });
+
+  test('exit code 78 marks the preset validation_failed', async () => {
+    await svc().putTemplate({ name: 'misconfigured', driver: 'localdir', config: { fail: 'config' } });
+    await svc().putPreset({ ...pool('cfg', 1), template: 'misconfigured' });
+    const p = await waitFor('validation_failed', async () => {
+      const r = await svc().getPreset('misconfigured', 'cfg');
+      return r.status === 'validation_failed' ? r : undefined;
+    });
+    assert.ok(p.statusReason.length > 0);
+    await svc().resume('misconfigured/cfg');
+    assert.equal((await svc().getPreset('misconfigured', 'cfg')).status, 'healthy');
+  });
+
+  test('bad input is rejected with the field named and nothing written', async () => {
+    const before = await svc().listTemplates();
+    await assert.rejects(svc().putTemplate({ name: 'x', driver: '../escape', config: {} }), (err: unknown) => {
+      assert.ok(err instanceof ValidationError);
+      assert.deepEqual(err.errors[0].path, ['driver']);
+      return true;
+    });
+    await assert.rejects(svc().putTemplate({ name: 'x', driver: 'no-such-driver', config: {} }), (err: unknown) => {
+      assert.ok(err instanceof ValidationError);
+      assert.match(err.message, /driver: .*no-such-driver/);
+      return true;
+    });
+    await assert.rejects(svc().putPreset({ ...pool('bad-cron', 1), prebuilds: { instances: 1, scheduling: { timezone: 'UTC', schedule: [{ cron: '0 8 * * *', instances: 1 }] } } }), ValidationError);
+    await assert.rejects(svc().putPreset({ ...pool('ghost', 1), template: 'ghost' }), ValidationError);
+    assert.deepEqual(await svc().listTemplates(), before);
+  });
+
+  test('invalidation replaces every older instance surge-then-retire', async () => {
+    await svc().putPreset(pool('inv', 2));
+    await waitFor('two ready', async () => (await readyCount('devbox/inv')) === 2);
+    const old = new Set((await svc().listInstances({ presetId: 'devbox/inv', state: 'ready' })).map((i) => i.id));
+    await svc().invalidate('devbox', 'inv');
+    await waitFor('all replaced', async () => {
+      const ready = await svc().listInstances({ presetId: 'devbox/inv', state: 'ready' });
+      return ready.length === 2 && ready.every((i) => !old.has(i.id));
+    });
+  });
+
+  test('pause stops every action; resume continues', async () => {
+    await svc().pause();
+    await svc().putPreset(pool('paused', 1));
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal((await svc().listInstances({ presetId: 'devbox/paused' })).length, 0);
+    const explain = await svc().explain({ presetId: 'devbox/paused' });
+    assert.equal(explain.paused, true);
+    assert.deepEqual(explain.presets[0].actions, []);
+    await svc().resume();
+    await waitFor('built after resume', async () => (await readyCount('devbox/paused')) === 1);
+  });
+
+  test('explain --at evaluates windows at another instant without acting', async () => {
+    await svc().putPreset(
+      pool('sched', 0, {
+        prebuilds: { instances: 0, scheduling: { timezone: 'America/New_York', schedule: [{ cron: '* 8-18 * * 1-5', instances: 3 }] } },
+      }),
+    );
+    const inside = await svc().explain({ presetId: 'devbox/sched', at: Date.parse('2026-11-23T14:00:00Z') }); // Mon 09:00 EST
+    assert.equal(inside.presets[0].desired, 3);
+    assert.match(inside.presets[0].desired_source, /schedule\[0\]/);
+    assert.deepEqual(inside.presets[0].actions.map((a) => [a.type, a.count]), [['create', 3]]);
+    const outside = await svc().explain({ presetId: 'devbox/sched', at: Date.parse('2026-11-23T12:59:59Z') }); // 07:59:59 EST
+    assert.equal(outside.presets[0].desired, 0);
+    assert.equal((await svc().listInstances({ presetId: 'devbox/sched' })).length <= 3, true);
+  });
+
+  test('ops endpoints answer', async () => {
+    const base = `http://127.0.0.1:${ctl.running.opsPort}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual((await ready.json()).checks, { store: true, reconcile_loop: true });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /prewarm_reconcile_duration_seconds_count \d+/);
+    assert.match(metrics, /prewarm_preset_ready\{preset="fill",template="devbox"\} 2/);
+    assert.match(metrics, /prewarm_notification_outbox_depth \d+/);
+    assert.equal((await fetch(`${base}/nope`)).status, 404);
+  });
+});
+
+describe('controller start-up checks', () => {
+  test('a missing driver dir is reported by flag', async () => {
+    await assert.rejects(startTestController({ driverDir: '/nonexistent/drivers' }), /--driver-dir: \/nonexistent\/drivers is not a directory/);
+  });
+  test('a second controller on the same database is refused', async () => {
+    const first = await startTestController();
+    try {
+      const db = first.running.store.description.replace(/^sqlite:/, '');
+      await assert.rejects(startTestController({ database: `sqlite:${db}` }), /another prewarm controller is already using/);
+      assert.ok(fs.existsSync(path.dirname(db)));
+    } finally {
+      await first.stop();
+    }
+  });
+});

@@ -97,7 +97,7 @@ describe('store', () => {
     for (const i of [...outdated, ...intents]) {
       await store.db.updateTable('instances').set({ state: 'ready', ready_at: t++ }).where('id', '=', i.instanceId).execute();
     }
-    const claimTarget = { presetId: 'devbox/claims', templateVersion: 2, generation: 1, invalidatedAt: null };
+    const claimTarget = { presetId: 'devbox/claims', template: 'devbox' };
     const first = await claimReadyInstance(store.db, claimTarget, 'alice', 9000);
     assert.equal(first?.id, intents[0].instanceId, 'oldest current instance first, the outdated one waits');
     assert.equal(first?.owner, 'alice');
@@ -115,7 +115,8 @@ describe('store', () => {
     const target = { presetId: 'devbox/inv', template: 'devbox', presetName: 'inv', templateVersion: 2, generation: 1 };
     const [i] = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 1, 1000));
     await store.db.updateTable('instances').set({ state: 'ready', ready_at: 1500 }).where('id', '=', i.instanceId).execute();
-    const got = await claimReadyInstance(store.db, { presetId: 'devbox/inv', templateVersion: 2, generation: 1, invalidatedAt: 1200 }, 'bob', 2000);
+    await presets.invalidatePreset(store.db, 'devbox/inv', 1200);
+    const got = await claimReadyInstance(store.db, { presetId: 'devbox/inv', template: 'devbox' }, 'bob', 2000);
     assert.equal(got, undefined);
   });
 
@@ -125,7 +126,7 @@ describe('store', () => {
     const [i] = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 1, 1000));
     await store.db.updateTable('jobs').set({ state: 'succeeded' }).where('instance_id', '=', i.instanceId).execute();
     await store.db.updateTable('instances').set({ state: 'ready', ready_at: 1500 }).where('id', '=', i.instanceId).execute();
-    await claimReadyInstance(store.db, { presetId: 'devbox/race', templateVersion: 2, generation: 1, invalidatedAt: null }, 'carol', 2000);
+    await claimReadyInstance(store.db, { presetId: 'devbox/race', template: 'devbox' }, 'carol', 2000);
     const intent = await inTransaction(store.db, (trx) => insertDeleteIntent(trx, i.instanceId, 2100));
     assert.equal(intent, null);
     assert.equal((await getInstance(store.db, i.instanceId)).state, 'claimed');

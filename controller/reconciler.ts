@@ -6,6 +6,7 @@ import type { ControllerMetrics } from './ops/metrics';
 import { applyBudget, reconcile } from './reconcile';
 import type { Action, Plan, PresetView, ReconcileOptions, Snapshot } from './reconcile/types';
 import { purgeFinished } from './store/housekeeping';
+import { getMeta, metaKeys } from './store/meta';
 import type { Database } from './store/schema';
 import { SnapshotReader } from './store/snapshot';
 
@@ -38,6 +39,7 @@ export class Reconciler {
   private readonly reader = new SnapshotReader();
   private cursor = 0;
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   private current: Promise<void> | undefined;
   private again = false;
   private stopped = true;
@@ -59,7 +61,15 @@ export class Reconciler {
       this.again = true;
       return;
     }
+    // Keep an earlier tick if one is already due: a steady stream of kicks must not postpone it forever.
+    const due = Date.now() + delayMs;
+    if (this.timer && this.timerDue <= due) return;
+    this.schedule(delayMs);
+  }
+
+  private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
+    this.timerDue = Date.now() + delayMs;
     this.timer = setTimeout(() => this.runLoopTick(), delayMs);
   }
 
@@ -82,14 +92,22 @@ export class Reconciler {
         if (this.stopped) return;
         const again = this.again;
         this.again = false;
-        this.timer = setTimeout(() => this.runLoopTick(), again ? 25 : this.deps.intervalMs);
+        this.schedule(again ? 25 : this.deps.intervalMs);
       });
   }
 
-  /** One cycle: re-drive orphaned jobs, snapshot, plan, run the budgeted actions. */
-  async tick(): Promise<TickResult> {
+  /**
+   * One cycle: re-drive orphaned jobs, snapshot, plan, run the budgeted actions. While reconciliation is paused
+   * globally nothing can come of a cycle, so it ends before the (costly) snapshot and returns undefined.
+   */
+  async tick(): Promise<TickResult | undefined> {
     const { db, clock, executor, options, metrics } = this.deps;
     const started = performance.now();
+    if ((await getMeta(db, metaKeys.paused)) === '1') {
+      metrics?.paused.set({}, 1);
+      this.lastTickAt = Date.now();
+      return undefined;
+    }
     await executor.redriveOrphans(options.inFlightLimit - executor.active);
     const snapshot = await this.reader.read(db, clock.now());
     for (const w of this.reader.warnings.splice(0)) this.deps.log.warn(w.message, { preset: w.presetId });

@@ -26,6 +26,12 @@ import type { Database } from '../store/schema';
 import * as templates from '../store/templates';
 import { explainPreset } from './explain';
 
+/**
+ * Claims come in bursts; one refill pass shortly after a burst is enough, and it keeps full snapshots from
+ * running between every two claims.
+ */
+const refillDelayMs = 250;
+
 export interface ControllerServiceDeps {
   db: Kysely<Database>;
   clock: Clock;
@@ -123,22 +129,18 @@ export class ControllerService implements PrewarmService {
     const id = presetId(req.template, req.preset);
     const owner = req.owner && req.owner.trim() !== '' ? req.owner.trim() : 'anonymous';
     const now = clock.now();
-    const result = await inTransaction(db, async (trx) => {
+    // The hot path: one statement, no transaction needed (it is atomic by itself).
+    const claimed = await claimReadyInstance(db, { presetId: id, template: req.template }, owner, now);
+    if (claimed) {
+      this.deps.metrics?.claims.inc({ result: 'pool' });
+      this.deps.log.info('instance claimed', { preset: id, instance: claimed.id, owner });
+      this.deps.reconciler.kick(refillDelayMs);
+      return instanceRecord(claimed);
+    }
+    const fallback = await inTransaction(db, async (trx) => {
       const preset = await presets.getLivePreset(trx, id);
+      if (req.noFallback) return undefined;
       const template = await templates.getLiveTemplate(trx, preset.template);
-      const claimed = await claimReadyInstance(
-        trx,
-        {
-          presetId: id,
-          templateVersion: Number(template.version),
-          generation: Number(preset.generation),
-          invalidatedAt: preset.invalidated_at === null ? null : Number(preset.invalidated_at),
-        },
-        owner,
-        now,
-      );
-      if (claimed) return { row: claimed, jobId: undefined };
-      if (req.noFallback) return { row: undefined, jobId: undefined };
       const [intent] = await insertCreateIntents(
         trx,
         { presetId: id, template: preset.template, presetName: preset.name, templateVersion: Number(template.version), generation: Number(preset.generation) },
@@ -148,21 +150,16 @@ export class ControllerService implements PrewarmService {
       );
       return { row: await getInstance(trx, intent.instanceId), jobId: intent.jobId };
     });
-    if (!result.row) {
+    if (!fallback) {
       this.deps.metrics?.claims.inc({ result: 'empty' });
       throw new ConflictError(`no ready instance in the pool of "${id}" (fallback build not requested)`);
     }
-    if (result.jobId !== undefined) {
-      // A person is waiting: the fallback build starts now, outside the reconcile budget.
-      this.deps.executor.launch(result.jobId);
-      this.deps.metrics?.claims.inc({ result: 'fallback' });
-      this.deps.log.info('pool empty; started a fresh build for the claimer', { preset: id, instance: result.row.id, owner });
-    } else {
-      this.deps.metrics?.claims.inc({ result: 'pool' });
-      this.deps.log.info('instance claimed', { preset: id, instance: result.row.id, owner });
-    }
+    // A person is waiting: the fallback build starts now, outside the reconcile budget.
+    this.deps.executor.launch(fallback.jobId);
+    this.deps.metrics?.claims.inc({ result: 'fallback' });
+    this.deps.log.info('pool empty; started a fresh build for the claimer', { preset: id, instance: fallback.row.id, owner });
     this.deps.reconciler.kick();
-    return instanceRecord(result.row);
+    return instanceRecord(fallback.row);
   }
 
   async getInstance(id: string): Promise<InstanceRecord> {

@@ -79,7 +79,7 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createIndex('instances_claim')
         .on('instances')
-        .columns(['preset_id', 'state', 'ready_at'])
+        .columns(['preset_id', 'state', 'ready_at', 'id'])
         .execute();
       // The snapshot reads only live rows; keep deleted/archived history out of its way.
       await db.schema.createIndex('instances_state').on('instances').column('state').execute();

@@ -74,7 +74,7 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     throw err;
   }
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -104,4 +104,25 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+/**
+ * Kysely prepares every statement anew; preparing costs more than running the small queries of the claim and
+ * API paths. Statements are reused by SQL text (the set of distinct query shapes is small and fixed).
+ */
+function cachingStatements(raw: BetterSqlite3.Database): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = raw.prepare(sql);
+        // A query built with a variable number of parameters (IN lists) makes many shapes; keep the cache bounded.
+        if (cache.size > 500) cache.clear();
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }

@@ -44,7 +44,7 @@ export async function benchReconcile(runs = 7): Promise<Figure[]> {
     let actions = -1;
     const cycle = await timeRuns(runs, async () => {
       const r = await reconciler.tick();
-      actions = r.executed.length;
+      actions = r ? r.executed.length : -1;
     });
     if (actions !== 0) throw new Error(`the steady state produced ${actions} actions; the benchmark would not measure a no-op`);
     await store.close();

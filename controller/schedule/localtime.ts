@@ -1,0 +1,126 @@
+/**
+ * Instant → local wall-clock fields in an IANA zone, through Intl (ICU's tz database).
+ *
+ * Nothing here reads the process time zone: the zone is always explicit and weekday/month length
+ * are computed arithmetically from the local date, so `TZ=...` cannot change a result.
+ */
+import type { LocalFields } from './types';
+import { daysInMonth, weekdayOf } from './calendar';
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const zoneVerdicts = new Map<string, string | null>();
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (f === undefined) {
+    const problem = timeZoneProblem(zone);
+    if (problem !== null) throw new RangeError(problem);
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      calendar: 'gregory',
+      numberingSystem: 'latn',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** Local wall-clock fields of `epochMs` in `timezone`. Throws RangeError for an unusable zone. */
+export function localFields(timezone: string, epochMs: number): LocalFields {
+  if (!Number.isFinite(epochMs)) throw new RangeError(`not a finite instant: ${epochMs}`);
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  for (const part of formatterFor(timezone).formatToParts(epochMs)) {
+    switch (part.type) {
+      case 'year': year = Number(part.value); break;
+      case 'month': month = Number(part.value); break;
+      case 'day': day = Number(part.value); break;
+      case 'hour': hour = Number(part.value) % 24; break; // some ICU builds render midnight as 24
+      case 'minute': minute = Number(part.value); break;
+      default: break;
+    }
+  }
+  return { year, month, day, hour, minute, weekday: weekdayOf(year, month, day), daysInMonth: daysInMonth(year, month) };
+}
+
+/**
+ * Why `name` is not an acceptable time zone, or null when it is.
+ *
+ * Accepted: every IANA name ICU knows, including backward-compatible links (US/Eastern) and legacy
+ * zones (EST5EDT, Etc/GMT+5), which Go's time.LoadLocation accepts too. Rejected: empty names,
+ * surrounding whitespace, numeric offsets (newer Node versions accept "+05:00", Node 20 does not; we
+ * refuse them everywhere so provider and controller agree), and names in the wrong case ("utc") because
+ * ICU is case-insensitive while other tz consumers are not.
+ */
+export function timeZoneProblem(name: unknown): string | null {
+  if (typeof name !== 'string') return 'must be a string naming an IANA time zone, e.g. "America/New_York"';
+  const cached = zoneVerdicts.get(name);
+  if (cached !== undefined) return cached;
+  const verdict = judgeZone(name);
+  if (zoneVerdicts.size < 4096) zoneVerdicts.set(name, verdict);
+  return verdict;
+}
+
+function judgeZone(name: string): string | null {
+  if (name === '') return 'must not be empty; use an IANA time zone such as "UTC" or "Europe/Berlin"';
+  if (name.trim() !== name) return `time zone "${name}" has surrounding whitespace`;
+  if (/^[+\-\u2212]|^(UTC|GMT)[+\-]\d/i.test(name)) {
+    return `"${name}" is an offset, not an IANA time zone; use a region name such as "America/New_York" (or "Etc/GMT-5" for a fixed offset)`;
+  }
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return `unknown time zone "${name}"; use an IANA name such as "America/New_York", "Europe/Berlin" or "UTC"`;
+  }
+  if (resolved !== name && resolved.toLowerCase() === name.toLowerCase()) {
+    return `time zone names are case-sensitive: did you mean "${resolved}"?`;
+  }
+  return null;
+}
+
+export function isValidTimeZone(name: unknown): name is string {
+  return timeZoneProblem(name) === null;
+}
+
+/**
+ * One reconcile tick's conversions: every (zone, instant) pair is converted once, however many
+ * schedules ask. Create a fresh cache per tick; it is not bounded.
+ */
+export class LocalTimeCache {
+  private readonly zones = new Map<string, Map<number, LocalFields>>();
+
+  get(zone: string, epochMs: number): LocalFields {
+    let byInstant = this.zones.get(zone);
+    if (byInstant === undefined) {
+      byInstant = new Map();
+      this.zones.set(zone, byInstant);
+    }
+    let fields = byInstant.get(epochMs);
+    if (fields === undefined) {
+      fields = localFields(zone, epochMs);
+      byInstant.set(epochMs, fields);
+    }
+    return fields;
+  }
+
+  /** Number of distinct (zone, instant) conversions held. */
+  get size(): number {
+    let n = 0;
+    for (const m of this.zones.values()) n += m.size;
+    return n;
+  }
+
+  clear(): void {
+    this.zones.clear();
+  }
+}

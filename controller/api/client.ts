@@ -1,0 +1,271 @@
+/**
+ * PrewarmService over prewarm.v1: what the CLI and the Terraform provider use to talk to the controller.
+ * Errors come back as the same classes the service throws (ValidationError with field paths, NotFoundError,
+ * ConflictError); transport problems become ApiErrors with messages that say what to do.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import * as pb from './gen/prewarm/v1/prewarm_pb';
+import type {
+  ClaimRequest,
+  ExplainReport,
+  InstanceRecord,
+  PresetRecord,
+  PrewarmService,
+  StatusReport,
+  TemplateRecord,
+} from './service';
+import type { PresetSpec, TemplateSpec } from '../model/spec';
+import type { InstanceState } from '../reconcile/types';
+import { DEFAULT_API_PORT, formatHostPort, parseHostPort } from './address';
+import { statusToError, type CallContext } from './status';
+import {
+  encodeMessage,
+  explainReportFromProto,
+  fromInt64,
+  instanceFromProto,
+  instanceStateEnum,
+  methodPath,
+  presetFromProto,
+  presetSpecToProto,
+  statusReportFromProto,
+  templateFromProto,
+  templateSpecToProto,
+  toInt64,
+} from './wire';
+
+export interface ClientOptions {
+  /** `host:port` (plaintext), `https://host:port` (TLS) or `http://host:port`. The port defaults to 7420. */
+  endpoint: string;
+  token: string;
+  /** PEM (Buffer, or a string containing "-----BEGIN") or a path to a PEM file. Implies TLS. */
+  caCert?: Buffer | string;
+  /** TLS without verifying the server certificate (chain and name). Implies TLS. */
+  insecure?: boolean;
+  /** Per-call deadline; default 30 s. */
+  timeoutMs?: number;
+  /** Client certificate and key (PEM, or paths) for controllers started with --tls-client-ca. Imply TLS. */
+  clientCert?: Buffer | string;
+  clientKey?: Buffer | string;
+}
+
+export type PrewarmClient = PrewarmService & { close(): void };
+
+export const DEFAULT_ENDPOINT = `127.0.0.1:${DEFAULT_API_PORT}`;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface ParsedEndpoint {
+  /** What grpc-js dials: HOST:PORT. */
+  target: string;
+  tls: boolean;
+}
+
+/** Endpoint text + options → dial target and whether to use TLS. Throws with a message naming the endpoint. */
+export function parseEndpoint(endpoint: string, opts: Pick<ClientOptions, 'caCert' | 'insecure' | 'clientCert' | 'clientKey'> = {}): ParsedEndpoint {
+  const text = endpoint.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
+  let rest = text;
+  let tls = opts.caCert !== undefined || opts.insecure === true || opts.clientCert !== undefined;
+  if (scheme !== null) {
+    const name = scheme[1].toLowerCase();
+    if (name === 'https') tls = true;
+    else if (name === 'http') {
+      if (tls) throw new Error(`endpoint "${endpoint}" says http:// but TLS options (CA certificate, insecure, client certificate) were given`);
+    } else throw new Error(`endpoint "${endpoint}" has unsupported scheme "${scheme[1]}"; use HOST:PORT or https://HOST:PORT`);
+    rest = text.slice(scheme[0].length).replace(/\/+$/, '');
+  }
+  if (rest.includes('/')) throw new Error(`endpoint "${endpoint}" must be HOST:PORT or https://HOST:PORT, without a path`);
+  try {
+    return { target: formatHostPort(parseHostPort(rest, DEFAULT_API_PORT)), tls };
+  } catch (err) {
+    throw new Error(`invalid endpoint: ${(err as Error).message}`);
+  }
+}
+
+function pem(value: Buffer | string, what: string): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value.includes('-----BEGIN')) return Buffer.from(value, 'utf8');
+  try {
+    return readFileSync(value);
+  } catch (err) {
+    throw new Error(`cannot read ${what} ${value}: ${(err as Error).message}`);
+  }
+}
+
+function channelCredentials(opts: ClientOptions): grpc.ChannelCredentials {
+  if ((opts.clientCert === undefined) !== (opts.clientKey === undefined)) {
+    throw new Error('a client certificate and its key must be given together');
+  }
+  const ca = opts.caCert === undefined ? null : pem(opts.caCert, 'CA certificate');
+  const key = opts.clientKey === undefined ? null : pem(opts.clientKey, 'client key');
+  const cert = opts.clientCert === undefined ? null : pem(opts.clientCert, 'client certificate');
+  if (opts.insecure) {
+    // Skip both the chain check and the host-name check: the operator asked for encryption without identity.
+    return grpc.credentials.createSsl(ca, key, cert, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+  }
+  return grpc.credentials.createSsl(ca, key, cert);
+}
+
+/**
+ * grpc-js always sends the target host as TLS SNI, and Node warns (DEP0123) when that is an IP literal, which
+ * is the common case for https://127.0.0.1:7420. The warning is about SNI only (certificate checks against IP
+ * SANs are unaffected), so drop exactly that one, once, for TLS clients dialing an IP.
+ */
+let sniWarningFiltered = false;
+function filterIpSniWarning(): void {
+  if (sniWarningFiltered) return;
+  sniWarningFiltered = true;
+  const original = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0123') return;
+    return (original as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+}
+
+export function createClient(opts: ClientOptions): PrewarmClient {
+  if (typeof opts.token !== 'string' || opts.token.trim() === '') {
+    throw new Error('no API token: set --token or PREWARM_TOKEN (the controller prints one on first start)');
+  }
+  if (/\s/.test(opts.token.trim())) throw new Error('the API token must not contain whitespace');
+  const endpoint = parseEndpoint(opts.endpoint, opts);
+  const credentials = endpoint.tls ? channelCredentials(opts) : grpc.credentials.createInsecure();
+  if (endpoint.tls && isIP(parseHostPort(endpoint.target).host) !== 0) filterIpSniWarning();
+  return new GrpcPrewarmClient(opts, endpoint, credentials);
+}
+
+class GrpcPrewarmClient implements PrewarmService {
+  private readonly client: grpc.Client;
+  private readonly timeoutMs: number;
+  private readonly authorization: string;
+
+  constructor(
+    private readonly opts: ClientOptions,
+    private readonly endpoint: ParsedEndpoint,
+    credentials: grpc.ChannelCredentials,
+  ) {
+    this.client = new grpc.Client(endpoint.target, credentials);
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.authorization = `Bearer ${opts.token.trim()}`;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** The one generic unary call: serialization from the descriptor, token per call, errors mapped back. */
+  private call<I extends DescMessage, O extends DescMessage>(
+    method: DescMethod & { input: I; output: O },
+    init: MessageInitShape<I>,
+  ): Promise<MessageShape<O>> {
+    const request = create(method.input, init);
+    const metadata = new grpc.Metadata();
+    // Per-call metadata rather than call credentials: grpc-js refuses call credentials on plaintext channels,
+    // and loopback plaintext is the default deployment.
+    metadata.set('authorization', this.authorization);
+    const ctx: CallContext = {
+      endpoint: this.opts.endpoint.trim(),
+      method: method.name,
+      timeoutMs: this.timeoutMs,
+      tls: this.endpoint.tls,
+    };
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest<MessageShape<I>, MessageShape<O>>(
+        methodPath(method),
+        (value) => encodeMessage(method.input, value),
+        (bytes) => fromBinary(method.output, bytes),
+        request,
+        metadata,
+        { deadline: Date.now() + this.timeoutMs },
+        (err, response) => {
+          if (err) reject(statusToError(err, ctx));
+          else if (response === undefined) reject(new Error(`the controller sent no response to ${method.name}`));
+          else resolve(response);
+        },
+      );
+    });
+  }
+
+  async putTemplate(spec: TemplateSpec): Promise<TemplateRecord> {
+    const res = await this.call(pb.Prewarm.method.putTemplate, { template: templateSpecToProto(spec) });
+    return templateFromProto(res.template);
+  }
+
+  async getTemplate(name: string): Promise<TemplateRecord> {
+    return templateFromProto((await this.call(pb.Prewarm.method.getTemplate, { name })).template);
+  }
+
+  async listTemplates(): Promise<TemplateRecord[]> {
+    return (await this.call(pb.Prewarm.method.listTemplates, {})).templates.map(templateFromProto);
+  }
+
+  async deleteTemplate(name: string): Promise<void> {
+    await this.call(pb.Prewarm.method.deleteTemplate, { name });
+  }
+
+  async putPreset(spec: PresetSpec): Promise<PresetRecord> {
+    const res = await this.call(pb.Prewarm.method.putPreset, { preset: presetSpecToProto(spec) });
+    return presetFromProto(res.preset);
+  }
+
+  async getPreset(template: string, name: string): Promise<PresetRecord> {
+    return presetFromProto((await this.call(pb.Prewarm.method.getPreset, { template, name })).preset);
+  }
+
+  async listPresets(template?: string): Promise<PresetRecord[]> {
+    return (await this.call(pb.Prewarm.method.listPresets, { template })).presets.map(presetFromProto);
+  }
+
+  async deletePreset(template: string, name: string): Promise<void> {
+    await this.call(pb.Prewarm.method.deletePreset, { template, name });
+  }
+
+  async explain(req: { at?: number; presetId?: string }): Promise<ExplainReport> {
+    const res = await this.call(pb.Prewarm.method.explain, {
+      at: req.at === undefined ? undefined : toInt64(req.at, 'at'),
+      presetId: req.presetId,
+    });
+    return explainReportFromProto(res);
+  }
+
+  async status(req: { presetId?: string }): Promise<StatusReport> {
+    return statusReportFromProto(await this.call(pb.Prewarm.method.status, { presetId: req.presetId }));
+  }
+
+  async claim(req: ClaimRequest): Promise<InstanceRecord> {
+    const res = await this.call(pb.Prewarm.method.claim, {
+      template: req.template,
+      preset: req.preset,
+      owner: req.owner,
+      noFallback: req.noFallback,
+    });
+    return instanceFromProto(res.instance);
+  }
+
+  async getInstance(id: string): Promise<InstanceRecord> {
+    return instanceFromProto((await this.call(pb.Prewarm.method.getInstance, { id })).instance);
+  }
+
+  async listInstances(req: { presetId?: string; state?: InstanceState }): Promise<InstanceRecord[]> {
+    const res = await this.call(pb.Prewarm.method.listInstances, {
+      presetId: req.presetId,
+      state: req.state === undefined ? undefined : instanceStateEnum.toProto(req.state),
+    });
+    return res.instances.map(instanceFromProto);
+  }
+
+  async pause(presetId?: string): Promise<void> {
+    await this.call(pb.Prewarm.method.pause, { presetId });
+  }
+
+  async resume(presetId?: string): Promise<void> {
+    await this.call(pb.Prewarm.method.resume, { presetId });
+  }
+
+  async invalidate(template: string, name: string): Promise<{ invalidatedAt: number }> {
+    const res = await this.call(pb.Prewarm.method.invalidate, { template, name });
+    return { invalidatedAt: fromInt64(res.invalidatedAt, 'invalidated_at') };
+  }
+}

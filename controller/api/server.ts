@@ -1,0 +1,303 @@
+/**
+ * The prewarm.v1 gRPC server: wraps a PrewarmService, enforces bearer-token auth on every call, refuses
+ * plaintext on non-loopback addresses, validates requests at the wire level and maps errors to statuses.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { create, type DescMethod, type Message, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import { Prewarm } from './gen/prewarm/v1/prewarm_pb';
+import type { PrewarmService } from './service';
+import { formatHostPort, isLoopbackHost, parseHostPort } from './address';
+import { errorToStatus } from './status';
+import {
+  FieldIssues,
+  checkPresetId,
+  explainReportToProto,
+  grpcServiceDefinition,
+  instanceStateEnum,
+  instanceToProto,
+  presetSpecFromProto,
+  presetToProto,
+  requestInstant,
+  requireText,
+  statusReportToProto,
+  templateSpecFromProto,
+  templateToProto,
+  toInt64,
+} from './wire';
+import type { InstanceState } from '../reconcile/types';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type ApiLog = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
+
+export interface ApiServerOptions {
+  service: PrewarmService;
+  /** HOST:PORT; port 0 picks a free port (see the returned `port`). */
+  listen: string;
+  /** Called with the bearer token of every call; the caller does the constant-time hash comparison. */
+  verifyToken: (token: string) => boolean;
+  tls?: { certPem: Buffer; keyPem: Buffer; clientCaPem?: Buffer };
+  /** Accept plaintext on a non-loopback address (the CLI's --insecure-listen). */
+  allowInsecureNonLoopback?: boolean;
+  log?: ApiLog;
+}
+
+export interface ApiServer {
+  /** HOST:PORT actually bound. */
+  address: string;
+  port: number;
+  /** Stops accepting calls, lets running ones finish for up to `graceMs` (default 5 s), then cuts them off. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Only warnings and errors by default, one JSON object per line on stderr like the rest of the daemon. */
+const defaultLog: ApiLog = (level, msg, fields) => {
+  if (level === 'warn' || level === 'error') {
+    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, component: 'api', msg, ...fields }) + '\n');
+  }
+};
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const log = opts.log ?? defaultLog;
+  let hp;
+  try {
+    hp = parseHostPort(opts.listen);
+  } catch (err) {
+    throw new Error(`invalid API listen address: ${(err as Error).message}`);
+  }
+  if (!opts.tls && !isLoopbackHost(hp.host) && !opts.allowInsecureNonLoopback) {
+    throw new Error(
+      `refusing to serve the API without TLS on non-loopback address ${formatHostPort(hp)}: ` +
+        `pass --tls-cert and --tls-key, or --insecure-listen to accept plaintext (tokens would cross the network in the clear)`,
+    );
+  }
+  const credentials = opts.tls
+    ? grpc.ServerCredentials.createSsl(
+        opts.tls.clientCaPem ?? null,
+        [{ cert_chain: opts.tls.certPem, private_key: opts.tls.keyPem }],
+        opts.tls.clientCaPem !== undefined,
+      )
+    : grpc.ServerCredentials.createInsecure();
+
+  const server = new grpc.Server();
+  const handlers = makeHandlers(opts.service) as unknown as Record<string, Handler<DescMethod>>;
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const method of Prewarm.methods) {
+    implementation[method.localName] = unaryHandler(method, handlers[method.localName], opts.verifyToken, log);
+  }
+  server.addService(grpcServiceDefinition(Prewarm), implementation);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(formatHostPort(hp), credentials, (err, boundPort) => {
+      if (err) reject(new Error(`cannot listen on ${formatHostPort(hp)} for the API: ${err.message}`));
+      else resolve(boundPort);
+    });
+  });
+  const address = formatHostPort({ host: hp.host, port });
+  log('info', 'API listening', { address, tls: opts.tls !== undefined, clientCertificates: opts.tls?.clientCaPem !== undefined });
+
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    port,
+    close(graceMs = 5000) {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return closing;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Authentication
+
+/** null when the call may proceed, else the UNAUTHENTICATED message. */
+export function checkAuthorization(metadata: grpc.Metadata, verifyToken: (token: string) => boolean): string | null {
+  const values = metadata.get('authorization');
+  if (values.length === 0) {
+    return 'missing credentials: every call needs the metadata "authorization: Bearer <token>"';
+  }
+  if (values.length > 1) return 'more than one authorization header';
+  const value = values[0];
+  if (typeof value !== 'string') return 'malformed authorization header';
+  const m = /^(\S+)\s+(\S+)\s*$/.exec(value.trim());
+  if (m === null) return 'malformed authorization header: expected "Bearer <token>"';
+  // RFC 7235: the scheme name is case-insensitive.
+  if (m[1].toLowerCase() !== 'bearer') return `unsupported authorization scheme "${m[1]}": expected "Bearer <token>"`;
+  if (!verifyToken(m[2])) return 'invalid API token';
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dispatch
+
+type Handler<M extends DescMethod> = (request: MessageShape<M['input']>) => Promise<MessageInitShape<M['output']>>;
+type PrewarmMethods = typeof Prewarm.method;
+type Handlers = { [K in keyof PrewarmMethods]: Handler<PrewarmMethods[K]> };
+
+/** Auth first (the handler never runs for a rejected call), then the handler, then error mapping. */
+function unaryHandler(
+  method: DescMethod,
+  handler: Handler<DescMethod>,
+  verifyToken: (token: string) => boolean,
+  log: ApiLog,
+): grpc.handleUnaryCall<Message, Message> {
+  return (call, callback) => {
+    const started = Date.now();
+    const fields = () => ({ method: method.name, peer: call.getPeer(), ms: Date.now() - started });
+    let denied: string | null;
+    try {
+      denied = checkAuthorization(call.metadata, verifyToken);
+    } catch (err) {
+      log('error', 'token verification failed', { ...fields(), error: String(err) });
+      callback({ code: grpc.status.INTERNAL, details: 'internal error in the prewarm controller while checking the token' });
+      return;
+    }
+    if (denied !== null) {
+      log('warn', 'API call rejected', { ...fields(), reason: denied });
+      callback({ code: grpc.status.UNAUTHENTICATED, details: denied });
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(call.request))
+      .then((init) => create(method.output, init))
+      .then(
+        (response) => {
+          log('debug', 'API call', { ...fields(), code: 'OK' });
+          callback(null, response);
+        },
+        (err: unknown) => {
+          const mapped = errorToStatus(err);
+          if (mapped.internal) {
+            log('error', 'API call failed', {
+              ...fields(),
+              ref: mapped.ref,
+              error: err instanceof Error ? err.message : String(err),
+              stack: err instanceof Error ? err.stack : undefined,
+            });
+          } else {
+            log('debug', 'API call', { ...fields(), code: grpc.status[mapped.status.code ?? 0], details: mapped.status.details });
+          }
+          callback(mapped.status);
+        },
+      );
+  };
+}
+
+/** Runs wire-level checks, throwing one ValidationError listing every problem. */
+function checked<T>(fn: (issues: FieldIssues) => T): T {
+  const issues = new FieldIssues();
+  const out = fn(issues);
+  issues.throwIfAny();
+  return out;
+}
+
+function optionalPresetId(value: string | undefined, issues: FieldIssues): string | undefined {
+  return value === undefined ? undefined : checkPresetId(value, ['preset_id'], issues);
+}
+
+function makeHandlers(service: PrewarmService): Handlers {
+  return {
+    async putTemplate(req) {
+      const spec = checked((i) => templateSpecFromProto(req.template, i));
+      return { template: templateToProto(await service.putTemplate(spec)) };
+    },
+    async getTemplate(req) {
+      checked((i) => requireText(req.name, ['name'], i));
+      return { template: templateToProto(await service.getTemplate(req.name)) };
+    },
+    async listTemplates() {
+      return { templates: (await service.listTemplates()).map(templateToProto) };
+    },
+    async deleteTemplate(req) {
+      checked((i) => requireText(req.name, ['name'], i));
+      await service.deleteTemplate(req.name);
+      return {};
+    },
+    async putPreset(req) {
+      const spec = checked((i) => presetSpecFromProto(req.preset, i));
+      return { preset: presetToProto(await service.putPreset(spec)) };
+    },
+    async getPreset(req) {
+      checked((i) => {
+        requireText(req.template, ['template'], i);
+        requireText(req.name, ['name'], i);
+      });
+      return { preset: presetToProto(await service.getPreset(req.template, req.name)) };
+    },
+    async listPresets(req) {
+      if (req.template !== undefined) checked((i) => requireText(req.template!, ['template'], i));
+      return { presets: (await service.listPresets(req.template)).map(presetToProto) };
+    },
+    async deletePreset(req) {
+      checked((i) => {
+        requireText(req.template, ['template'], i);
+        requireText(req.name, ['name'], i);
+      });
+      await service.deletePreset(req.template, req.name);
+      return {};
+    },
+    async explain(req) {
+      const args = checked((i) => {
+        const out: { at?: number; presetId?: string } = {};
+        if (req.at !== undefined) out.at = requestInstant(req.at, ['at'], i);
+        if (req.presetId !== undefined) out.presetId = optionalPresetId(req.presetId, i);
+        return out;
+      });
+      return explainReportToProto(await service.explain(args));
+    },
+    async status(req) {
+      const args = checked((i) => (req.presetId === undefined ? {} : { presetId: optionalPresetId(req.presetId, i) }));
+      return statusReportToProto(await service.status(args));
+    },
+    async claim(req) {
+      checked((i) => {
+        requireText(req.template, ['template'], i);
+        requireText(req.preset, ['preset'], i);
+      });
+      const claim: Parameters<PrewarmService['claim']>[0] = { template: req.template, preset: req.preset };
+      if (req.owner !== undefined) claim.owner = req.owner;
+      if (req.noFallback !== undefined) claim.noFallback = req.noFallback;
+      return { instance: instanceToProto(await service.claim(claim)) };
+    },
+    async getInstance(req) {
+      checked((i) => requireText(req.id, ['id'], i));
+      return { instance: instanceToProto(await service.getInstance(req.id)) };
+    },
+    async listInstances(req) {
+      const args = checked((i) => {
+        const out: { presetId?: string; state?: InstanceState } = {};
+        if (req.presetId !== undefined) out.presetId = optionalPresetId(req.presetId, i);
+        if (req.state !== undefined) {
+          const state = instanceStateEnum.tryFromProto(req.state);
+          if (state === undefined) i.add(['state'], `must be one of ${instanceStateEnum.names.join(', ')}`);
+          else out.state = state;
+        }
+        return out;
+      });
+      return { instances: (await service.listInstances(args)).map(instanceToProto) };
+    },
+    async pause(req) {
+      const presetId = checked((i) => optionalPresetId(req.presetId, i));
+      await service.pause(presetId);
+      return {};
+    },
+    async resume(req) {
+      const presetId = checked((i) => optionalPresetId(req.presetId, i));
+      await service.resume(presetId);
+      return {};
+    },
+    async invalidate(req) {
+      checked((i) => {
+        requireText(req.template, ['template'], i);
+        requireText(req.name, ['name'], i);
+      });
+      const { invalidatedAt } = await service.invalidate(req.template, req.name);
+      return { invalidatedAt: toInt64(invalidatedAt, 'invalidated_at') };
+    },
+  };
+}

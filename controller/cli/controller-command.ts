@@ -1,0 +1,150 @@
+/** `prewarm controller`: validates every flag up front (naming the flag), then runs the daemon. */
+import { UsageError, type FlagSpec, type Flags } from './args';
+import type { Command } from './command';
+import { checkDirectory, checkExists, checkHostPort, checkReadableFile, parseCount, parseDurationFlag } from './values';
+import { controllerDefaults, type ControllerOptions } from '../daemon-options';
+import { isLoopbackHost, parseHostPort } from '../api/address';
+import { formatDuration } from '../schedule/duration';
+
+const d = controllerDefaults;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+const FLAGS: FlagSpec[] = [
+  { name: 'database', kind: 'string', value: 'URL', help: 'Store: sqlite:PATH', default: d.database },
+  { name: 'listen', kind: 'string', value: 'HOST:PORT', help: 'gRPC API address (non-loopback needs TLS or --insecure-listen)', default: d.listen },
+  { name: 'ops-listen', kind: 'string', value: 'HOST:PORT', help: 'HTTP /healthz, /readyz, /metrics', default: d.opsListen },
+  { name: 'driver-dir', kind: 'string', value: 'DIR', help: 'Directory of driver programs templates may name', default: d.driverDir },
+  { name: 'reconcile-interval', kind: 'string', value: 'DURATION', help: 'Time between reconcile ticks', default: formatDuration(d.reconcileIntervalMs) },
+  { name: 'tls-cert', kind: 'string', value: 'FILE', help: 'PEM certificate (chain) for the API; needs --tls-key' },
+  { name: 'tls-key', kind: 'string', value: 'FILE', help: 'PEM private key of --tls-cert' },
+  { name: 'tls-client-ca', kind: 'string', value: 'FILE', help: 'Require client certificates signed by this PEM CA' },
+  { name: 'insecure-listen', kind: 'boolean', help: 'Allow a non-loopback --listen without TLS' },
+  { name: 'apply', kind: 'string', value: 'PATH', repeated: true, help: 'Template/preset JSON file or directory to apply at start-up' },
+  { name: 'watch', kind: 'boolean', help: 'Print a one-line pool summary whenever it changes' },
+  { name: 'log-level', kind: 'string', value: 'LEVEL', help: `One of ${LOG_LEVELS.join(', ')}`, default: d.logLevel },
+  { name: 'in-flight-limit', kind: 'string', value: 'N', help: 'Driver operations in flight at once (>= 1)', default: String(d.inFlightLimit) },
+  { name: 'failure-hard-limit', kind: 'string', value: 'N', help: 'Consecutive failed creates before a preset stops (0 disables)', default: String(d.failureHardLimit) },
+  { name: 'backoff-base', kind: 'string', value: 'DURATION', help: 'First backoff after a failed create', default: formatDuration(d.backoffBaseMs) },
+  { name: 'backoff-cap', kind: 'string', value: 'DURATION', help: 'Longest backoff', default: formatDuration(d.backoffCapMs) },
+  { name: 'retention', kind: 'string', value: 'DURATION', help: 'How long failed and stopped pool instances are kept', default: formatDuration(d.retentionMs) },
+  { name: 'driver-timeout', kind: 'string', value: 'DURATION', help: 'Kill a driver operation after this long', default: formatDuration(d.driverTimeoutMs) },
+  { name: 'drain-timeout', kind: 'string', value: 'DURATION', help: 'On SIGTERM, wait this long for running driver operations', default: formatDuration(d.drainTimeoutMs) },
+  { name: 'rotate-token', kind: 'boolean', help: 'Replace the stored API token with a new one and print it' },
+];
+
+/**
+ * Flags → ControllerOptions. Collects every problem so one run reports them all; each message starts with
+ * the flag's name.
+ */
+export function controllerOptionsFromFlags(flags: Flags): ControllerOptions {
+  const problems: string[] = [];
+  const opts: ControllerOptions = { ...controllerDefaults, apply: [] };
+  const attempt = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(err.message);
+    }
+  };
+  const str = (name: string) => flags.string(name);
+  const duration = (name: string, set: (ms: number) => void, allowZero = false) =>
+    attempt(() => {
+      const v = str(name);
+      if (v !== undefined) set(parseDurationFlag(v, `--${name}`, { allowZero }));
+    });
+  const count = (name: string, min: number, set: (n: number) => void) =>
+    attempt(() => {
+      const v = str(name);
+      if (v !== undefined) set(parseCount(v, `--${name}`, min));
+    });
+
+  attempt(() => {
+    const v = str('database');
+    if (v === undefined) return;
+    if (!/^(sqlite:|postgres(ql)?:\/\/)./i.test(v.trim())) {
+      throw new UsageError(`--database: unsupported URL "${v}"; expected sqlite:PATH (for example sqlite:./prewarm.db)`);
+    }
+    opts.database = v.trim();
+  });
+  attempt(() => {
+    const v = str('listen');
+    if (v !== undefined) opts.listen = checkHostPort(v, '--listen');
+  });
+  attempt(() => {
+    const v = str('ops-listen');
+    if (v !== undefined) opts.opsListen = checkHostPort(v, '--ops-listen');
+  });
+  attempt(() => {
+    const v = str('driver-dir');
+    if (v !== undefined) opts.driverDir = checkDirectory(v, '--driver-dir');
+  });
+  duration('reconcile-interval', (ms) => (opts.reconcileIntervalMs = ms));
+  duration('backoff-base', (ms) => (opts.backoffBaseMs = ms));
+  duration('backoff-cap', (ms) => (opts.backoffCapMs = ms));
+  duration('retention', (ms) => (opts.retentionMs = ms), true);
+  duration('driver-timeout', (ms) => (opts.driverTimeoutMs = ms));
+  duration('drain-timeout', (ms) => (opts.drainTimeoutMs = ms), true);
+  count('in-flight-limit', 1, (n) => (opts.inFlightLimit = n));
+  count('failure-hard-limit', 0, (n) => (opts.failureHardLimit = n));
+  attempt(() => {
+    const v = str('log-level');
+    if (v === undefined) return;
+    if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${v}"`);
+    opts.logLevel = v as ControllerOptions['logLevel'];
+  });
+  attempt(() => {
+    const cert = str('tls-cert');
+    const key = str('tls-key');
+    const ca = str('tls-client-ca');
+    if ((cert === undefined) !== (key === undefined)) {
+      throw new UsageError(cert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
+    }
+    if (ca !== undefined && cert === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
+    if (cert !== undefined) opts.tlsCert = checkReadableFile(cert, '--tls-cert');
+    if (key !== undefined) opts.tlsKey = checkReadableFile(key, '--tls-key');
+    if (ca !== undefined) opts.tlsClientCa = checkReadableFile(ca, '--tls-client-ca');
+  });
+  for (const path of flags.list('apply')) attempt(() => opts.apply.push(checkExists(path, '--apply')));
+  opts.insecureListen = flags.boolean('insecure-listen');
+  opts.watch = flags.boolean('watch');
+  opts.rotateToken = flags.boolean('rotate-token');
+
+  if (opts.backoffCapMs < opts.backoffBaseMs && flags.has('backoff-cap')) {
+    problems.push(`--backoff-cap (${formatDuration(opts.backoffCapMs)}) must not be shorter than --backoff-base (${formatDuration(opts.backoffBaseMs)})`);
+  }
+  // Same rule the API server enforces, checked here so the operator hears it before the store is opened.
+  attempt(() => {
+    const host = parseHostPort(opts.listen).host;
+    if (!isLoopbackHost(host) && opts.tlsCert === undefined && !opts.insecureListen) {
+      throw new UsageError(
+        `--listen ${opts.listen} is not a loopback address: pass --tls-cert and --tls-key, or --insecure-listen to accept plaintext`,
+      );
+    }
+  });
+
+  if (problems.length === 1) throw new UsageError(problems[0]);
+  if (problems.length > 1) throw new UsageError(`invalid flags:\n  ${problems.join('\n  ')}`);
+  return opts;
+}
+
+export const controllerCommand: Command = {
+  path: ['controller'],
+  summary: 'Run the reconciliation controller daemon',
+  description:
+    'Serves the gRPC API, reconciles every pool each tick and runs driver operations. On first start it generates\n' +
+    'an API token and prints it once (PREWARM_TOKEN, when set, is used instead). Logs are JSON lines on stderr.\n' +
+    'Stops cleanly on SIGTERM or SIGINT.',
+  flags: FLAGS,
+  examples: [
+    'prewarm controller --driver-dir ./examples/drivers --apply ./examples/specs --watch',
+    'prewarm controller --listen 0.0.0.0:7420 --tls-cert server.pem --tls-key server.key',
+  ],
+  async run(ctx) {
+    const opts = controllerOptionsFromFlags(ctx.flags);
+    // Loaded only here: the daemon pulls in the store and native SQLite, which no other command needs.
+    const { runController } = await import('../daemon');
+    await runController(opts);
+    return 0;
+  },
+};

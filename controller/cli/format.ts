@@ -1,0 +1,295 @@
+/**
+ * Everything the CLI prints: readable tables and key/value blocks, the `--json` shapes, and error text.
+ * JSON output uses snake_case keys (HCL names for specs) and RFC 3339 strings for instants, so it reads the
+ * same as `explain --json` and can be fed to jq without knowing the wire format.
+ */
+import type { ExplainAction, ExplainPreset, ExplainReport, InstanceRecord, PresetRecord, StatusReport, TemplateRecord } from '../api/service';
+import { ValidationError, formatPath } from '../model/errors';
+import { UsageError } from './args';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Basics
+
+/** RFC 3339, or the raw number for values outside what Date can represent (never throw while printing). */
+export function instant(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
+}
+
+function dash(value: string | null | undefined): string {
+  return value === null || value === undefined || value === '' ? '-' : value;
+}
+
+/** Left-aligned columns separated by two spaces; the header row is upper-case by convention of the caller. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+function keyValues(map: Record<string, string>, indent: string): string[] {
+  const keys = Object.keys(map).sort();
+  if (keys.length === 0) return [`${indent}(none)`];
+  return keys.map((k) => `${indent}${k} = ${map[k]}`);
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Templates
+
+export function templateJson(t: TemplateRecord) {
+  return {
+    id: t.id,
+    name: t.name,
+    driver: t.driver,
+    config: t.config,
+    version: t.version,
+    created_at: instant(t.createdAt),
+    updated_at: instant(t.updatedAt),
+  };
+}
+
+export function templateText(t: TemplateRecord): string {
+  return [
+    `Template ${t.name} (version ${t.version})`,
+    `  driver:   ${t.driver}`,
+    `  created:  ${instant(t.createdAt)}`,
+    `  updated:  ${instant(t.updatedAt)}`,
+    '  config:',
+    ...keyValues(t.config, '    '),
+  ].join('\n') + '\n';
+}
+
+export function templateListText(list: TemplateRecord[]): string {
+  if (list.length === 0) return 'No templates.\n';
+  return table(
+    ['NAME', 'DRIVER', 'VERSION', 'UPDATED'],
+    list.map((t) => [t.name, t.driver, String(t.version), dash(instant(t.updatedAt))]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Presets
+
+export function presetJson(p: PresetRecord) {
+  return {
+    id: p.id,
+    template: p.template,
+    name: p.name,
+    description: p.description,
+    default: p.default,
+    parameters: p.parameters,
+    prebuilds: p.prebuilds ?? null,
+    generation: p.generation,
+    paused: p.paused,
+    status: p.status,
+    status_reason: p.statusReason,
+    invalidated_at: instant(p.invalidatedAt),
+    created_at: instant(p.createdAt),
+    updated_at: instant(p.updatedAt),
+  };
+}
+
+function poolSummary(p: PresetRecord): string {
+  const pb = p.prebuilds;
+  if (!pb) return 'no pool';
+  const parts = [`${pb.instances} base`];
+  if (pb.scheduling) parts.push(`${pb.scheduling.schedule.length} schedule(s) in ${pb.scheduling.timezone}`);
+  if (pb.expiration_policy && pb.expiration_policy.ttl > 0) parts.push(`ttl ${pb.expiration_policy.ttl}s`);
+  return parts.join(', ');
+}
+
+function statusWord(status: string, paused: boolean): string {
+  return paused ? `${status} (paused)` : status;
+}
+
+export function presetText(p: PresetRecord): string {
+  const lines = [
+    `Preset ${p.id}${p.default ? ' (default)' : ''}`,
+    `  description:  ${dash(p.description)}`,
+    `  status:       ${statusWord(p.status, p.paused)}${p.statusReason ? ` — ${p.statusReason}` : ''}`,
+    `  generation:   ${p.generation}`,
+    `  invalidated:  ${dash(instant(p.invalidatedAt))}`,
+    `  created:      ${instant(p.createdAt)}`,
+    `  updated:      ${instant(p.updatedAt)}`,
+    '  parameters:',
+    ...keyValues(p.parameters, '    '),
+  ];
+  const pb = p.prebuilds;
+  if (!pb) {
+    lines.push('  prebuilds:    none (instances are built on claim)');
+  } else {
+    lines.push('  prebuilds:', `    instances:  ${pb.instances}`);
+    if (pb.expiration_policy) lines.push(`    ttl:        ${pb.expiration_policy.ttl === 0 ? 'none' : `${pb.expiration_policy.ttl}s`}`);
+    if (pb.scheduling) {
+      const s = pb.scheduling;
+      lines.push(`    timezone:   ${s.timezone}`, `    lead_time:  ${s.lead_time ?? 'none'}`);
+      s.schedule.forEach((e, i) => lines.push(`    schedule[${i}]: "${e.cron}" → ${e.instances}`));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function presetListText(list: PresetRecord[]): string {
+  if (list.length === 0) return 'No presets.\n';
+  return table(
+    ['PRESET', 'DEFAULT', 'STATUS', 'POOL', 'UPDATED'],
+    list.map((p) => [p.id, p.default ? 'yes' : '', statusWord(p.status, p.paused), poolSummary(p), dash(instant(p.updatedAt))]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Instances
+
+export function instanceJson(i: InstanceRecord) {
+  return {
+    id: i.id,
+    name: i.name,
+    preset_id: i.presetId,
+    template: i.template,
+    preset: i.preset,
+    state: i.state,
+    owner: i.owner,
+    template_version: i.templateVersion,
+    created_at: instant(i.createdAt),
+    ready_at: instant(i.readyAt),
+    claimed_at: instant(i.claimedAt),
+    attributes: i.attributes,
+    error: i.error,
+  };
+}
+
+export function instanceText(i: InstanceRecord): string {
+  const lines = [
+    `Instance ${i.id} (${i.name})`,
+    `  preset:    ${i.presetId} (template version ${i.templateVersion})`,
+    `  state:     ${i.state}`,
+    `  owner:     ${i.owner ?? '- (in the pool)'}`,
+    `  created:   ${instant(i.createdAt)}`,
+    `  ready:     ${dash(instant(i.readyAt))}`,
+    `  claimed:   ${dash(instant(i.claimedAt))}`,
+  ];
+  if (i.error) lines.push(`  error:     ${i.error}`);
+  lines.push('  attributes:', ...keyValues(i.attributes, '    '));
+  return lines.join('\n') + '\n';
+}
+
+export function claimText(i: InstanceRecord): string {
+  const note =
+    i.state === 'claimed' || i.state === 'ready'
+      ? ''
+      : `\nNo ready instance was in the pool; a fresh one is being built (state ${i.state}). Check it with: prewarm instance get ${i.id}`;
+  return `Claimed ${i.id} (${i.name}) from ${i.presetId}${i.owner ? ` for ${i.owner}` : ''}.${note}\n` + instanceText(i);
+}
+
+export function instanceListText(list: InstanceRecord[]): string {
+  if (list.length === 0) return 'No instances.\n';
+  return table(
+    ['ID', 'NAME', 'PRESET', 'STATE', 'OWNER', 'VERSION', 'CREATED'],
+    list.map((i) => [i.id, i.name, i.presetId, i.state, dash(i.owner), String(i.templateVersion), dash(instant(i.createdAt))]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Explain and status
+
+/** The `explain --json` contract: the report as the service produced it (snake_case keys already). */
+export function explainJson(r: ExplainReport) {
+  return { at: r.at, paused: r.paused, presets: r.presets };
+}
+
+export function statusJson(r: StatusReport) {
+  return { paused: r.paused, in_flight: r.inFlight, in_flight_limit: r.inFlightLimit, presets: r.presets };
+}
+
+export function actionText(a: ExplainAction): string {
+  const reason = a.reason ? ` (${a.reason})` : '';
+  switch (a.type) {
+    case 'create':
+      return `create ${a.count ?? 0}${reason}`;
+    case 'delete':
+      return `delete ${(a.instance_ids ?? []).join(', ') || '(none)'}${reason}`;
+    case 'backoff':
+      return `back off until ${a.until ?? '?'}${reason}`;
+    case 'cancel_pending':
+      return `cancel pending ${(a.instance_ids ?? []).join(', ') || '(none)'}${reason}`;
+    default:
+      return JSON.stringify(a);
+  }
+}
+
+/** One table row per preset, each followed by the actions the next tick would run. */
+function presetRows(presets: ExplainPreset[], columnsOf: (p: ExplainPreset) => string[], header: string[]): string {
+  if (presets.length === 0) return 'No presets.\n';
+  const rendered = table(header, presets.map(columnsOf)).split('\n');
+  const out = [rendered[0]];
+  presets.forEach((p, i) => {
+    out.push(rendered[i + 1]);
+    for (const a of p.actions) out.push(`  → ${actionText(a)}`);
+    if (p.actions.length === 0) out.push('  → nothing to do');
+  });
+  return out.join('\n') + '\n';
+}
+
+export function explainText(r: ExplainReport): string {
+  const head = `Evaluated at ${r.at}${r.paused ? ' — the controller is paused globally: no actions run' : ''}\n\n`;
+  return (
+    head +
+    presetRows(
+      r.presets,
+      (p) => [
+        `${p.template}/${p.preset}`,
+        String(p.desired),
+        p.desired_source,
+        String(p.ready),
+        String(p.starting),
+        String(p.expired),
+        String(p.outdated),
+        statusWord(p.status, p.paused),
+        dash(p.backoff_until),
+      ],
+      ['PRESET', 'DESIRED', 'SOURCE', 'READY', 'STARTING', 'EXPIRED', 'OUTDATED', 'STATUS', 'BACKOFF UNTIL'],
+    )
+  );
+}
+
+export function statusText(r: StatusReport): string {
+  const head = `Controller: ${r.paused ? 'paused globally' : 'running'}; driver operations in flight: ${r.inFlight}/${r.inFlightLimit}\n\n`;
+  if (r.presets.length === 0) return head + 'No presets.\n';
+  return (
+    head +
+    table(
+      ['PRESET', 'DESIRED', 'READY', 'STARTING', 'CLAIMED', 'FAILED', 'STATUS', 'BACKOFF UNTIL'],
+      r.presets.map((p) => [
+        `${p.template}/${p.preset}`,
+        String(p.desired),
+        String(p.ready),
+        String(p.starting),
+        String(p.claimed),
+        String(p.failed),
+        statusWord(p.status, p.paused),
+        dash(p.backoff_until),
+      ]),
+    )
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+
+/** stderr text for a failure; the exit code is decided by the caller (2 for usage, 1 otherwise). */
+export function errorText(err: unknown, context?: string): string {
+  if (err instanceof ValidationError) {
+    const title = context ?? 'invalid input';
+    if (err.errors.length === 1 && err.errors[0].path.length === 0) return `prewarm: ${title}: ${err.errors[0].message}\n`;
+    const lines = err.errors.map((e) => `  ${e.path.length ? `${formatPath(e.path)}: ` : ''}${e.message}`);
+    return `prewarm: ${title}:\n${lines.join('\n')}\n`;
+  }
+  if (err instanceof UsageError) return `prewarm: ${err.message}\n`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `prewarm: ${context ? `${context}: ` : ''}${message}\n`;
+}

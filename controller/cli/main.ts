@@ -1,0 +1,129 @@
+/**
+ * The `prewarm` command line: finds the command, handles help, parses flags, runs it, and turns errors into
+ * stderr text and exit codes (0 ok, 1 failure, 2 usage error).
+ *
+ * New commands (e.g. `prewarm schema` from the provider work) are added to COMMANDS; help, flag parsing and
+ * error handling come for free.
+ */
+import packageJson from '../../package.json';
+import { Flags, UsageError, closest, parseArgs, wantsHelp } from './args';
+import { commandName, processIo, type CliIo, type Command } from './command';
+import { errorText } from './format';
+import { HELP_FLAG, commandHelp, groupHelp, overviewHelp } from './help';
+import { controllerCommand } from './controller-command';
+import { resourceCommands, SpecFileError } from './resource-commands';
+import { poolCommands } from './pool-commands';
+
+const versionCommand: Command = {
+  path: ['version'],
+  summary: 'Print the prewarm version',
+  flags: [],
+  async run(ctx) {
+    ctx.io.stdout(`prewarm ${packageJson.version} (node ${process.version})\n`);
+    return 0;
+  },
+};
+
+export const COMMANDS: Command[] = [controllerCommand, ...resourceCommands, ...poolCommands, versionCommand];
+
+type Resolved = { kind: 'command'; command: Command; rest: string[] } | { kind: 'group'; group: string; rest: string[] };
+
+/** The longest command path that prefixes argv's leading words; or a group when only its name matches. */
+function resolve(words: readonly string[], commands: readonly Command[]): Resolved {
+  const [first, second] = words;
+  const exact = commands.find((c) => c.path.length === 2 && c.path[0] === first && c.path[1] === second)
+    ?? commands.find((c) => c.path.length === 1 && c.path[0] === first);
+  if (exact) return { kind: 'command', command: exact, rest: words.slice(exact.path.length) };
+  const groups = [...new Set(commands.filter((c) => c.path.length > 1).map((c) => c.path[0]))];
+  if (groups.includes(first)) {
+    if (second !== undefined && !second.startsWith('-')) {
+      const subs = commands.filter((c) => c.path[0] === first).map((c) => c.path[1]);
+      const hint = closest(second, subs);
+      throw new UsageError(
+        `unknown command "prewarm ${first} ${second}"${hint ? ` (did you mean "prewarm ${first} ${hint}"?)` : ''}; ` +
+          `commands: ${subs.join(', ')}`,
+      );
+    }
+    return { kind: 'group', group: first, rest: words.slice(1) };
+  }
+  const names = [...new Set([...commands.map((c) => c.path[0]), 'help'])];
+  const hint = closest(first, names);
+  throw new UsageError(`unknown command "${first}"${hint ? ` (did you mean "${hint}"?)` : ''}; see prewarm --help`);
+}
+
+/** Positionals → named args, with arity errors that show the synopsis. */
+function bindArgs(command: Command, positionals: string[]): Record<string, string | undefined> {
+  const specs = command.args ?? [];
+  const name = commandName(command);
+  if (positionals.length > specs.length) {
+    throw new UsageError(`unexpected argument "${positionals[specs.length]}" for "${name}"; see ${name} --help`);
+  }
+  const out: Record<string, string | undefined> = {};
+  specs.forEach((spec, i) => {
+    const value = positionals[i];
+    if (value === undefined && !spec.optional) throw new UsageError(`"${name}" needs ${spec.name}; see ${name} --help`);
+    if (value !== undefined && value.trim() === '') throw new UsageError(`${spec.name} must not be empty`);
+    out[spec.name] = value;
+  });
+  return out;
+}
+
+async function dispatch(argv: string[], io: CliIo, commands: readonly Command[]): Promise<number> {
+  if (argv.length === 0) {
+    io.stderr(overviewHelp(commands));
+    return 2;
+  }
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    io.stdout(overviewHelp(commands));
+    return 0;
+  }
+  if (argv[0] === '--version') argv = ['version'];
+  if (argv[0] === 'help') {
+    const words = argv.slice(1).filter((w) => !w.startsWith('-'));
+    if (words.length === 0) {
+      io.stdout(overviewHelp(commands));
+      return 0;
+    }
+    const r = resolve(words, commands);
+    if (r.kind === 'command' && r.rest.length > 0) throw new UsageError(`unknown command "prewarm ${words.join(' ')}"; see prewarm --help`);
+    io.stdout(r.kind === 'command' ? commandHelp(r.command) : groupHelp(r.group, commands));
+    return 0;
+  }
+
+  const resolved = resolve(argv, commands);
+  if (resolved.kind === 'group') {
+    if (wantsHelp(resolved.rest)) {
+      io.stdout(groupHelp(resolved.group, commands));
+      return 0;
+    }
+    io.stderr(`prewarm: "prewarm ${resolved.group}" needs a command\n\n` + groupHelp(resolved.group, commands));
+    return 2;
+  }
+  const { command, rest } = resolved;
+  if (wantsHelp(rest)) {
+    io.stdout(commandHelp(command));
+    return 0;
+  }
+  const specs = [...command.flags, HELP_FLAG];
+  const parsed = parseArgs(rest, specs, commandName(command));
+  const flags = new Flags(parsed, io.env, specs);
+  return command.run({ io, flags, args: bindArgs(command, parsed.positionals), command });
+}
+
+/** Runs the CLI; returns the exit code. `io` is injectable so tests need no subprocess. */
+export async function main(argv: string[], io: CliIo = processIo, commands: readonly Command[] = COMMANDS): Promise<number> {
+  try {
+    return await dispatch(argv, io, commands);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(errorText(err));
+      return 2;
+    }
+    if (err instanceof SpecFileError) {
+      io.stderr(err.render());
+      return 1;
+    }
+    io.stderr(errorText(err, err instanceof Error && err.name === 'ValidationError' ? 'the controller rejected the request' : undefined));
+    return 1;
+  }
+}

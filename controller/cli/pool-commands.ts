@@ -1,0 +1,163 @@
+/** Commands about pools and instances: explain, status, claim, pause, resume, invalidate, instance get/list. */
+import { UsageError } from './args';
+import type { Command } from './command';
+import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
+import {
+  claimText,
+  explainJson,
+  explainText,
+  instant,
+  instanceJson,
+  instanceListText,
+  instanceText,
+  json,
+  statusJson,
+  statusText,
+} from './format';
+import { parsePresetRef, parseRfc3339 } from './values';
+import { instanceStateEnum } from '../api/wire';
+import type { InstanceState } from '../reconcile/types';
+import type { ClaimRequest } from '../api/service';
+
+const PRESET_ARG = { name: 'TEMPLATE/PRESET', help: 'Preset id, e.g. devbox/us-nix' };
+const OPTIONAL_PRESET_ARG = { ...PRESET_ARG, optional: true, help: 'Preset id; without it, the global switch' };
+
+export const poolCommands: Command[] = [
+  {
+    path: ['explain'],
+    summary: 'Show what the next reconcile tick would do, and why, without doing it',
+    description:
+      'Per preset: the desired count and the schedule or base that produced it, ready/starting/expired/outdated\n' +
+      'counts, status, backoff, and the actions the next tick would run. --at evaluates the schedule windows at\n' +
+      'another instant, so window and DST behaviour can be checked from the command line.',
+    flags: [
+      { name: 'at', kind: 'string', value: 'RFC3339', help: 'Evaluate windows at this instant, e.g. 2026-03-08T07:30:00Z' },
+      { name: 'preset', kind: 'string', value: 'TEMPLATE/NAME', help: 'Only this preset' },
+      { ...JSON_FLAG, help: 'Print {"at", "paused", "presets": [...]} as JSON' },
+      ...CLIENT_FLAGS,
+    ],
+    examples: ['prewarm explain', 'prewarm explain --at 2026-11-01T05:30:00Z --preset devbox/us-nix --json'],
+    async run(ctx) {
+      const atText = ctx.flags.string('at');
+      const presetText = ctx.flags.string('preset');
+      const req: { at?: number; presetId?: string } = {};
+      if (atText !== undefined) req.at = parseRfc3339(atText, '--at');
+      if (presetText !== undefined) req.presetId = parsePresetRef(presetText, '--preset').id;
+      const report = await withClient(ctx.flags, (c) => c.explain(req));
+      ctx.io.stdout(ctx.flags.boolean('json') ? json(explainJson(report)) : explainText(report));
+      return 0;
+    },
+  },
+  {
+    path: ['status'],
+    summary: 'Show pool sizes, health and driver operations in flight',
+    flags: [{ name: 'preset', kind: 'string', value: 'TEMPLATE/NAME', help: 'Only this preset' }, JSON_FLAG, ...CLIENT_FLAGS],
+    async run(ctx) {
+      const presetText = ctx.flags.string('preset');
+      const req = presetText === undefined ? {} : { presetId: parsePresetRef(presetText, '--preset').id };
+      const report = await withClient(ctx.flags, (c) => c.status(req));
+      ctx.io.stdout(ctx.flags.boolean('json') ? json(statusJson(report)) : statusText(report));
+      return 0;
+    },
+  },
+  {
+    path: ['claim'],
+    summary: 'Take the oldest ready instance of a preset',
+    description:
+      'When the pool is empty a fresh instance is built for you (returned while it starts), unless --no-fallback\n' +
+      'asks to fail instead.',
+    args: [PRESET_ARG],
+    flags: [
+      { name: 'owner', kind: 'string', value: 'NAME', help: 'Who the instance is for' },
+      { name: 'no-fallback', kind: 'boolean', help: 'Fail instead of building a fresh instance when none is ready' },
+      { ...JSON_FLAG, help: 'Print the instance as JSON' },
+      ...CLIENT_FLAGS,
+    ],
+    examples: ['prewarm claim devbox/us-nix --owner alice --json'],
+    async run(ctx) {
+      const ref = parsePresetRef(ctx.args['TEMPLATE/PRESET']!, 'TEMPLATE/PRESET');
+      const owner = ctx.flags.string('owner');
+      if (owner !== undefined && owner.trim() === '') throw new UsageError('--owner must not be empty');
+      const req: ClaimRequest = { template: ref.template, preset: ref.name };
+      if (owner !== undefined) req.owner = owner;
+      if (ctx.flags.boolean('no-fallback')) req.noFallback = true;
+      const instance = await withClient(ctx.flags, (c) => c.claim(req));
+      ctx.io.stdout(ctx.flags.boolean('json') ? json(instanceJson(instance)) : claimText(instance));
+      return 0;
+    },
+  },
+  {
+    path: ['pause'],
+    summary: 'Stop all actions for one preset, or globally',
+    args: [OPTIONAL_PRESET_ARG],
+    flags: [...CLIENT_FLAGS],
+    async run(ctx) {
+      const id = ctx.args['TEMPLATE/PRESET'];
+      const presetId = id === undefined ? undefined : parsePresetRef(id, 'TEMPLATE/PRESET').id;
+      await withClient(ctx.flags, (c) => c.pause(presetId));
+      ctx.io.stdout(presetId ? `Paused ${presetId}.\n` : 'Paused the controller globally: no preset gets any action until "prewarm resume".\n');
+      return 0;
+    },
+  },
+  {
+    path: ['resume'],
+    summary: 'Resume one preset (also lifting hard_limited/validation_failed and backoff), or globally',
+    args: [OPTIONAL_PRESET_ARG],
+    flags: [...CLIENT_FLAGS],
+    async run(ctx) {
+      const id = ctx.args['TEMPLATE/PRESET'];
+      const presetId = id === undefined ? undefined : parsePresetRef(id, 'TEMPLATE/PRESET').id;
+      await withClient(ctx.flags, (c) => c.resume(presetId));
+      ctx.io.stdout(presetId ? `Resumed ${presetId}.\n` : 'Resumed the controller globally.\n');
+      return 0;
+    },
+  },
+  {
+    path: ['invalidate'],
+    summary: 'Mark every current instance of a preset as expired; they are replaced (rolling)',
+    args: [PRESET_ARG],
+    flags: [...CLIENT_FLAGS],
+    async run(ctx) {
+      const ref = parsePresetRef(ctx.args['TEMPLATE/PRESET']!, 'TEMPLATE/PRESET');
+      const { invalidatedAt } = await withClient(ctx.flags, (c) => c.invalidate(ref.template, ref.name));
+      ctx.io.stdout(`Invalidated ${ref.id} at ${instant(invalidatedAt)}; instances built before then will be replaced.\n`);
+      return 0;
+    },
+  },
+  {
+    path: ['instance', 'get'],
+    summary: 'Show one instance',
+    args: [{ name: 'ID', help: 'Instance id' }],
+    flags: [JSON_FLAG, ...CLIENT_FLAGS],
+    async run(ctx) {
+      const instance = await withClient(ctx.flags, (c) => c.getInstance(ctx.args.ID!));
+      ctx.io.stdout(ctx.flags.boolean('json') ? json(instanceJson(instance)) : instanceText(instance));
+      return 0;
+    },
+  },
+  {
+    path: ['instance', 'list'],
+    summary: 'List instances',
+    flags: [
+      { name: 'preset', kind: 'string', value: 'TEMPLATE/NAME', help: 'Only this preset' },
+      { name: 'state', kind: 'string', value: 'STATE', help: `Only this state: ${instanceStateEnum.names.join(', ')}` },
+      JSON_FLAG,
+      ...CLIENT_FLAGS,
+    ],
+    async run(ctx) {
+      const req: { presetId?: string; state?: InstanceState } = {};
+      const preset = ctx.flags.string('preset');
+      if (preset !== undefined) req.presetId = parsePresetRef(preset, '--preset').id;
+      const state = ctx.flags.string('state');
+      if (state !== undefined) {
+        if (!(instanceStateEnum.names as string[]).includes(state)) {
+          throw new UsageError(`--state must be one of ${instanceStateEnum.names.join(', ')}, got "${state}"`);
+        }
+        req.state = state as InstanceState;
+      }
+      const list = await withClient(ctx.flags, (c) => c.listInstances(req));
+      ctx.io.stdout(ctx.flags.boolean('json') ? json({ instances: list.map(instanceJson) }) : instanceListText(list));
+      return 0;
+    },
+  },
+];

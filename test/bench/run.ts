@@ -1,0 +1,54 @@
+/**
+ * `npm run bench [-- --json] [-- --only NAME]`: prints every performance figure. Each figure that has a
+ * baseline is shown with the ratio to it, both measured in this run. With --json: one JSON object per line.
+ */
+import { benchClaims } from './claim.bench';
+import { type Figure, withRatio } from './figures';
+import { benchMemory } from './memory.bench';
+import { benchPlan } from './plan.bench';
+import { benchReconcile } from './reconcile.bench';
+import { benchSchedules } from './schedule.bench';
+
+const suites: Record<string, () => Promise<Figure[]>> = {
+  schedules: () => benchSchedules(),
+  plan: () => benchPlan(),
+  reconcile: () => benchReconcile(),
+  claims: () => benchClaims(),
+  memory: () => benchMemory(),
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+  if (args.includes('--help')) {
+    process.stdout.write(`usage: npm run bench [-- --json] [-- --only ${Object.keys(suites).join('|')}]\n`);
+    return;
+  }
+  if (only !== undefined && !(only in suites)) {
+    process.stderr.write(`--only: unknown suite "${only}"; one of ${Object.keys(suites).join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const [name, run] of Object.entries(suites)) {
+    if (only !== undefined && name !== only) continue;
+    const figures = await run();
+    for (const raw of figures) {
+      const f = withRatio({ ...raw });
+      if (json) {
+        process.stdout.write(`${JSON.stringify({ suite: name, ...f })}\n`);
+        continue;
+      }
+      const base = f.baseline ? `  (baseline ${f.baseline.name}: ${f.baseline.value} ${f.unit}; ratio ${f.ratio}x)` : '';
+      const goal = f.goal ? `  [goal ${f.goal}]` : '';
+      const runs = f.runs ? `  n=${f.runs}` : '';
+      process.stdout.write(`${f.name}: ${f.value} ${f.unit}${base}${goal}${runs}\n`);
+    }
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exitCode = 1;
+});

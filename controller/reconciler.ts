@@ -115,6 +115,8 @@ export class Reconciler {
     const budget = applyBudget(plan, snapshot.inFlight, options, this.cursor);
     this.cursor = budget.nextCursor;
     await executor.apply(budget.actions, presetIndex(snapshot.presets));
+    // Acting changed the world: look again right away so the status (and --watch) shows the builds starting.
+    if (budget.actions.some((a) => a.type !== 'backoff')) this.again = true;
     if (snapshot.now - this.lastHousekeeping >= housekeepingEveryMs) {
       this.lastHousekeeping = snapshot.now;
       await purgeFinished(db, snapshot.now);

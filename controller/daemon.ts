@@ -83,7 +83,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       db: store.db,
       clock,
       executor,
-      options: { inFlightLimit: opts.inFlightLimit, retentionMs: opts.retentionMs, surgeFraction: 0.25 },
+      options: { inFlightLimit: opts.inFlightLimit, retentionMs: opts.retentionMs, surgeFraction: 0.25, backoffCapMs: opts.backoffCapMs },
       intervalMs: opts.reconcileIntervalMs,
       log,
       metrics,

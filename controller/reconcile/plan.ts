@@ -59,6 +59,15 @@ function countsOf(b: Buckets): PresetCounts {
   };
 }
 
+/**
+ * A backoff that ends further away than the longest backoff can only come from the clock moving backwards
+ * (NTP step, VM resume); it is clamped so a clock correction cannot stall a pool for hours.
+ */
+export function effectiveBackoff(until: number | null, now: number, capMs: number | undefined): number | null {
+  if (until === null || until <= now) return null;
+  return capMs !== undefined && until - now > capMs ? now + capMs : until;
+}
+
 function pushDelete(actions: Action[], presetId: string, list: InstanceView[] | null, reason: DeleteReason): void {
   if (list === null || list.length === 0) return;
   actions.push({ type: 'delete', presetId, instanceIds: ids(list), reason });
@@ -76,7 +85,7 @@ export function planPreset(
   options: ReconcileOptions,
 ): PresetPlan {
   const paused = globalPaused || preset.paused;
-  const backoffUntil = preset.backoffUntil !== null && preset.backoffUntil > now ? preset.backoffUntil : null;
+  const backoffUntil = effectiveBackoff(preset.backoffUntil, now, options.backoffCapMs);
   const plan: PresetPlan = {
     presetId: preset.id,
     template: preset.template,

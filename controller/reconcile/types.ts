@@ -79,6 +79,8 @@ export interface ReconcileOptions {
   retentionMs: number;
   /** Surge bound for rolling replacement, as a fraction of desired (at least 1 instance). */
   surgeFraction: number;
+  /** The longest backoff the executor sets; a longer remaining backoff means the clock went backwards. */
+  backoffCapMs?: number;
 }
 
 export const defaultReconcileOptions: ReconcileOptions = {

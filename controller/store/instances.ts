@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CompiledQuery } from 'kysely';
 import type { InstanceRecord } from '../api/service';
 import { NotFoundError } from '../model/errors';
 import type { InstanceState } from '../reconcile/types';
@@ -154,31 +155,34 @@ export async function claimReadyInstance(db: Db, target: ClaimTarget, owner: str
   return current ?? claimOne(db, target, owner, now, false);
 }
 
-function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, currentOnly: boolean): Promise<InstancesTable | undefined> {
-  return db
-    .updateTable('instances')
-    .set({ owner, state: 'claimed', claimed_at: now, last_used_at: now, updated_at: now })
-    .where('id', '=', (eb) => {
-      const preset = (column: 'generation' | 'invalidated_at') =>
-        eb.selectFrom('presets').select(column).where('presets.id', '=', target.presetId).where('presets.deleted_at', 'is', null);
-      let candidates = eb
-        .selectFrom('instances')
-        .select('id')
-        .where('preset_id', '=', target.presetId)
-        .where('state', '=', 'ready')
-        .where('owner', 'is', null)
-        .where((w) => w.or([w(preset('invalidated_at'), 'is', null), w('created_at', '>', preset('invalidated_at'))]));
-      if (currentOnly) {
-        candidates = candidates
-          .where('generation', '=', preset('generation'))
-          .where('template_version', '=', eb.selectFrom('templates').select('version').where('templates.name', '=', target.template));
-      }
-      return candidates.orderBy('ready_at').orderBy('id').limit(1);
-    })
-    .where('state', '=', 'ready')
-    .where('owner', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+/*
+ * Written as fixed SQL rather than built per call: this is the hottest statement in the controller, and a
+ * fixed text means no query compilation and a reused prepared statement. Plain SQL that SQLite and
+ * PostgreSQL both accept (apart from the placeholder style).
+ */
+const claimSql = (currentOnly: boolean) => `
+update instances
+   set owner = ?, state = 'claimed', claimed_at = ?, last_used_at = ?, updated_at = ?
+ where id = (
+         select i.id
+           from presets p
+           join instances i on i.preset_id = p.id
+          where p.id = ? and p.deleted_at is null
+            and i.state = 'ready' and i.owner is null
+            and (p.invalidated_at is null or i.created_at > p.invalidated_at)
+            ${currentOnly ? 'and i.generation = p.generation and i.template_version = (select version from templates where name = ?)' : ''}
+          order by i.ready_at, i.id
+          limit 1)
+   and state = 'ready' and owner is null
+returning *`;
+const claimCurrentSql = claimSql(true);
+const claimAnySql = claimSql(false);
+
+async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, currentOnly: boolean): Promise<InstancesTable | undefined> {
+  const params: unknown[] = [owner, now, now, now, target.presetId];
+  if (currentOnly) params.push(target.template);
+  const result = await db.executeQuery<InstancesTable>(CompiledQuery.raw(currentOnly ? claimCurrentSql : claimAnySql, params));
+  return result.rows[0];
 }
 
 export async function getInstance(db: Db, id: string): Promise<InstancesTable> {

@@ -233,18 +233,15 @@ describe('applyBudget', () => {
     assert.equal(r.nextCursor, 0);
   });
 
-  test('10,000 presets with work and a budget of 8 is cheap', () => {
+  test('10,000 presets with work and a budget of 8: wraps from the cursor, serves eight', () => {
     const presets: [string, Action[]][] = [];
     for (let k = 0; k < 10_000; k++) presets.push([`p${k}`, [del(`p${k}`, [`p${k}-x`]), create(`p${k}`, 3)]]);
     const p = plan(...presets);
-    const t = performance.now();
     const r = applyBudget(p, 0, options({ inFlightLimit: 8 }), 9_998);
-    const ms = performance.now() - t;
     assert.deepEqual(
       r.actions.map((a) => a.presetId),
       ['p9998', 'p9999', 'p0', 'p1', 'p2', 'p3', 'p4', 'p5'],
     );
     assert.equal(r.nextCursor, 6);
-    assert.ok(ms < 50, `${ms.toFixed(1)} ms`);
   });
 });

@@ -175,7 +175,6 @@ test('compileScheduling is memoized on the canonical content', () => {
   try { compileScheduling({ ...bad }); } catch (e) { second = e; }
   assert.ok(first instanceof ValidationError);
   assert.equal(first, second);
-  const t0 = performance.now();
-  for (let i = 0; i < 10_000; i++) compileScheduling({ timezone: 'UTC', lead_time: '30m', schedule: [{ cron: '* 9 * * *', instances: 1 }] });
-  assert.ok(performance.now() - t0 < 500);
+  // Fresh but equal spec objects hit the cache (the cost of hits is a benchmark figure, not a test).
+  assert.equal(compileScheduling({ timezone: 'UTC', lead_time: '30m', schedule: [{ cron: '* 9 * * *', instances: 1 }] }), a);
 });

@@ -5,9 +5,9 @@ import { NotFoundError } from '../model/errors';
 import type { InstanceState } from '../reconcile/types';
 import type { Db } from './db';
 import { parseStringMap } from './json';
-import type { InstancesTable } from './schema';
+import type { InstanceRow } from './schema';
 
-export function instanceRecord(row: InstancesTable): InstanceRecord {
+export function instanceRecord(row: InstanceRow): InstanceRecord {
   const [template, ...rest] = row.preset_id.split('/');
   return {
     id: row.id,
@@ -150,7 +150,7 @@ export interface ClaimTarget {
  * instances or ten thousand. Current builds go first; outdated ones only when no current build is left
  * (a second statement); instances built before an invalidation are never handed out.
  */
-export async function claimReadyInstance(db: Db, target: ClaimTarget, owner: string, now: number): Promise<InstancesTable | undefined> {
+export async function claimReadyInstance(db: Db, target: ClaimTarget, owner: string, now: number): Promise<InstanceRow | undefined> {
   const current = await claimOne(db, target, owner, now, true);
   return current ?? claimOne(db, target, owner, now, false);
 }
@@ -178,20 +178,20 @@ returning *`;
 const claimCurrentSql = claimSql(true);
 const claimAnySql = claimSql(false);
 
-async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, currentOnly: boolean): Promise<InstancesTable | undefined> {
+async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, currentOnly: boolean): Promise<InstanceRow | undefined> {
   const params: unknown[] = [owner, now, now, now, target.presetId];
   if (currentOnly) params.push(target.template);
-  const result = await db.executeQuery<InstancesTable>(CompiledQuery.raw(currentOnly ? claimCurrentSql : claimAnySql, params));
+  const result = await db.executeQuery<InstanceRow>(CompiledQuery.raw(currentOnly ? claimCurrentSql : claimAnySql, params));
   return result.rows[0];
 }
 
-export async function getInstance(db: Db, id: string): Promise<InstancesTable> {
+export async function getInstance(db: Db, id: string): Promise<InstanceRow> {
   const row = await db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError(`no instance "${id}"`);
   return row;
 }
 
-export async function listInstances(db: Db, filter: { presetId?: string; state?: InstanceState }): Promise<InstancesTable[]> {
+export async function listInstances(db: Db, filter: { presetId?: string; state?: InstanceState }): Promise<InstanceRow[]> {
   let q = db.selectFrom('instances').selectAll();
   if (filter.presetId !== undefined) q = q.where('preset_id', '=', filter.presetId);
   if (filter.state !== undefined) q = q.where('state', '=', filter.state);

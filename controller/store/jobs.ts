@@ -2,14 +2,14 @@ import type { Kysely } from 'kysely';
 import type { PresetSpec } from '../model/spec';
 import { type Db, inTransaction } from './db';
 import { parseStringMap } from './json';
-import type { Database, InstancesTable, JobRow } from './schema';
+import type { Database, InstanceRow, JobRow } from './schema';
 
 export type JobOp = 'create' | 'delete' | 'start' | 'stop';
 
 /** Everything a driver call needs, read in one go when the job starts. */
 export interface JobContext {
   job: JobRow;
-  instance: InstancesTable;
+  instance: InstanceRow;
   driver: string;
   config: Record<string, string>;
   parameters: Record<string, string>;

@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
 /** Migrations live in code (not files) so they survive bundling. Names sort in application order. */
 const migrations: Record<string, Migration> = {
@@ -74,7 +74,21 @@ const migrations: Record<string, Migration> = {
         .addColumn('next_attempt_at', 'bigint')
         .addColumn('delete_attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('rev', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
+      // Every insert or update gives the row the next revision, whatever code path wrote it, so the
+      // reconciler can read only what changed since its last snapshot instead of every row every tick.
+      await db.schema.createIndex('instances_rev').on('instances').column('rev').execute();
+      await sql`
+        create trigger instances_rev_insert after insert on instances
+        begin
+          update instances set rev = (select coalesce(max(rev), 0) + 1 from instances) where rowid = new.rowid;
+        end`.execute(db);
+      await sql`
+        create trigger instances_rev_update after update on instances when new.rev = old.rev
+        begin
+          update instances set rev = (select max(rev) + 1 from instances) where rowid = new.rowid;
+        end`.execute(db);
       // The claim path: oldest ready unclaimed instance of one preset.
       await db.schema
         .createIndex('instances_claim')

@@ -80,6 +80,8 @@ export interface InstancesTable {
   next_attempt_at: number | null;
   delete_attempts: number;
   updated_at: number;
+  /** Set by triggers on every write: a store-wide change counter the snapshot reads deltas by. */
+  rev: Generated<number>;
 }
 
 export interface JobsTable {
@@ -110,3 +112,6 @@ export interface NotificationsTable {
 
 /** A job row as read back (ids generated). */
 export type JobRow = Selectable<JobsTable>;
+
+/** An instance row as read back. */
+export type InstanceRow = Selectable<InstancesTable>;

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { PresetSpec } from '../model/spec';
 import type { InstanceState, InstanceView, PresetStatus, PresetView, Snapshot } from '../reconcile/types';
 import { compileScheduling } from '../schedule';
@@ -11,15 +10,47 @@ export interface SnapshotWarning {
   message: string;
 }
 
+/** Instance columns the reconciler reads, named as InstanceView fields. */
+const instanceColumns = [
+  'id',
+  'preset_id as presetId',
+  'state',
+  'owner',
+  'template_version as templateVersion',
+  'generation',
+  'created_at as createdAt',
+  'ready_at as readyAt',
+  'failed_at as failedAt',
+  'stopped_at as stoppedAt',
+  'next_attempt_at as nextAttemptAt',
+  'rev',
+] as const;
+
+type InstanceViewRow = Omit<InstanceView, 'jobInFlight'> & { rev: number; jobInFlight?: boolean };
+
+/** A full re-read now and then, as a safety net under the revision-based deltas. */
+const fullReloadEveryMs = 15 * 60 * 1000;
+
 /**
- * Reads one consistent view of everything the reconciler needs, in a single read transaction. Preset views
- * are cached by (id, updated_at, template version) so an unchanged preset's spec is not re-parsed or its
- * schedules recompiled every tick.
+ * Reads one consistent view of everything the reconciler needs, in a single read transaction.
+ *
+ * Instances are kept in an in-memory mirror: the first read loads every live row, later reads fetch only the
+ * rows whose revision (bumped by triggers on every write) is newer than the last one seen. A no-op tick over
+ * 100,000 instances therefore reads a handful of rows instead of all of them, and makes no garbage for the
+ * collector. Preset views are cached by their row content so an unchanged preset's spec is not re-parsed or
+ * its schedules recompiled every tick.
  */
 export class SnapshotReader {
   private cache = new Map<string, { key: string; view: PresetView }>();
+  private instances = new Map<string, InstanceView>();
+  private byPreset = new Map<string, InstanceView[]>();
+  private lastRev = -1;
+  private lastFullLoad = 0;
+  private busy = new Set<string>();
   /** Presets whose stored schedules no longer compile; they run on their base count. */
   readonly warnings: SnapshotWarning[] = [];
+
+  constructor(private readonly wallClock: () => number = Date.now) {}
 
   async read(db: Db, now: number): Promise<Snapshot> {
     const run = async (trx: Db): Promise<Snapshot> => {
@@ -39,46 +70,78 @@ export class SnapshotReader {
       }
       for (const id of this.cache.keys()) if (!seen.has(id)) this.cache.delete(id);
 
-      const instances = (await trx
-        .selectFrom('instances')
-        .select([
-          'id',
-          'preset_id as presetId',
-          'state',
-          'owner',
-          'template_version as templateVersion',
-          'generation',
-          'created_at as createdAt',
-          'ready_at as readyAt',
-          'failed_at as failedAt',
-          'stopped_at as stoppedAt',
-          'next_attempt_at as nextAttemptAt',
-          sql<number>`0`.as('jobInFlight'),
-        ])
-        .where('state', 'not in', ['deleted', 'archived'])
-        .execute()) as unknown as Array<InstanceView & { jobInFlight: boolean | number }>;
-
-      const busy = await trx
-        .selectFrom('jobs')
-        .select('instance_id')
-        .where('state', 'in', ['pending', 'running'])
-        .execute();
-      const busyIds = new Set(busy.map((b) => b.instance_id));
-
-      const instancesByPreset = new Map<string, InstanceView[]>();
-      for (const inst of instances) {
-        inst.jobInFlight = busyIds.has(inst.id);
-        inst.state = inst.state as InstanceState;
-        let list = instancesByPreset.get(inst.presetId);
-        if (!list) instancesByPreset.set(inst.presetId, (list = []));
-        list.push(inst as InstanceView);
+      const wall = this.wallClock();
+      const full = this.lastRev < 0 || wall - this.lastFullLoad >= fullReloadEveryMs;
+      let rows: InstanceViewRow[];
+      if (full) {
+        rows = (await trx
+          .selectFrom('instances')
+          .select(instanceColumns)
+          .where('state', 'not in', ['deleted', 'archived'])
+          .execute()) as unknown as InstanceViewRow[];
+        const max = await trx.selectFrom('instances').select((eb) => eb.fn.max('rev').as('rev')).executeTakeFirst();
+        this.resetMirror(rows, Number(max?.rev ?? 0));
+        this.lastFullLoad = wall;
+      } else {
+        rows = (await trx
+          .selectFrom('instances')
+          .select(instanceColumns)
+          .where('rev', '>', this.lastRev)
+          .orderBy('rev')
+          .execute()) as unknown as InstanceViewRow[];
+        this.applyDelta(rows);
       }
-      return { now, paused, presets, instancesByPreset, inFlight: busy.length };
+
+      const busyRows = await trx.selectFrom('jobs').select('instance_id').where('state', 'in', ['pending', 'running']).execute();
+      const busy = new Set(busyRows.map((b) => b.instance_id));
+      for (const id of this.busy) if (!busy.has(id)) this.markBusy(id, false);
+      for (const id of busy) this.markBusy(id, true);
+      this.busy = busy;
+
+      // A fresh outer map per snapshot: a plan computed from an earlier snapshot keeps seeing its own lists.
+      return { now, paused, presets, instancesByPreset: new Map(this.byPreset), inFlight: busyRows.length };
     };
-    // A read transaction gives one consistent view even while API mutations commit in between statements.
     return 'isTransaction' in db && db.isTransaction ? run(db) : db.transaction().execute(run);
   }
 
+  private resetMirror(rows: InstanceViewRow[], maxRev: number): void {
+    this.instances.clear();
+    this.byPreset.clear();
+    this.busy.clear();
+    for (const row of rows) {
+      const view = toView(row);
+      this.instances.set(view.id, view);
+      let list = this.byPreset.get(view.presetId);
+      if (!list) this.byPreset.set(view.presetId, (list = []));
+      list.push(view);
+    }
+    for (const list of this.byPreset.values()) list.sort(byCreation);
+    this.lastRev = maxRev;
+  }
+
+  private applyDelta(rows: InstanceViewRow[]): void {
+    if (rows.length === 0) return;
+    const dirty = new Set<string>();
+    for (const row of rows) {
+      dirty.add(row.presetId);
+      if (row.state === 'deleted' || row.state === 'archived') this.instances.delete(row.id);
+      else this.instances.set(row.id, toView(row));
+      if (Number(row.rev) > this.lastRev) this.lastRev = Number(row.rev);
+    }
+    // Lists are rebuilt (not edited) for the presets that changed, so older snapshots stay intact.
+    const lists = new Map<string, InstanceView[]>();
+    for (const id of dirty) lists.set(id, []);
+    for (const view of this.instances.values()) lists.get(view.presetId)?.push(view);
+    for (const [id, list] of lists) {
+      if (list.length === 0) this.byPreset.delete(id);
+      else this.byPreset.set(id, list.sort(byCreation));
+    }
+  }
+
+  private markBusy(id: string, busy: boolean): void {
+    const view = this.instances.get(id);
+    if (view && view.jobInFlight !== busy) view.jobInFlight = busy;
+  }
   private view(row: PresetsTable, templateVersion: number, templateDeleted: boolean): PresetView {
     const key = `${row.updated_at}|${templateVersion}|${templateDeleted}|${row.consecutive_failures}|${row.backoff_until}|${row.status}|${row.paused}|${row.invalidated_at}|${row.deleted_at}`;
     const cached = this.cache.get(row.id);
@@ -113,4 +176,26 @@ export class SnapshotReader {
     this.cache.set(row.id, { key, view });
     return view;
   }
+}
+
+function toView(row: InstanceViewRow): InstanceView {
+  return {
+    id: row.id,
+    presetId: row.presetId,
+    state: row.state as InstanceState,
+    owner: row.owner,
+    templateVersion: Number(row.templateVersion),
+    generation: Number(row.generation),
+    createdAt: Number(row.createdAt),
+    readyAt: row.readyAt === null ? null : Number(row.readyAt),
+    failedAt: row.failedAt === null ? null : Number(row.failedAt),
+    stoppedAt: row.stoppedAt === null ? null : Number(row.stoppedAt),
+    jobInFlight: false,
+    nextAttemptAt: row.nextAttemptAt === null ? null : Number(row.nextAttemptAt),
+  };
+}
+
+/** Mirror lists are kept in creation order, the order a full read would give, so plans do not depend on history. */
+function byCreation(a: InstanceView, b: InstanceView): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

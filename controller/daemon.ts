@@ -134,6 +134,11 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
           .where('delivered_at', 'is', null)
           .executeTakeFirstOrThrow();
         metrics.outboxDepth.set({}, Number(depth.n));
+        reconciler!.refreshPresetGauges();
+        const mem = process.memoryUsage();
+        metrics.residentMemory.set({}, mem.rss);
+        metrics.heapUsed.set({}, mem.heapUsed);
+        metrics.heapTotal.set({}, mem.heapTotal);
         return metrics.registry.render();
       },
     });

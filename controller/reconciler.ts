@@ -46,6 +46,7 @@ export class Reconciler {
   private lastHousekeeping = 0;
   /** Wall-clock time of the last finished tick, for /readyz. */
   lastTickAt = 0;
+  private lastPlan: Plan | undefined;
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -123,10 +124,21 @@ export class Reconciler {
     }
     const durationMs = performance.now() - started;
     this.lastTickAt = Date.now();
-    if (metrics) recordMetrics(metrics, snapshot, plan, durationMs);
+    if (metrics) {
+      metrics.reconcileDuration.observe(durationMs / 1000);
+      metrics.reconcileTotal.inc({ result: 'success' });
+      metrics.jobsInFlight.set({}, snapshot.inFlight);
+      metrics.paused.set({}, snapshot.paused ? 1 : 0);
+    }
+    this.lastPlan = plan;
     const result = { snapshot, plan, executed: budget.actions, durationMs };
     this.deps.onTick?.(result);
     return result;
+  }
+
+  /** Fills the per-preset gauges from the last tick's plan (called per scrape). */
+  refreshPresetGauges(): void {
+    if (this.deps.metrics) presetGauges(this.deps.metrics, this.lastPlan);
   }
 
   /** What the next tick would do at `at`, without doing it. */
@@ -142,11 +154,12 @@ function presetIndex(presets: readonly PresetView[]): Map<string, PresetView> {
   return new Map(presets.map((p) => [p.id, p]));
 }
 
-function recordMetrics(m: ControllerMetrics, snapshot: Snapshot, plan: Plan, durationMs: number): void {
-  m.reconcileDuration.observe(durationMs / 1000);
-  m.reconcileTotal.inc({ result: 'success' });
-  m.jobsInFlight.set({}, snapshot.inFlight);
-  m.paused.set({}, snapshot.paused ? 1 : 0);
+/**
+ * Per-preset gauges are filled from the last plan when /metrics is scraped, not every tick: with thousands of
+ * presets, building label sets each tick would be most of a no-op tick's garbage.
+ */
+export function presetGauges(m: ControllerMetrics, plan: Plan | undefined): void {
+  if (!plan) return;
   const live = plan.presets.filter((p) => p.desiredSource.kind !== 'deleted');
   m.desired.replaceAll(live.map((p) => [{ template: p.template, preset: p.preset }, p.desired]));
   m.ready.replaceAll(live.map((p) => [{ template: p.template, preset: p.preset }, p.counts.ready]));

@@ -121,6 +121,9 @@ export function controllerMetrics() {
     outboxDepth: registry.register(new Gauge('prewarm_notification_outbox_depth', 'Notifications waiting for delivery.')),
     claims: registry.register(new Counter('prewarm_claims_total', 'Claims by result (pool, fallback, empty).')),
     paused: registry.register(new Gauge('prewarm_reconciliation_paused', '1 while reconciliation is paused globally.')),
+    residentMemory: registry.register(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.')),
+    heapUsed: registry.register(new Gauge('nodejs_heap_used_bytes', 'V8 heap in use, bytes.')),
+    heapTotal: registry.register(new Gauge('nodejs_heap_total_bytes', 'V8 heap reserved, bytes.')),
   };
 }
 

@@ -48,7 +48,10 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addColumn('deleted_at', 'bigint')
+        .addColumn('rev', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
+      await db.schema.createIndex('presets_rev').on('presets').column('rev').execute();
+      await revisionTriggers(db, 'presets');
       await db.schema.createIndex('presets_template').on('presets').column('template').execute();
 
       await db.schema
@@ -76,19 +79,9 @@ const migrations: Record<string, Migration> = {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addColumn('rev', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
-      // Every insert or update gives the row the next revision, whatever code path wrote it, so the
-      // reconciler can read only what changed since its last snapshot instead of every row every tick.
+      // Revisions let the reconciler read only what changed since its last snapshot.
       await db.schema.createIndex('instances_rev').on('instances').column('rev').execute();
-      await sql`
-        create trigger instances_rev_insert after insert on instances
-        begin
-          update instances set rev = (select coalesce(max(rev), 0) + 1 from instances) where rowid = new.rowid;
-        end`.execute(db);
-      await sql`
-        create trigger instances_rev_update after update on instances when new.rev = old.rev
-        begin
-          update instances set rev = (select max(rev) + 1 from instances) where rowid = new.rowid;
-        end`.execute(db);
+      await revisionTriggers(db, 'instances');
       // The claim path: oldest ready unclaimed instance of one preset.
       await db.schema
         .createIndex('instances_claim')
@@ -130,6 +123,29 @@ const migrations: Record<string, Migration> = {
     },
   },
 };
+
+/**
+ * Every insert or update gives the row the table's next revision, whatever code path wrote it, so readers can
+ * fetch only what changed since the revision they last saw.
+ */
+async function revisionTriggers(db: Kysely<any>, table: 'instances' | 'presets'): Promise<void> {
+  await sql
+    .raw(
+      `create trigger ${table}_rev_insert after insert on ${table}
+       begin
+         update ${table} set rev = (select coalesce(max(rev), 0) + 1 from ${table}) where rowid = new.rowid;
+       end`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `create trigger ${table}_rev_update after update on ${table} when new.rev = old.rev
+       begin
+         update ${table} set rev = (select max(rev) + 1 from ${table}) where rowid = new.rowid;
+       end`,
+    )
+    .execute(db);
+}
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

@@ -5,9 +5,9 @@ import { type PresetSpec, presetId } from '../model/spec';
 import type { PresetStatus } from '../reconcile/types';
 import { type Db, inTransaction } from './db';
 import { canonicalJson } from './json';
-import type { Database, PresetsTable } from './schema';
+import type { Database, PresetRow, PresetsTable } from './schema';
 
-export function presetRecord(row: PresetsTable): PresetRecord {
+export function presetRecord(row: Omit<PresetRow, 'rev'>): PresetRecord {
   const spec = JSON.parse(row.spec) as PresetSpec;
   return {
     ...spec,
@@ -22,11 +22,11 @@ export function presetRecord(row: PresetsTable): PresetRecord {
   };
 }
 
-export async function findPreset(db: Db, id: string): Promise<PresetsTable | undefined> {
+export async function findPreset(db: Db, id: string): Promise<PresetRow | undefined> {
   return db.selectFrom('presets').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function getLivePreset(db: Db, id: string): Promise<PresetsTable> {
+export async function getLivePreset(db: Db, id: string): Promise<PresetRow> {
   const row = await findPreset(db, id);
   if (!row || row.deleted_at !== null) throw new NotFoundError(`no preset "${id}"`);
   return row;
@@ -67,7 +67,7 @@ export async function putPreset(db: Kysely<Database>, spec: PresetSpec, now: num
 
     const previous = existing ? (JSON.parse(existing.spec) as PresetSpec) : undefined;
     const inputsChanged = !live || canonicalJson(previous?.parameters ?? {}) !== canonicalJson(spec.parameters);
-    const row: PresetsTable = {
+    const row: Omit<PresetsTable, 'rev'> = {
       id,
       template: spec.template,
       name: spec.name,

@@ -56,7 +56,11 @@ export interface PresetsTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  rev: Generated<number>;
 }
+
+/** A preset row as read back. */
+export type PresetRow = Selectable<PresetsTable>;
 
 export interface InstancesTable {
   id: string;

@@ -43,7 +43,8 @@ async function main(): Promise<void> {
       const base = f.baseline ? `  (baseline ${f.baseline.name}: ${f.baseline.value} ${f.unit}; ratio ${f.ratio}x)` : '';
       const goal = f.goal ? `  [goal ${f.goal}]` : '';
       const runs = f.runs ? `  n=${f.runs}` : '';
-      process.stdout.write(`${f.name}: ${f.value} ${f.unit}${base}${goal}${runs}\n`);
+      const note = f.note ? `  (${f.note})` : '';
+      process.stdout.write(`${f.name}: ${f.value} ${f.unit}${base}${goal}${runs}${note}\n`);
     }
   }
 }

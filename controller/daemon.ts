@@ -88,6 +88,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       log,
       metrics,
       onTick: watch ? (r) => watch.update(r.plan) : undefined,
+      afterTick: () => store.checkpoint(),
     });
     const service = new ControllerService({ db: store.db, clock, reconciler, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
 

@@ -27,6 +27,8 @@ export interface ReconcilerDeps {
   metrics?: ControllerMetrics;
   /** Called after every tick (the --watch printer uses it). */
   onTick?: (result: TickResult) => void;
+  /** Store maintenance between ticks (the WAL checkpoint), off the claim path. */
+  afterTick?: () => void;
 }
 
 const housekeepingEveryMs = 60_000;
@@ -131,6 +133,7 @@ export class Reconciler {
       metrics.paused.set({}, snapshot.paused ? 1 : 0);
     }
     this.lastPlan = plan;
+    this.deps.afterTick?.();
     const result = { snapshot, plan, executed: budget.actions, durationMs };
     this.deps.onTick?.(result);
     return result;

@@ -88,8 +88,9 @@ const migrations: Record<string, Migration> = {
         .on('instances')
         .columns(['preset_id', 'state', 'ready_at', 'id'])
         .execute();
-      // The snapshot reads only live rows; keep deleted/archived history out of its way.
-      await db.schema.createIndex('instances_state').on('instances').column('state').execute();
+      // Housekeeping purges old deleted rows. (No index on state: it would be rewritten on every claim and
+      // state change, and nothing hot filters by state alone; the snapshot reads by revision.)
+      await db.schema.createIndex('instances_deleted_at').on('instances').column('deleted_at').execute();
 
       await db.schema
         .createTable('jobs')

@@ -13,7 +13,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   schedules: () => benchSchedules(),
   plan: () => benchPlan(),
   reconcile: () => benchReconcile(),
-  claims: () => benchClaims(),
+  claims: async () => [...(await benchClaims(1, 1000)), ...(await benchClaims())],
   memory: () => benchMemory(),
 };
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { PrewarmService } from '../api/service';
 import { ValidationError } from '../model/errors';
 import type { PresetSpec, TemplateSpec } from '../model/spec';
-import { parseJsonFile } from '../model/validate';
+import { parseJsonFile, parsePresetSpec, parseTemplateSpec } from '../model/validate';
 
 interface Loaded {
   file: string;
@@ -48,8 +48,13 @@ export async function applySpecs(service: PrewarmService, paths: readonly string
     }
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error(`${file}: expected a JSON object`);
     const o = body as Record<string, unknown>;
-    if ('driver' in o) return { file, kind: 'template', body };
-    if ('template' in o) return { file, kind: 'preset', body };
+    // Every file is validated before anything is applied, so a bad file leaves the store untouched.
+    try {
+      if ('driver' in o) return { file, kind: 'template', body: parseTemplateSpec(body) };
+      if ('template' in o) return { file, kind: 'preset', body: parsePresetSpec(body) };
+    } catch (err) {
+      throw new Error(`${file}: ${(err as Error).message}`);
+    }
     throw new Error(`${file}: not a template (no "driver") nor a preset (no "template")`);
   });
   let templates = 0;

@@ -4,7 +4,10 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConflictError, NotFoundError, ValidationError } from '../../controller/model/errors';
 import type { PresetSpec } from '../../controller/model/spec';
-import { startTestController, type TestController, waitFor } from '../helpers/controller';
+import * as os from 'node:os';
+import type { PrewarmService } from '../../controller/api/service';
+import { applySpecs } from '../../controller/service/apply';
+import { repoRoot, startTestController, type TestController, waitFor } from '../helpers/controller';
 
 function pool(name: string, instances: number, extra: Partial<PresetSpec> = {}): PresetSpec {
   return { template: 'devbox', name, description: '', default: false, parameters: {}, prebuilds: { instances }, ...extra };
@@ -168,6 +171,49 @@ describe('controller end to end with the localdir driver', () => {
     assert.match(metrics, /prewarm_preset_ready\{preset="fill",template="devbox"\} 2/);
     assert.match(metrics, /prewarm_notification_outbox_depth \d+/);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
+  });
+});
+
+describe('the quickstart example', () => {
+  test('--apply examples/quickstart fills the quickstart pool with real checkouts', { timeout: 60_000 }, async () => {
+    const ctl = await startTestController({ apply: [path.join(repoRoot, 'examples/quickstart')] });
+    try {
+      const preset = await ctl.running.service.getPreset('devbox', 'quickstart');
+      const explain = await ctl.running.service.explain({ presetId: 'devbox/quickstart' });
+      const desired = explain.presets[0].desired;
+      assert.ok(desired === 3 || desired === 5, `desired ${desired} comes from the base or the weekday window`);
+      assert.equal(preset.prebuilds?.scheduling?.timezone, 'UTC');
+      await waitFor(
+        'the quickstart pool',
+        async () => (await ctl.running.service.listInstances({ presetId: 'devbox/quickstart', state: 'ready' })).length >= 3,
+        45_000,
+      );
+      const ready = await ctl.running.service.listInstances({ presetId: 'devbox/quickstart', state: 'ready' });
+      for (const i of ready) assert.ok(fs.existsSync(path.join(i.attributes.path, '.git')), 'a prepared git checkout');
+    } finally {
+      await ctl.stop();
+    }
+  });
+
+  test('a bad file given to --apply stops start-up with the file and field named, nothing half-applied', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-apply-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a-template.json'), JSON.stringify({ name: 'devbox', driver: 'localdir', config: {} }));
+      fs.writeFileSync(path.join(dir, 'b-preset.json'), '{ "template": "devbox", "name": "x", "prebuilds": { "instances": -1 } }');
+      await assert.rejects(startTestController({ apply: [dir] }), /b-preset\.json: prebuilds\.instances: /);
+      const calls: string[] = [];
+      const recorder = {
+        putTemplate: async () => void calls.push('template'),
+        putPreset: async () => void calls.push('preset'),
+      } as unknown as PrewarmService;
+      await assert.rejects(applySpecs(recorder, [dir]), /b-preset\.json/);
+      assert.deepEqual(calls, [], 'every file is validated before anything is applied');
+      fs.writeFileSync(path.join(dir, 'b-preset.json'), '{ "template": "devbox", ');
+      await assert.rejects(startTestController({ apply: [dir] }), /b-preset\.json: .*line 1/);
+      await assert.rejects(startTestController({ apply: [path.join(dir, 'missing')] }), /--apply: .*missing does not exist/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

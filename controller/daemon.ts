@@ -90,7 +90,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       onTick: watch ? (r) => watch.update(r.plan) : undefined,
       afterTick: () => store.checkpoint(),
     });
-    const service = new ControllerService({ db: store.db, clock, reconciler, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
+    const service = new ControllerService({ db: store.db, claimMany: (calls) => store.claimMany(calls), clock, reconciler, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
 
     if (opts.apply.length > 0) {
       const applied = await applySpecs(service, opts.apply);

@@ -22,7 +22,9 @@ import { inTransaction } from '../store/db';
 import { claimReadyInstance, getInstance, insertCreateIntents, instanceRecord, listInstances } from '../store/instances';
 import { getMeta, metaKeys, setMeta } from '../store/meta';
 import * as presets from '../store/presets';
-import type { Database } from '../store/schema';
+import type { ClaimCall } from '../store/open';
+import type { Database, InstanceRow } from '../store/schema';
+import { ClaimBatcher } from './claim-batcher';
 import * as templates from '../store/templates';
 import { explainPreset } from './explain';
 
@@ -34,6 +36,8 @@ const refillDelayMs = 250;
 
 export interface ControllerServiceDeps {
   db: Kysely<Database>;
+  /** The batched claim path (store.claimMany); without it every claim runs alone through the query builder. */
+  claimMany?: (calls: readonly ClaimCall[]) => Array<InstanceRow | undefined> | null;
   clock: Clock;
   reconciler: Reconciler;
   executor: Executor;
@@ -45,7 +49,12 @@ export interface ControllerServiceDeps {
 
 /** The controller's use cases, behind the PrewarmService contract the API serves. */
 export class ControllerService implements PrewarmService {
-  constructor(private readonly deps: ControllerServiceDeps) {}
+  private readonly claims: ClaimBatcher | undefined;
+
+  constructor(private readonly deps: ControllerServiceDeps) {
+    const one = (c: ClaimCall) => claimReadyInstance(deps.db, c, c.owner, c.now);
+    this.claims = deps.claimMany ? new ClaimBatcher(deps.claimMany, one) : undefined;
+  }
 
   async putTemplate(input: TemplateSpec): Promise<TemplateRecord> {
     const spec = parseTemplateSpec(input);
@@ -130,7 +139,8 @@ export class ControllerService implements PrewarmService {
     const owner = req.owner && req.owner.trim() !== '' ? req.owner.trim() : 'anonymous';
     const now = clock.now();
     // The hot path: one statement, no transaction needed (it is atomic by itself).
-    const claimed = await claimReadyInstance(db, { presetId: id, template: req.template }, owner, now);
+    const call = { presetId: id, template: req.template, owner, now };
+    const claimed = this.claims ? await this.claims.claim(call) : await claimReadyInstance(db, call, owner, now);
     if (claimed) {
       this.deps.metrics?.claims.inc({ result: 'pool' });
       this.deps.log.info('instance claimed', { preset: id, instance: claimed.id, owner });

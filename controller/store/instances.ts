@@ -175,12 +175,18 @@ update instances
           limit 1)
    and state = 'ready' and owner is null
 returning *`;
-const claimCurrentSql = claimSql(true);
-const claimAnySql = claimSql(false);
+export const claimCurrentSql = claimSql(true);
+export const claimAnySql = claimSql(false);
 
-async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, currentOnly: boolean): Promise<InstanceRow | undefined> {
+/** Parameters of claimCurrentSql / claimAnySql, in order. */
+export function claimParams(target: ClaimTarget, owner: string, now: number, currentOnly: boolean): unknown[] {
   const params: unknown[] = [owner, now, now, now, target.presetId];
   if (currentOnly) params.push(target.template);
+  return params;
+}
+
+async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, currentOnly: boolean): Promise<InstanceRow | undefined> {
+  const params = claimParams(target, owner, now, currentOnly);
   const result = await db.executeQuery<InstanceRow>(CompiledQuery.raw(currentOnly ? claimCurrentSql : claimAnySql, params));
   return result.rows[0];
 }

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { type ClaimTarget, claimAnySql, claimCurrentSql, claimParams } from './instances';
 import { migrationProvider } from './migrations';
-import type { Database } from './schema';
+import type { Database, InstanceRow } from './schema';
 
 export interface Store {
   db: Kysely<Database>;
@@ -15,6 +16,11 @@ export interface Store {
   ping(): Promise<boolean>;
   /** Moves the WAL into the database without waiting for readers (cheap when there is little to move). */
   checkpoint(): void;
+  /**
+   * Runs many claims in one transaction, synchronously (the claim hot path: one commit for a whole burst of
+   * claimers). Returns null when another transaction is open on the connection; the caller retries.
+   */
+  claimMany(requests: readonly ClaimCall[]): Array<InstanceRow | undefined> | null;
   close(): Promise<void>;
 }
 
@@ -27,6 +33,11 @@ export class StoreLockedError extends Error {
     );
     this.name = 'StoreLockedError';
   }
+}
+
+export interface ClaimCall extends ClaimTarget {
+  owner: string;
+  now: number;
 }
 
 export interface OpenOptions {
@@ -103,6 +114,18 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     },
     checkpoint() {
       raw.pragma('wal_checkpoint(PASSIVE)');
+    },
+    claimMany(requests) {
+      // Kysely's own transactions span awaits; a statement run now would silently join one of them.
+      if (raw.inTransaction) return null;
+      const current = raw.prepare(claimCurrentSql);
+      const any = raw.prepare(claimAnySql);
+      return raw.transaction(() =>
+        requests.map(
+          (r) =>
+            (current.get(...claimParams(r, r.owner, r.now, true)) ?? any.get(...claimParams(r, r.owner, r.now, false))) as InstanceRow | undefined,
+        ),
+      )();
     },
     async close() {
       await db.destroy();

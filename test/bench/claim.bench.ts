@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { startController } from '../../controller/daemon';
 import { controllerDefaults } from '../../controller/daemon-options';
 import { silentLogger } from '../../controller/log';
-import { type Figure, percentile } from './figures';
+import { startApiServer } from '../../controller/api/server';
+import type { InstanceRecord, PrewarmService } from '../../controller/api/service';
+import { type Figure, percentile, withRatio } from './figures';
 import { seedSteadyState } from './seed';
 
 /**
@@ -24,19 +26,26 @@ export async function benchClaims(clients = 32, claimsPerClient = 100): Promise<
   );
   try {
     await running.service.pause();
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'claim-clients.ts'), String(running.apiPort), token, String(clients), String(claimsPerClient)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let text = '';
-      child.stdout.on('data', (d) => (text += d));
-      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`claim clients exited with ${code}`))));
-    });
+    const out = await runClients(running.apiPort, token, clients, claimsPerClient);
     const { latencies, ids, wallMs: wall } = JSON.parse(out) as { latencies: number[]; ids: string[]; wallMs: number };
+    const transport = await transportOnly(clients, claimsPerClient);
     const doubles = ids.length - new Set(ids).size;
     return [
-      { name: `claim latency p50 (${clients} concurrent client${clients === 1 ? '' : 's'}, gRPC, SQLite)`, value: round(percentile(latencies, 50)), unit: 'ms', runs: latencies.length },
-      { name: `claim latency p99 (${clients} concurrent clients)`, value: round(percentile(latencies, 99)), unit: 'ms', goal: clients === 32 ? '<= 10 ms' : undefined, runs: latencies.length },
+      withRatio({
+        name: `claim latency p50 (${clients} concurrent client${clients === 1 ? '' : 's'}, gRPC, SQLite)`,
+        value: round(percentile(latencies, 50)),
+        unit: 'ms',
+        baseline: { name: 'the same calls against a stub service (gRPC alone)', value: round(percentile(transport, 50)) },
+        runs: latencies.length,
+      }),
+      withRatio({
+        name: `claim latency p99 (${clients} concurrent client${clients === 1 ? '' : 's'})`,
+        value: round(percentile(latencies, 99)),
+        unit: 'ms',
+        baseline: { name: 'the same calls against a stub service (gRPC alone)', value: round(percentile(transport, 99)) },
+        goal: clients === 32 ? '<= 10 ms' : undefined,
+        runs: latencies.length,
+      }),
       { name: `claim throughput (${clients} concurrent clients)`, value: Math.round((latencies.length / wall) * 1000), unit: 'claims/s' },
       { name: `double claims (${clients} concurrent clients)`, value: doubles, unit: 'count', goal: '0', runs: ids.length },
     ];
@@ -44,6 +53,34 @@ export async function benchClaims(clients = 32, claimsPerClient = 100): Promise<
     await running.shutdown('bench');
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same client process against an API server whose claim does no work: what gRPC alone costs here. */
+async function transportOnly(clients: number, claimsPerClient: number): Promise<number[]> {
+  let n = 0;
+  const record: InstanceRecord = {
+    id: '', name: 'stub', presetId: 't0/p0', template: 't0', preset: 'p0', state: 'claimed', owner: 'o',
+    templateVersion: 1, createdAt: 1, readyAt: 1, claimedAt: 1, attributes: {}, error: '',
+  };
+  const service = { claim: async () => ({ ...record, id: `stub-${n++}` }) } as unknown as PrewarmService;
+  const api = await startApiServer({ service, listen: '127.0.0.1:0', verifyToken: (t) => t === 'stub', log: () => undefined });
+  try {
+    const out = await runClients(api.port, 'stub', clients, claimsPerClient);
+    return (JSON.parse(out) as { latencies: number[] }).latencies;
+  } finally {
+    await api.close(100);
+  }
+}
+
+function runClients(port: number, token: string, clients: number, claimsPerClient: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'claim-clients.ts'), String(port), token, String(clients), String(claimsPerClient)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`claim clients exited with ${code}`))));
+  });
 }
 
 function round(n: number): number {

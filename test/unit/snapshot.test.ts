@@ -49,9 +49,11 @@ test('the incremental mirror always equals a full read, through every kind of wr
     await finishJob(store.db, ctx!, { kind: 'ok', attributes: {}, stderr: '' }, 1200, policy);
   }
   await check('ready');
-  await claimReadyInstance(store.db, { presetId: 'devbox/a', template: 'devbox' }, 'alice', 1300);
+  const taken = await claimReadyInstance(store.db, { presetId: 'devbox/a', template: 'devbox' }, 'alice', 1300);
   await check('claimed');
-  const del = await inTransaction(store.db, (trx) => insertDeleteIntent(trx, a[2].instanceId, 1400));
+  // Ids are random, so which one the claim took is too: delete one it did not take.
+  const victim = a.find((i) => i.instanceId !== taken?.id)!;
+  const del = await inTransaction(store.db, (trx) => insertDeleteIntent(trx, victim.instanceId, 1400));
   await check('deleting');
   const ctx = await startJob(store.db, del!.jobId, 1500);
   await finishJob(store.db, ctx!, { kind: 'ok', attributes: {}, stderr: '' }, 1600, policy);

@@ -11,6 +11,12 @@ const migrations: Record<string, Migration> = {
         .execute();
 
       await db.schema
+        .createTable('revisions')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
         .createTable('templates')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('driver', 'text', (c) => c.notNull())
@@ -127,25 +133,26 @@ const migrations: Record<string, Migration> = {
 
 /**
  * Every insert or update gives the row the table's next revision, whatever code path wrote it, so readers can
- * fetch only what changed since the revision they last saw.
+ * fetch only what changed since the revision they last saw. The counter lives in its own row and only ever
+ * grows: deriving it from max(rev) would hand out old numbers again after housekeeping purged the newest row,
+ * and a reader that had already passed them would never see the new rows.
  */
 async function revisionTriggers(db: Kysely<any>, table: 'instances' | 'presets'): Promise<void> {
-  await sql
-    .raw(
-      `create trigger ${table}_rev_insert after insert on ${table}
-       begin
-         update ${table} set rev = (select coalesce(max(rev), 0) + 1 from ${table}) where rowid = new.rowid;
-       end`,
-    )
-    .execute(db);
-  await sql
-    .raw(
-      `create trigger ${table}_rev_update after update on ${table} when new.rev = old.rev
-       begin
-         update ${table} set rev = (select max(rev) + 1 from ${table}) where rowid = new.rowid;
-       end`,
-    )
-    .execute(db);
+  await sql.raw(`insert into revisions (name, value) values ('${table}', 0)`).execute(db);
+  for (const [event, when] of [
+    ['insert', ''],
+    ['update', 'when new.rev = old.rev'],
+  ] as const) {
+    await sql
+      .raw(
+        `create trigger ${table}_rev_${event} after ${event} on ${table} ${when}
+         begin
+           update revisions set value = value + 1 where name = '${table}';
+           update ${table} set rev = (select value from revisions where name = '${table}') where rowid = new.rowid;
+         end`,
+      )
+      .execute(db);
+  }
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -6,6 +6,7 @@ import type { Generated, Selectable } from 'kysely';
  */
 export interface Database {
   meta: MetaTable;
+  revisions: RevisionsTable;
   templates: TemplatesTable;
   template_versions: TemplateVersionsTable;
   presets: PresetsTable;
@@ -17,6 +18,12 @@ export interface Database {
 export interface MetaTable {
   key: string;
   value: string;
+}
+
+/** Monotonic per-table change counters, advanced by triggers (see migrations). */
+export interface RevisionsTable {
+  name: string;
+  value: number;
 }
 
 export interface TemplatesTable {

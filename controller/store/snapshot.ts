@@ -96,8 +96,8 @@ export class SnapshotReader {
           .select(instanceColumns)
           .where('state', 'not in', ['deleted', 'archived'])
           .execute()) as unknown as InstanceViewRow[];
-        const max = await trx.selectFrom('instances').select((eb) => eb.fn.max('rev').as('rev')).executeTakeFirst();
-        this.resetMirror(rows, Number(max?.rev ?? 0));
+        const counter = await trx.selectFrom('revisions').select('value').where('name', '=', 'instances').executeTakeFirst();
+        this.resetMirror(rows, Number(counter?.value ?? 0));
         this.lastFullLoad = wall;
       } else {
         rows = (await trx

@@ -6,6 +6,7 @@ import { cancelPendingIntents, claimReadyInstance, insertCreateIntents, insertDe
 import { finishJob, startJob } from '../../controller/store/jobs';
 import type { Store } from '../../controller/store/open';
 import * as presets from '../../controller/store/presets';
+import { purgeFinished } from '../../controller/store/housekeeping';
 import { SnapshotReader } from '../../controller/store/snapshot';
 import * as templates from '../../controller/store/templates';
 import { tempStore } from '../helpers/store';
@@ -75,4 +76,21 @@ test('an earlier snapshot keeps its own lists when the mirror moves on', async (
   const second = await mirror.read(store.db, 5000);
   assert.deepEqual(flatten(first).map(([id, l]) => [id, l.length]), before.map(([id, l]) => [id, l.length]));
   assert.equal(second.instancesByPreset.get('devbox/a')!.length, first.instancesByPreset.get('devbox/a')!.length + 2);
+});
+
+test('rows written after housekeeping purged the newest ones are still seen (revisions never go back)', async () => {
+  const mirror = new SnapshotReader();
+  const spec = (name: string) => ({ template: 'devbox', name, description: '', default: false, parameters: {}, prebuilds: { instances: 1 } });
+  await presets.putPreset(store.db, spec('short-lived'), 3000);
+  await mirror.read(store.db, 5000);
+  await presets.deletePreset(store.db, 'devbox/short-lived', 3100);
+  await mirror.read(store.db, 5000);
+  await purgeFinished(store.db, 3200);
+  await presets.putPreset(store.db, spec('newcomer'), 3300);
+  const [template] = await inTransaction(store.db, (trx) =>
+    insertCreateIntents(trx, { presetId: 'devbox/newcomer', template: 'devbox', presetName: 'newcomer', templateVersion: 1, generation: 1 }, 1, 3300),
+  );
+  const snap = await mirror.read(store.db, 5000);
+  assert.ok(snap.presets.some((p) => p.id === 'devbox/newcomer'), 'the new preset is in the snapshot');
+  assert.equal(snap.instancesByPreset.get('devbox/newcomer')?.[0]?.id, template.instanceId);
 });

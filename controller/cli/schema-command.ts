@@ -1,0 +1,21 @@
+/**
+ * `prewarm schema`: prints the Terraform provider's schema in the `terraform providers schema -json` shape,
+ * without Terraform and without a controller. schemas/provider.json is this output (a test keeps them equal).
+ */
+import type { Command } from './command';
+import { providerSchemaJsonText } from '../../provider/schema-export';
+
+export const schemaCommand: Command = {
+  path: ['schema'],
+  summary: 'Print the Terraform provider schema as JSON',
+  description:
+    'Prints the schema of terraform-provider-prewarm (provider block, resources prewarm_template and\n' +
+    'prewarm_preset, data source prewarm_preset) in the shape of "terraform providers schema -json".\n' +
+    'Documentation and CDKTF binding generators read it; schemas/provider.json in the repository is this output.',
+  flags: [],
+  examples: ['prewarm schema > schemas/provider.json'],
+  async run(ctx) {
+    ctx.io.stdout(providerSchemaJsonText());
+    return 0;
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * Calls to the controller's API on behalf of one RPC: the client comes from the configured session, the call
+ * gives up when Terraform stops the provider, and every failure becomes diagnostics (DiagnosticsError):
+ *   ValidationError → one diagnostic per field error, attached to the attribute the field maps to;
+ *   NotFoundError / ConflictError / ApiError (transport, auth, TLS) → one diagnostic with the message as detail.
+ * Error classes are recognised by name as well as instanceof, like controller/api/status.ts does, because a
+ * bundled provider may load controller/model/errors.ts more than once.
+ */
+import type { PrewarmClient } from '../controller/api/client';
+import type { BlockDef } from './schema';
+import type { ProviderSession } from './config';
+import { DiagnosticsError, errorDiag, fieldErrorDiag, fieldErrorsOf, type Diagnostic } from './diagnostics';
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof Error && err.name === 'NotFoundError';
+}
+
+/** An API failure → diagnostics. `action` reads like "create preset devbox/us-nix". */
+export function apiErrorDiagnostics(err: unknown, action: string, block: BlockDef, what: string): Diagnostic[] {
+  const fields = fieldErrorsOf(err);
+  if (fields !== undefined) {
+    return fields.map((fe) => fieldErrorDiag(fe, block, what, `rejected by the prewarm controller`));
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof Error && err.name === 'NotFoundError') return [errorDiag(`Cannot ${action}: not found`, message)];
+  if (err instanceof Error && err.name === 'ConflictError') return [errorDiag(`Cannot ${action}: conflict`, message)];
+  return [errorDiag(`Cannot ${action}`, message)];
+}
+
+export class CancelledError extends Error {
+  constructor(action: string) {
+    super(`${action}: cancelled because Terraform is stopping the provider`);
+    this.name = 'CancelledError';
+  }
+}
+
+/**
+ * Starts `start()` unless `signal` is already aborted, and resolves like it, or rejects with CancelledError as
+ * soon as `signal` aborts (the call itself then runs out in the background; its result is ignored).
+ */
+export function untilAborted<T>(start: () => Promise<T>, signal: AbortSignal | undefined, action: string): Promise<T> {
+  if (signal === undefined) return start();
+  if (signal.aborted) return Promise.reject(new CancelledError(action));
+  const promise = start();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError(action));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** What resource and data source code uses to reach the controller. */
+export interface Api {
+  /** Runs `fn` with the client; every failure becomes a DiagnosticsError. */
+  call<T>(action: string, fn: (client: PrewarmClient) => Promise<T>): Promise<T>;
+  /** Like call, but a NotFoundError resolves to undefined (reads and deletes). */
+  callAllowNotFound<T>(action: string, fn: (client: PrewarmClient) => Promise<T>): Promise<T | undefined>;
+}
+
+export function makeApi(session: ProviderSession, signal: AbortSignal | undefined, block: BlockDef, what: string): Api {
+  async function run<T>(action: string, fn: (client: PrewarmClient) => Promise<T>, allowNotFound: boolean): Promise<T | undefined> {
+    const client = session.getClient(action);
+    try {
+      return await untilAborted(() => fn(client), signal, action);
+    } catch (err) {
+      if (allowNotFound && isNotFound(err)) return undefined;
+      if (err instanceof CancelledError) throw new DiagnosticsError([errorDiag(`Cannot ${action}: cancelled`, err.message)]);
+      throw new DiagnosticsError(apiErrorDiagnostics(err, action, block, what));
+    }
+  }
+  return {
+    call: async <T>(action: string, fn: (client: PrewarmClient) => Promise<T>) => (await run(action, fn, false)) as T,
+    callAllowNotFound: (action, fn) => run(action, fn, true),
+  };
+}

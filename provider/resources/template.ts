@@ -1,0 +1,90 @@
+/**
+ * resource "prewarm_template": name (replace), driver, config → the controller's templates.
+ *
+ * Plan: `id` is the name (known whenever the name is); `version` is unknown on create and whenever driver or
+ * config change (the controller bumps it on every change), otherwise the prior version.
+ */
+import { nameProblem, parseTemplateSpec, validateTemplateFields } from '../../controller/model/validate';
+import type { TemplateRecord } from '../../controller/api/service';
+import { CtyNumber, equalValues, unknown, type CtyObject } from '../values';
+import { TEMPLATE_SCHEMA, TEMPLATE_TYPE } from '../schema';
+import { DiagnosticsError, errorDiag } from '../diagnostics';
+import { toCtyMap } from '../convert';
+import { keepNullIfEmpty, normalizeBlocks, replacePaths, resolveUnknowns, specFromPlanned, validateWith, type ResourceImpl } from './common';
+
+const block = TEMPLATE_SCHEMA.block;
+const attr = block.attributes;
+
+/** State from a controller record. `like` (prior state or planned value) decides null vs empty for `config`. */
+export function templateState(rec: TemplateRecord, like: CtyObject | null): CtyObject {
+  const config = toCtyMap(rec.config);
+  return {
+    id: rec.id,
+    name: rec.name,
+    driver: rec.driver,
+    config: keepNullIfEmpty(config, config.size === 0, like?.config),
+    version: CtyNumber.from(rec.version),
+  };
+}
+
+/** The template name a state refers to (an import stub may only have the id). */
+function stateName(state: CtyObject): string {
+  if (typeof state.name === 'string') return state.name;
+  if (typeof state.id === 'string') return state.id;
+  throw new DiagnosticsError([errorDiag('Invalid prewarm_template state', 'the state has neither a name nor an id')]);
+}
+
+export const templateResource: ResourceImpl = {
+  typeName: TEMPLATE_TYPE,
+  schema: TEMPLATE_SCHEMA,
+
+  validate(config) {
+    return validateWith(config, block, 'prewarm_template', validateTemplateFields);
+  },
+
+  plan({ prior, proposed }) {
+    if (proposed === null) return { planned: null, requiresReplace: [] };
+    const planned = normalizeBlocks({ ...proposed }, block);
+    planned.id = typeof planned.name === 'string' ? planned.name : unknown();
+    const requiresReplace = replacePaths(prior, planned, block);
+    // Strict comparison on purpose: null config vs {} counts as a change, because apply then calls the API and
+    // the controller may bump the version; a known planned version would then be inconsistent after apply.
+    const changed =
+      prior === null ||
+      requiresReplace.length > 0 ||
+      !equalValues(planned.driver, prior.driver, attr.driver.type) ||
+      !equalValues(planned.config, prior.config, attr.config.type);
+    planned.version = changed ? unknown() : prior.version;
+    return { planned, requiresReplace };
+  },
+
+  async apply(api, prior, planned) {
+    const spec = specFromPlanned(planned, block, 'prewarm_template', parseTemplateSpec);
+    const rec = await api.call(`${prior === null ? 'create' : 'update'} template ${spec.name}`, (c) => c.putTemplate(spec));
+    return resolveUnknowns(planned, templateState(rec, planned)) as CtyObject;
+  },
+
+  async delete(api, prior) {
+    const name = stateName(prior);
+    await api.callAllowNotFound(`delete template ${name}`, (c) => c.deleteTemplate(name));
+  },
+
+  async read(api, prior) {
+    const name = stateName(prior);
+    const rec = await api.callAllowNotFound(`read template ${name}`, (c) => c.getTemplate(name));
+    return rec === undefined ? null : templateState(rec, prior);
+  },
+
+  importState(id) {
+    const problem = nameProblem(id);
+    if (problem !== null) {
+      throw new DiagnosticsError([
+        errorDiag(
+          'Invalid import ID',
+          `A prewarm_template is imported by its name, e.g. terraform import prewarm_template.devbox devbox; the ID ${problem}.`,
+        ),
+      ]);
+    }
+    return { id, name: id, driver: null, config: null, version: null };
+  },
+};

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startTestController, type TestController } from '../helpers/controller';
+import { repoRoot, startTestController, type TestController } from '../helpers/controller';
 import { describeResult, TerraformWorkspace, terraformUnavailable } from '../helpers/terraform';
 
 const skip = terraformUnavailable();
@@ -41,9 +41,17 @@ describe('terraform end to end', { skip, timeout: 600_000 }, () => {
 
     let r = await tf.run('validate', '-no-color');
     ok(r, 0, 'validate', r);
+
+    // The checked-in schema export is exactly what terraform itself reports for the built provider.
+    r = await tf.run('providers', 'schema', '-json');
+    ok(r, 0, 'providers schema -json', r);
+    const address = 'registry.terraform.io/prewarm/prewarm';
+    const checkedIn = JSON.parse(fs.readFileSync(path.join(repoRoot, 'schemas/provider.json'), 'utf8'));
+    assert.deepEqual(JSON.parse(r.stdout).provider_schemas[address], checkedIn.provider_schemas[address]);
+
     r = await tf.plan();
     ok(r, 2, 'first plan shows changes', r);
-    assert.match(r.stdout, /3 to add/);
+    assert.match(r.stdout, /Plan: 2 to add, 0 to change, 0 to destroy/);
 
     r = await tf.apply();
     ok(r, 0, 'apply', r);

@@ -7,7 +7,9 @@ import { type Figure, withRatio } from './figures';
 import { benchMemory } from './memory.bench';
 import { benchPlan } from './plan.bench';
 import { benchReconcile } from './reconcile.bench';
+import { benchProviderStart } from './provider-start.bench';
 import { benchSchedules } from './schedule.bench';
+import { benchTerraformPlan } from './terraform-plan.bench';
 
 const suites: Record<string, () => Promise<Figure[]>> = {
   schedules: () => benchSchedules(),
@@ -15,6 +17,8 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   reconcile: () => benchReconcile(),
   claims: async () => [...(await benchClaims(1, 1000)), ...(await benchClaims())],
   memory: () => benchMemory(),
+  'provider-start': () => benchProviderStart(),
+  'terraform-plan': () => benchTerraformPlan(),
 };
 
 async function main(): Promise<void> {

@@ -127,6 +127,32 @@ describe('terraform end to end', { skip, timeout: 600_000 }, () => {
     r = await tf.apply('-var', 'weekday_runners=3');
     ok(r, 0, 'update a schedule', r);
     assert.equal((await svc.getPreset('ci-runner', 'linux-amd64')).prebuilds?.scheduling?.schedule[0].instances, 3);
+    const vars = ['-var', 'weekday_runners=3'];
+
+    // Import with the CLI, then with an import block.
+    r = await tf.run('state', 'rm', 'prewarm_preset.linux');
+    ok(r, 0, 'state rm', r);
+    r = await tf.run('import', '-no-color', ...vars, 'prewarm_preset.linux', 'ci-runner/linux-amd64');
+    ok(r, 0, 'terraform import', r);
+    r = await tf.plan(...vars);
+    ok(r, 0, 'no changes after import (nested schedule blocks read back exactly)', r);
+    r = await tf.run('state', 'rm', 'prewarm_template.runner');
+    ok(r, 0, 'state rm template', r);
+    fs.writeFileSync(path.join(tf.dir, 'import.tf'), 'import {\n  to = prewarm_template.runner\n  id = "ci-runner"\n}\n');
+    r = await tf.apply(...vars);
+    ok(r, 0, 'apply an import block', r);
+    assert.match(r.stdout, /1 imported/);
+    fs.rmSync(path.join(tf.dir, 'import.tf'));
+    r = await tf.plan(...vars);
+    ok(r, 0, 'no changes after the import block', r);
+
+    // Drift.
+    await svc.deletePreset('ci-runner', 'linux-amd64');
+    r = await tf.plan(...vars);
+    ok(r, 2, 'drift is planned for re-creation', r);
+    assert.match(r.stdout, /prewarm_preset\.linux will be created/);
+    r = await tf.apply(...vars);
+    ok(r, 0, 'apply re-creates', r);
 
     r = await tf.plan('-var', 'weekday_cron=0 8 * * 1-5');
     ok(r, 1, 'a minute other than * fails the plan', r);

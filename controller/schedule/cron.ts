@@ -84,7 +84,33 @@ export class CronWindow implements CompiledSchedule {
 }
 
 /** Compiles one window. Throws CronSyntaxError naming each offending field. */
+/**
+ * Compiled windows are immutable, and the same few cron texts are validated again and again (every
+ * ValidateResourceConfig and plan in a Terraform run, every put): cron-parser's parse is by far the
+ * costliest step, so results (and rejections) are kept per text and count, bounded.
+ */
+const compiled = new Map<string, CronWindow | CronSyntaxError>();
+const maxCompiled = 10_000;
+
 export function compileCron(text: string, instances: number): CronWindow {
+  const key = `${instances}\u0000${text}`;
+  const hit = compiled.get(key);
+  if (hit instanceof CronSyntaxError) throw hit;
+  if (hit) return hit;
+  let result: CronWindow | CronSyntaxError;
+  try {
+    result = compileCronUncached(text, instances);
+  } catch (err) {
+    if (!(err instanceof CronSyntaxError)) throw err;
+    result = err;
+  }
+  if (compiled.size >= maxCompiled) compiled.delete(compiled.keys().next().value!);
+  compiled.set(key, result);
+  if (result instanceof CronSyntaxError) throw result;
+  return result;
+}
+
+function compileCronUncached(text: string, instances: number): CronWindow {
   const fields = splitFields(text);
   const problems: string[] = [];
   for (const key of Object.keys(FIELD_SLOT) as FieldKey[]) {

@@ -1,7 +1,7 @@
 /**
  * stdout belongs to the handshake: go-plugin reads exactly one line from it, and any byte before that line breaks
  * the start ("Unrecognized remote plugin message"). The guard keeps a private writer for the handshake line and sends
- * everything else written to stdout (console.log/info/debug, process.stdout.write from any library) to stderr, where
+ * everything else written to stdout (the console's log/info/debug, and stdout writes from any library) to stderr, where
  * go-plugin logs it. Install it first thing in the process.
  */
 
@@ -18,9 +18,7 @@ export function guardProcessStdout(): HandshakeWriter {
   stdout.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) =>
     (stderr.write as (...args: unknown[]) => boolean)(chunk, encoding, callback)) as typeof stdout.write;
   const toStderr = (...args: unknown[]) => console.error(...args);
-  console.log = toStderr;
-  console.info = toStderr;
-  console.debug = toStderr;
+  for (const method of ['log', 'info', 'debug'] as const) console[method] = toStderr;
   writer = singleUse((line) => realWrite(line));
   return writer;
 }

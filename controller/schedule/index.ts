@@ -16,7 +16,7 @@ export {
   overlapWitness,
   formatWitness,
   canEverMatch,
-  DAY_UNIVERSE,
+  dayUniverse,
   type OverlapWitness,
 } from './overlap';
 export { localFields, isValidTimeZone, timeZoneProblem, LocalTimeCache } from './localtime';

@@ -16,10 +16,20 @@ import { CronWindow } from './cron';
 import { daysInMonth, weekdayOf } from './calendar';
 import type { CompiledSchedule, LocalFields } from './types';
 
-/** One representative real date per (month, day, weekday, days-in-month) combination. */
-export const DAY_UNIVERSE: readonly Readonly<LocalFields>[] = buildUniverse();
+let universe: readonly Readonly<LocalFields>[] | undefined;
 
-const WORDS = (DAY_UNIVERSE.length + 31) >>> 5;
+/**
+ * One representative real date per (month, day, weekday, days-in-month) combination. Built on first use, not at
+ * import: the provider loads this module in every process Terraform starts, most of which never check overlaps.
+ */
+export function dayUniverse(): readonly Readonly<LocalFields>[] {
+  return (universe ??= buildUniverse());
+}
+
+/** Bit-set words that hold one bit per universe day. */
+function wordCount(): number {
+  return (dayUniverse().length + 31) >>> 5;
+}
 
 function buildUniverse(): LocalFields[] {
   const seen = new Map<number, LocalFields>();
@@ -48,22 +58,28 @@ interface Footprint {
   perHour: Uint32Array[] | null;
 }
 
-const EMPTY = new Uint32Array(WORDS);
+let empty: Uint32Array | undefined;
 
-/** Computed per call and not cached: compiled schedulings are memoized, their footprints need not live on. */
+/** Compiled cron windows are memoized and immutable, so their footprints can be kept with them. */
+const cronFootprints = new WeakMap<CronWindow, Footprint>();
+
 function footprintOf(s: CompiledSchedule): Footprint {
   if (s instanceof CronWindow) {
-    const days = new Uint32Array(WORDS);
-    DAY_UNIVERSE.forEach((d, i) => {
+    let fp = cronFootprints.get(s);
+    if (fp) return fp;
+    const days = new Uint32Array(wordCount());
+    dayUniverse().forEach((d, i) => {
       if (s.matchesDay(d.month, d.day, d.weekday, d.daysInMonth)) days[i >>> 5] |= 1 << (i & 31);
     });
-    return { hourMask: isEmpty(days) ? 0 : s.hourMask, days, perHour: null };
+    fp = { hourMask: isEmpty(days) ? 0 : s.hourMask, days, perHour: null };
+    cronFootprints.set(s, fp);
+    return fp;
   }
   const perHour: Uint32Array[] = [];
   let hourMask = 0;
   for (let hour = 0; hour < 24; hour++) {
-    const days = new Uint32Array(WORDS);
-    DAY_UNIVERSE.forEach((d, i) => {
+    const days = new Uint32Array(wordCount());
+    dayUniverse().forEach((d, i) => {
       if (s.matches({ ...d, hour })) days[i >>> 5] |= 1 << (i & 31);
     });
     perHour.push(days);
@@ -88,7 +104,7 @@ function firstCommon(a: Uint32Array, b: Uint32Array): number {
 
 function daysAt(fp: Footprint, hour: number): Uint32Array {
   if (fp.perHour !== null) return fp.perHour[hour];
-  return ((fp.hourMask >>> hour) & 1) !== 0 && fp.days !== null ? fp.days : EMPTY;
+  return ((fp.hourMask >>> hour) & 1) !== 0 && fp.days !== null ? fp.days : (empty ??= new Uint32Array(wordCount()));
 }
 
 /** A wall-clock moment when both windows are open, for diagnostics. */
@@ -106,7 +122,7 @@ function witness(fa: Footprint, fb: Footprint): OverlapWitness | null {
     if (((common >>> hour) & 1) === 0) continue;
     const i = firstCommon(daysAt(fa, hour), daysAt(fb, hour));
     if (i >= 0) {
-      const d = DAY_UNIVERSE[i];
+      const d = dayUniverse()[i];
       return { month: d.month, day: d.day, weekday: d.weekday, hour };
     }
     // Separable footprints have the same day sets at every hour: one miss is final.

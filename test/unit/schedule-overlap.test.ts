@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CronExpressionParser } from 'cron-parser';
 import { compileCron } from '../../controller/schedule/cron';
-import { canEverMatch, DAY_UNIVERSE, findOverlaps, formatWitness, overlapWitness, schedulesOverlap } from '../../controller/schedule/overlap';
+import { canEverMatch, dayUniverse, findOverlaps, formatWitness, overlapWitness, schedulesOverlap } from '../../controller/schedule/overlap';
 import type { CompiledSchedule } from '../../controller/schedule/types';
 import { cronParserAccepts, randomCron, rng } from './schedule-fixtures';
 
@@ -111,8 +111,8 @@ test('findOverlaps returns every overlapping pair in index order', () => {
 
 test('the day universe is exactly the set of real (month, day, weekday, month length) combinations', () => {
   const key = (m: number, d: number, w: number, dim: number) => `${m}/${d}/${w}/${dim}`;
-  const universe = new Set(DAY_UNIVERSE.map((u) => key(u.month, u.day, u.weekday, u.daysInMonth)));
-  assert.equal(universe.size, DAY_UNIVERSE.length);
+  const universe = new Set(dayUniverse().map((u) => key(u.month, u.day, u.weekday, u.daysInMonth)));
+  assert.equal(universe.size, dayUniverse().length);
   assert.equal(universe.size, (365 - 28 + 28 + 29) * 7);
   const seen = new Set<string>();
   // 1583-2400 spans several 400-year cycles, including the century rules.
@@ -185,7 +185,7 @@ test('an overlap comes with a real moment when both windows are open', () => {
     const cb = compileCron(b, 1);
     const x = overlapWitness(ca, cb);
     if (x === null) continue;
-    const d = DAY_UNIVERSE.find((u) => u.month === x.month && u.day === x.day && u.weekday === x.weekday)!;
+    const d = dayUniverse().find((u) => u.month === x.month && u.day === x.day && u.weekday === x.weekday)!;
     const local = { ...d, hour: x.hour };
     assert.ok(ca.matches(local) && cb.matches(local), `${a} vs ${b}`);
   }

@@ -68,6 +68,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
 
     const metrics = controllerMetrics();
     const stateDir = env.PREWARM_STATE_DIR ?? path.join(store.dataDir, '.prewarm');
+    // Set first thing on shutdown, so /readyz turns 503 while the drain is still going.
+    let stopping: Promise<void> | undefined;
     const driver =
       deps.driver ??
       new ExecDriver({ driverDir, timeoutMs: opts.driverTimeoutMs, env: { PREWARM_STATE_DIR: stateDir } });
@@ -125,6 +127,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const ops = await startOpsServer({
       listen: opts.opsListen,
       readiness: [
+        { name: 'running', check: async () => stopping === undefined },
         { name: 'store', check: () => store.ping() },
         { name: 'reconcile_loop', check: async () => Date.now() - reconciler!.lastTickAt < 3 * opts.reconcileIntervalMs + 30_000 },
       ],
@@ -154,7 +157,6 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       tls: Boolean(tls),
     });
 
-    let stopping: Promise<void> | undefined;
     const shutdown = (reason: string) =>
       (stopping ??= (async () => {
         log.info('shutting down', { reason });

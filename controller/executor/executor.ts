@@ -5,7 +5,7 @@ import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
 import type { Action, PresetView } from '../reconcile/types';
 import { inTransaction } from '../store/db';
-import { cancelPendingIntents, insertCreateIntents, insertDeleteIntent, type Intent } from '../store/instances';
+import { cancelPendingIntents, currentBuildTarget, insertCreateIntents, insertDeleteIntent, type Intent } from '../store/instances';
 import { type FailurePolicy, finishJob, type JobContext, type JobResult, startJob, unfinishedJobs } from '../store/jobs';
 import type { Database } from '../store/schema';
 
@@ -49,16 +49,16 @@ export class Executor {
       const now = clock.now();
       switch (action.type) {
         case 'create': {
-          const preset = presets.get(action.presetId);
-          if (!preset) continue;
-          const intents = await inTransaction(db, (trx) =>
-            insertCreateIntents(
-              trx,
-              { presetId: preset.id, template: preset.template, presetName: preset.name, templateVersion: preset.templateVersion, generation: preset.generation },
-              action.count,
-              now,
-            ),
-          );
+          // Re-checked inside the intent transaction: the preset may have been deleted, paused, fixed or
+          // stopped since the snapshot this action was planned from.
+          const intents = await inTransaction(db, async (trx) => {
+            const target = await currentBuildTarget(trx, action.presetId, now);
+            return target ? insertCreateIntents(trx, target, action.count, now) : [];
+          });
+          if (intents.length === 0) {
+            this.deps.log.debug('create skipped: the preset changed since the snapshot', { preset: action.presetId });
+            continue;
+          }
           this.deps.log.info('creating instances', { preset: action.presetId, count: action.count, reason: action.reason });
           for (const intent of intents) this.launch(intent.jobId);
           break;

@@ -68,7 +68,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     return;
   }
   if (path === '/metrics') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(await opts.metrics());
+    // Collect first: a failed collection must be a 500, not an empty 200 that looks like a healthy scrape.
+    const body = await opts.metrics();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
     return;
   }
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /healthz, /readyz or /metrics\n');

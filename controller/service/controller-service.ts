@@ -19,7 +19,7 @@ import type { ControllerMetrics } from '../ops/metrics';
 import type { Reconciler } from '../reconciler';
 import type { InstanceState } from '../reconcile/types';
 import { inTransaction } from '../store/db';
-import { claimReadyInstance, getInstance, insertCreateIntents, instanceRecord, listInstances } from '../store/instances';
+import { buildTargetOf, claimReadyInstance, getInstance, insertCreateIntents, instanceRecord, listInstances } from '../store/instances';
 import { getMeta, metaKeys, setMeta } from '../store/meta';
 import * as presets from '../store/presets';
 import type { ClaimCall } from '../store/open';
@@ -151,13 +151,7 @@ export class ControllerService implements PrewarmService {
       const preset = await presets.getLivePreset(trx, id);
       if (req.noFallback) return undefined;
       const template = await templates.getLiveTemplate(trx, preset.template);
-      const [intent] = await insertCreateIntents(
-        trx,
-        { presetId: id, template: preset.template, presetName: preset.name, templateVersion: Number(template.version), generation: Number(preset.generation) },
-        1,
-        now,
-        owner,
-      );
+      const [intent] = await insertCreateIntents(trx, buildTargetOf(preset, Number(template.version)), 1, now, owner);
       return { row: await getInstance(trx, intent.instanceId), jobId: intent.jobId };
     });
     if (!fallback) {

@@ -32,6 +32,35 @@ export interface BuildTarget {
   presetName: string;
   templateVersion: number;
   generation: number;
+  parameters: Record<string, string>;
+}
+
+/**
+ * What a pool build for this preset would be made from right now, read inside the caller's transaction, or null
+ * when the preset may not build now (deleted, paused, globally paused, hard_limited, validation_failed, backing
+ * off). The reconciler plans from a snapshot; this closes the gap between that snapshot and the intent.
+ */
+export async function currentBuildTarget(db: Db, presetId: string, now: number): Promise<BuildTarget | null> {
+  const paused = await db.selectFrom('meta').select('value').where('key', '=', 'reconciliation_paused').executeTakeFirst();
+  if (paused?.value === '1') return null;
+  const preset = await db.selectFrom('presets').selectAll().where('id', '=', presetId).executeTakeFirst();
+  if (!preset || preset.deleted_at !== null || preset.paused === 1 || preset.status !== 'healthy') return null;
+  if (preset.backoff_until !== null && Number(preset.backoff_until) > now) return null;
+  const template = await db.selectFrom('templates').select(['version', 'deleted_at']).where('name', '=', preset.template).executeTakeFirst();
+  if (!template || template.deleted_at !== null) return null;
+  return buildTargetOf(preset, Number(template.version));
+}
+
+export function buildTargetOf(preset: { id: string; template: string; name: string; generation: number; spec: string }, templateVersion: number): BuildTarget {
+  const spec = JSON.parse(preset.spec) as { parameters?: Record<string, string> };
+  return {
+    presetId: preset.id,
+    template: preset.template,
+    presetName: preset.name,
+    templateVersion,
+    generation: Number(preset.generation),
+    parameters: spec.parameters ?? {},
+  };
 }
 
 export interface Intent {
@@ -60,6 +89,7 @@ export async function insertCreateIntents(db: Db, target: BuildTarget, count: nu
         state: 'pending',
         owner,
         attributes: '{}',
+        parameters: JSON.stringify(target.parameters),
         error: '',
         created_at: now,
         ready_at: null,

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { PresetSpec } from '../model/spec';
 import { type Db, inTransaction } from './db';
 import { parseStringMap } from './json';
 import type { Database, InstanceRow, JobRow } from './schema';
@@ -37,9 +36,7 @@ export async function startJob(db: Kysely<Database>, jobId: number, now: number)
       .where('template', '=', instance.template)
       .where('version', '=', instance.template_version)
       .executeTakeFirstOrThrow();
-    const preset = await trx.selectFrom('presets').select('spec').where('id', '=', instance.preset_id).executeTakeFirst();
-    const parameters = preset ? (JSON.parse(preset.spec) as PresetSpec).parameters : {};
-    return { job, instance, driver: version.driver, config: parseStringMap(version.config), parameters };
+    return { job, instance, driver: version.driver, config: parseStringMap(version.config), parameters: parseStringMap(instance.parameters) };
   });
 }
 
@@ -100,7 +97,7 @@ export async function finishJob(db: Kysely<Database>, ctx: JobContext, result: J
           .execute();
       }
       // Only pool builds drive backoff: a claimer's fallback build failing is reported to that claimer.
-      if (instance.owner === null) await recordPoolCreate(trx, instance.preset_id, result, now, policy, effects);
+      if (instance.owner === null) await recordPoolCreate(trx, ctx, result, now, policy, effects);
     } else if (job.op === 'delete') {
       if (ok) {
         await trx
@@ -121,9 +118,18 @@ export async function finishJob(db: Kysely<Database>, ctx: JobContext, result: J
   });
 }
 
-async function recordPoolCreate(trx: Db, presetId: string, result: JobResult, now: number, policy: FailurePolicy, effects: FinishEffects): Promise<void> {
+async function recordPoolCreate(trx: Db, ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy, effects: FinishEffects): Promise<void> {
+  const presetId = ctx.instance.preset_id;
   const preset = await trx.selectFrom('presets').selectAll().where('id', '=', presetId).executeTakeFirst();
   if (!preset) return;
+  const template = await trx.selectFrom('templates').select('version').where('name', '=', preset.template).executeTakeFirst();
+  // A build started before the preset or its template changed, or before an operator resumed it, says
+  // nothing about the preset as it is now: its failure must not undo the fix (or the resume).
+  const stale =
+    Number(ctx.instance.generation) < Number(preset.generation) ||
+    (template !== undefined && Number(ctx.instance.template_version) < Number(template.version)) ||
+    Number(ctx.job.created_at) < Number(preset.updated_at);
+  if (stale && result.kind !== 'ok') return;
   if (result.kind === 'ok') {
     await trx.updateTable('presets').set({ consecutive_failures: 0, backoff_until: null }).where('id', '=', presetId).execute();
     return;

@@ -71,6 +71,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('owner', 'text')
         .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+        // The preset parameters the instance is built with, fixed at intent time (a re-drive sends the same).
+        .addColumn('parameters', 'text', (c) => c.notNull().defaultTo('{}'))
         .addColumn('error', 'text', (c) => c.notNull().defaultTo(''))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('ready_at', 'bigint')

@@ -79,6 +79,7 @@ export interface InstancesTable {
   state: string;
   owner: string | null;
   attributes: string;
+  parameters: string;
   error: string;
   created_at: number;
   ready_at: number | null;

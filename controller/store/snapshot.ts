@@ -70,13 +70,12 @@ export class SnapshotReader {
         .selectAll()
         .where('rev', '>', full ? -1 : this.lastPresetRev)
         .execute();
-      if (changed.length > 0) {
-        for (const row of changed) {
-          this.presetRows.set(row.id, row);
-          if (Number(row.rev) > this.lastPresetRev) this.lastPresetRev = Number(row.rev);
-        }
-        this.presetOrder = [...this.presetRows.keys()].sort();
+      for (const row of changed) {
+        this.presetRows.set(row.id, row);
+        if (Number(row.rev) > this.lastPresetRev) this.lastPresetRev = Number(row.rev);
       }
+      // A full reload can also shrink the set (purged rows), so the order is rebuilt then too.
+      if (full || changed.length > 0) this.presetOrder = [...this.presetRows.keys()].sort();
       if (full) {
         // Rows purged since the last full read are only noticed here; until then they are deleted presets with
         // no instances, which plan to nothing.

@@ -165,7 +165,7 @@ describe('controller end to end with the localdir driver', () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     const ready = await fetch(`${base}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { store: true, reconcile_loop: true });
+    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { running: true, store: true, reconcile_loop: true });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /prewarm_reconcile_duration_seconds_count \d+/);
     assert.match(metrics, /prewarm_preset_ready\{preset="fill",template="devbox"\} 2/);

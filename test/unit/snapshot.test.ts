@@ -40,7 +40,7 @@ test('the incremental mirror always equals a full read, through every kind of wr
     assert.equal(incremental.inFlight, fresh.inFlight, label);
   };
   await check('empty');
-  const target = (name: string) => ({ presetId: `devbox/${name}`, template: 'devbox', presetName: name, templateVersion: 1, generation: 1 });
+  const target = (name: string) => ({ presetId: `devbox/${name}`, template: 'devbox', presetName: name, templateVersion: 1, generation: 1, parameters: {} });
   const a = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target('a'), 3, 1000));
   const b = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target('b'), 2, 1000));
   await check('intents');
@@ -71,7 +71,7 @@ test('an earlier snapshot keeps its own lists when the mirror moves on', async (
   const first = await mirror.read(store.db, 5000);
   const before = flatten(first);
   await inTransaction(store.db, (trx) =>
-    insertCreateIntents(trx, { presetId: 'devbox/a', template: 'devbox', presetName: 'a', templateVersion: 1, generation: 1 }, 2, 2000),
+    insertCreateIntents(trx, { presetId: 'devbox/a', template: 'devbox', presetName: 'a', templateVersion: 1, generation: 1, parameters: {} }, 2, 2000),
   );
   const second = await mirror.read(store.db, 5000);
   assert.deepEqual(flatten(first).map(([id, l]) => [id, l.length]), before.map(([id, l]) => [id, l.length]));
@@ -88,9 +88,27 @@ test('rows written after housekeeping purged the newest ones are still seen (rev
   await purgeFinished(store.db, 3200);
   await presets.putPreset(store.db, spec('newcomer'), 3300);
   const [template] = await inTransaction(store.db, (trx) =>
-    insertCreateIntents(trx, { presetId: 'devbox/newcomer', template: 'devbox', presetName: 'newcomer', templateVersion: 1, generation: 1 }, 1, 3300),
+    insertCreateIntents(trx, { presetId: 'devbox/newcomer', template: 'devbox', presetName: 'newcomer', templateVersion: 1, generation: 1, parameters: {} }, 1, 3300),
   );
   const snap = await mirror.read(store.db, 5000);
   assert.ok(snap.presets.some((p) => p.id === 'devbox/newcomer'), 'the new preset is in the snapshot');
   assert.equal(snap.instancesByPreset.get('devbox/newcomer')?.[0]?.id, template.instanceId);
+});
+
+test('a full reload after the last preset was purged plans nothing instead of failing', async () => {
+  const { store: s, cleanup: done } = await tempStore();
+  try {
+    let wall = 0;
+    const mirror = new SnapshotReader(() => wall);
+    await templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: {} }, 1000);
+    await presets.putPreset(s.db, { template: 'devbox', name: 'only', description: '', default: false, parameters: {}, prebuilds: { instances: 1 } }, 1000);
+    assert.equal((await mirror.read(s.db, 5000)).presets.length, 1);
+    await presets.deletePreset(s.db, 'devbox/only', 2000);
+    await purgeFinished(s.db, 3000);
+    wall += 16 * 60 * 1000; // past the full-reload interval
+    const snap = await mirror.read(s.db, 5000);
+    assert.deepEqual(snap.presets, []);
+  } finally {
+    await done();
+  }
 });

@@ -89,7 +89,7 @@ describe('store', () => {
 
   test('claims take the oldest ready instance, current builds first, never invalidated ones, never twice', async () => {
     await presets.putPreset(store.db, preset({ name: 'claims' }), 1000);
-    const target = { presetId: 'devbox/claims', template: 'devbox', presetName: 'claims', templateVersion: 2, generation: 1 };
+    const target = { presetId: 'devbox/claims', template: 'devbox', presetName: 'claims', templateVersion: 2, generation: 1, parameters: {} };
     const intents = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 25, 1000));
     const outdated = await inTransaction(store.db, (trx) => insertCreateIntents(trx, { ...target, templateVersion: 1 }, 1, 1000));
     // Make them ready with distinct ready times: the outdated one is the oldest of all.
@@ -112,7 +112,7 @@ describe('store', () => {
 
   test('instances built before an invalidation are not claimable', async () => {
     await presets.putPreset(store.db, preset({ name: 'inv' }), 1000);
-    const target = { presetId: 'devbox/inv', template: 'devbox', presetName: 'inv', templateVersion: 2, generation: 1 };
+    const target = { presetId: 'devbox/inv', template: 'devbox', presetName: 'inv', templateVersion: 2, generation: 1, parameters: {} };
     const [i] = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 1, 1000));
     await store.db.updateTable('instances').set({ state: 'ready', ready_at: 1500 }).where('id', '=', i.instanceId).execute();
     await presets.invalidatePreset(store.db, 'devbox/inv', 1200);
@@ -122,7 +122,7 @@ describe('store', () => {
 
   test('a delete never takes a claimed instance (claim and delete race through conditional updates)', async () => {
     await presets.putPreset(store.db, preset({ name: 'race' }), 1000);
-    const target = { presetId: 'devbox/race', template: 'devbox', presetName: 'race', templateVersion: 2, generation: 1 };
+    const target = { presetId: 'devbox/race', template: 'devbox', presetName: 'race', templateVersion: 2, generation: 1, parameters: {} };
     const [i] = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 1, 1000));
     await store.db.updateTable('jobs').set({ state: 'succeeded' }).where('instance_id', '=', i.instanceId).execute();
     await store.db.updateTable('instances').set({ state: 'ready', ready_at: 1500 }).where('id', '=', i.instanceId).execute();
@@ -134,7 +134,7 @@ describe('store', () => {
 
   test('pending intents that never reached a driver are canceled without a delete', async () => {
     await presets.putPreset(store.db, preset({ name: 'cancel' }), 1000);
-    const target = { presetId: 'devbox/cancel', template: 'devbox', presetName: 'cancel', templateVersion: 2, generation: 1 };
+    const target = { presetId: 'devbox/cancel', template: 'devbox', presetName: 'cancel', templateVersion: 2, generation: 1, parameters: {} };
     const intents = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 2, 1000));
     await startJob(store.db, intents[1].jobId, 1100); // this one reached the driver
     const n = await inTransaction(store.db, (trx) => cancelPendingIntents(trx, intents.map((i) => i.instanceId), 1200));
@@ -145,7 +145,7 @@ describe('store', () => {
 
   test('failed pool creates back off, hit the hard limit once with one notification, and a success resets', async () => {
     await presets.putPreset(store.db, preset({ name: 'fail' }), 1000);
-    const target = { presetId: 'devbox/fail', template: 'devbox', presetName: 'fail', templateVersion: 2, generation: 1 };
+    const target = { presetId: 'devbox/fail', template: 'devbox', presetName: 'fail', templateVersion: 2, generation: 1, parameters: { region: 'us' } };
     const intents = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 5, 1000));
     const fail = { kind: 'retryable' as const, message: 'boom', exitCode: 1, stderr: 'trace' };
     const effects = [];
@@ -186,7 +186,7 @@ describe('store', () => {
 
   test('a permanent driver answer marks the preset validation_failed; a template change lifts it', async () => {
     await presets.putPreset(store.db, preset({ name: 'perm' }), 1000);
-    const target = { presetId: 'devbox/perm', template: 'devbox', presetName: 'perm', templateVersion: 2, generation: 1 };
+    const target = { presetId: 'devbox/perm', template: 'devbox', presetName: 'perm', templateVersion: 2, generation: 1, parameters: {} };
     const [i] = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 1, 1000));
     const ctx = await startJob(store.db, i.jobId, 1100);
     const fx = await finishJob(store.db, ctx!, { kind: 'permanent', message: 'bad image', exitCode: 78, stderr: '' }, 1200, policy);
@@ -200,7 +200,7 @@ describe('store', () => {
 
   test('a failed delete is retried later, not in a tight loop', async () => {
     await presets.putPreset(store.db, preset({ name: 'del' }), 1000);
-    const target = { presetId: 'devbox/del', template: 'devbox', presetName: 'del', templateVersion: 3, generation: 1 };
+    const target = { presetId: 'devbox/del', template: 'devbox', presetName: 'del', templateVersion: 3, generation: 1, parameters: {} };
     const [i] = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 1, 1000));
     await store.db.updateTable('jobs').set({ state: 'succeeded' }).where('instance_id', '=', i.instanceId).execute();
     await store.db.updateTable('instances').set({ state: 'ready', ready_at: 1500 }).where('id', '=', i.instanceId).execute();
@@ -234,5 +234,30 @@ describe('database URLs', () => {
   });
   test('a missing directory is reported, nothing is created', async () => {
     await assert.rejects(openStore('sqlite:/nonexistent-dir-xyz/p.db'), /--database: directory \/nonexistent-dir-xyz does not exist/);
+  });
+});
+
+describe('stale build results', () => {
+  test('a failure from a build started before the preset changed does not put it back into a failure state', async () => {
+    const { store: s, cleanup: done } = await tempStore();
+    try {
+      await templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: { image: 'bad' } }, 1000);
+      await presets.putPreset(s.db, preset({ name: 'p' }), 1000);
+      const target = { presetId: 'devbox/p', template: 'devbox', presetName: 'p', templateVersion: 1, generation: 1, parameters: {} };
+      const [a, b] = await inTransaction(s.db, (trx) => insertCreateIntents(trx, target, 2, 1100));
+      const ctxA = await startJob(s.db, a.jobId, 1200);
+      const ctxB = await startJob(s.db, b.jobId, 1200);
+      await finishJob(s.db, ctxA!, { kind: 'permanent', message: 'bad image', exitCode: 78, stderr: '' }, 1300, policy);
+      assert.equal((await presets.getLivePreset(s.db, 'devbox/p')).status, 'validation_failed');
+      // The operator fixes the template; the second old build fails afterwards.
+      await templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: { image: 'good' } }, 1400);
+      await finishJob(s.db, ctxB!, { kind: 'permanent', message: 'bad image', exitCode: 78, stderr: '' }, 1500, policy);
+      const row = await presets.getLivePreset(s.db, 'devbox/p');
+      assert.equal(row.status, 'healthy');
+      assert.equal(row.backoff_until, null);
+      assert.equal((await getInstance(s.db, b.instanceId)).state, 'failed', 'the instance itself is still failed (and reaped later)');
+    } finally {
+      await done();
+    }
   });
 });

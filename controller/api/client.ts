@@ -15,6 +15,7 @@ import type {
   PresetRecord,
   PrewarmService,
   StatusReport,
+  PutOptions,
   TemplateRecord,
 } from './service';
 import type { PresetSpec, TemplateSpec } from '../model/spec';
@@ -188,8 +189,8 @@ class GrpcPrewarmClient implements PrewarmService {
     });
   }
 
-  async putTemplate(spec: TemplateSpec): Promise<TemplateRecord> {
-    const res = await this.call(pb.Prewarm.method.putTemplate, { template: templateSpecToProto(spec) });
+  async putTemplate(spec: TemplateSpec, opts: PutOptions = {}): Promise<TemplateRecord> {
+    const res = await this.call(pb.Prewarm.method.putTemplate, { template: templateSpecToProto(spec), createOnly: opts.createOnly ?? false });
     return templateFromProto(res.template);
   }
 
@@ -205,8 +206,8 @@ class GrpcPrewarmClient implements PrewarmService {
     await this.call(pb.Prewarm.method.deleteTemplate, { name });
   }
 
-  async putPreset(spec: PresetSpec): Promise<PresetRecord> {
-    const res = await this.call(pb.Prewarm.method.putPreset, { preset: presetSpecToProto(spec) });
+  async putPreset(spec: PresetSpec, opts: PutOptions = {}): Promise<PresetRecord> {
+    const res = await this.call(pb.Prewarm.method.putPreset, { preset: presetSpecToProto(spec), createOnly: opts.createOnly ?? false });
     return presetFromProto(res.preset);
   }
 

@@ -204,7 +204,7 @@ function makeHandlers(service: PrewarmService): Handlers {
   return {
     async putTemplate(req) {
       const spec = checked((i) => templateSpecFromProto(req.template, i));
-      return { template: templateToProto(await service.putTemplate(spec)) };
+      return { template: templateToProto(await service.putTemplate(spec, { createOnly: req.createOnly })) };
     },
     async getTemplate(req) {
       checked((i) => requireText(req.name, ['name'], i));
@@ -220,7 +220,7 @@ function makeHandlers(service: PrewarmService): Handlers {
     },
     async putPreset(req) {
       const spec = checked((i) => presetSpecFromProto(req.preset, i));
-      return { preset: presetToProto(await service.putPreset(spec)) };
+      return { preset: presetToProto(await service.putPreset(spec, { createOnly: req.createOnly })) };
     },
     async getPreset(req) {
       checked((i) => {

@@ -7,12 +7,12 @@ import type { InstanceState, PresetStatus } from '../reconcile/types';
  * ConflictError → FAILED_PRECONDITION, anything else → INTERNAL.
  */
 export interface PrewarmService {
-  putTemplate(spec: TemplateSpec): Promise<TemplateRecord>;
+  putTemplate(spec: TemplateSpec, opts?: PutOptions): Promise<TemplateRecord>;
   getTemplate(name: string): Promise<TemplateRecord>;
   listTemplates(): Promise<TemplateRecord[]>;
   deleteTemplate(name: string): Promise<void>;
 
-  putPreset(spec: PresetSpec): Promise<PresetRecord>;
+  putPreset(spec: PresetSpec, opts?: PutOptions): Promise<PresetRecord>;
   getPreset(template: string, name: string): Promise<PresetRecord>;
   listPresets(template?: string): Promise<PresetRecord[]>;
   deletePreset(template: string, name: string): Promise<void>;
@@ -29,6 +29,11 @@ export interface PrewarmService {
   pause(presetId?: string): Promise<void>;
   resume(presetId?: string): Promise<void>;
   invalidate(template: string, name: string): Promise<{ invalidatedAt: number }>;
+}
+
+export interface PutOptions {
+  /** Fail with a ConflictError when a live object of that name exists (Terraform creates), instead of replacing it. */
+  createOnly?: boolean;
 }
 
 export interface TemplateRecord extends TemplateSpec {

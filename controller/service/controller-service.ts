@@ -5,6 +5,7 @@ import type {
   InstanceRecord,
   PresetRecord,
   PrewarmService,
+  PutOptions,
   StatusReport,
   TemplateRecord,
 } from '../api/service';
@@ -56,7 +57,7 @@ export class ControllerService implements PrewarmService {
     this.claims = deps.claimMany ? new ClaimBatcher(deps.claimMany, one) : undefined;
   }
 
-  async putTemplate(input: TemplateSpec): Promise<TemplateRecord> {
+  async putTemplate(input: TemplateSpec, opts: PutOptions = {}): Promise<TemplateRecord> {
     const spec = parseTemplateSpec(input);
     try {
       resolveDriverProgram(this.deps.driverDir, spec.driver);
@@ -64,7 +65,7 @@ export class ControllerService implements PrewarmService {
       if (err instanceof ValidationError) throw err;
       throw ValidationError.field(['driver'], (err as Error).message);
     }
-    const { record, changed } = await templates.putTemplate(this.deps.db, spec, this.deps.clock.now());
+    const { record, changed } = await templates.putTemplate(this.deps.db, spec, this.deps.clock.now(), opts);
     if (changed) {
       this.deps.log.info('template stored', { template: record.name, version: record.version });
       this.deps.reconciler.kick();
@@ -86,9 +87,9 @@ export class ControllerService implements PrewarmService {
     this.deps.reconciler.kick();
   }
 
-  async putPreset(input: PresetSpec): Promise<PresetRecord> {
+  async putPreset(input: PresetSpec, opts: PutOptions = {}): Promise<PresetRecord> {
     const spec = parsePresetSpec(input);
-    const { record, changed } = await presets.putPreset(this.deps.db, spec, this.deps.clock.now());
+    const { record, changed } = await presets.putPreset(this.deps.db, spec, this.deps.clock.now(), opts);
     if (changed) {
       this.deps.log.info('preset stored', { preset: record.id, generation: record.generation });
       this.deps.reconciler.kick();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { PresetRecord } from '../api/service';
-import { NotFoundError, ValidationError } from '../model/errors';
+import type { PresetRecord, PutOptions } from '../api/service';
+import { ConflictError, NotFoundError, ValidationError } from '../model/errors';
 import { type PresetSpec, presetId } from '../model/spec';
 import type { PresetStatus } from '../reconcile/types';
 import { type Db, inTransaction } from './db';
@@ -37,13 +37,24 @@ export async function getLivePreset(db: Db, id: string): Promise<PresetRow> {
  * the generation, so instances built with the old parameters are replaced; any change lifts
  * hard_limited/validation_failed, because the cause may be fixed.
  */
-export async function putPreset(db: Kysely<Database>, spec: PresetSpec, now: number): Promise<{ record: PresetRecord; changed: boolean }> {
+export async function putPreset(
+  db: Kysely<Database>,
+  spec: PresetSpec,
+  now: number,
+  opts: PutOptions = {},
+): Promise<{ record: PresetRecord; changed: boolean }> {
   return inTransaction(db, async (trx) => {
     const template = await trx.selectFrom('templates').select(['name', 'deleted_at']).where('name', '=', spec.template).executeTakeFirst();
     if (!template || template.deleted_at !== null) {
       throw ValidationError.field(['template'], `no template named "${spec.template}"; create it first`);
     }
     const id = presetId(spec.template, spec.name);
+    if (opts.createOnly) {
+      const live = await trx.selectFrom('presets').select('id').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+      if (live) {
+        throw new ConflictError(`preset "${id}" already exists; import it (terraform import prewarm_preset.<name> ${id}) instead of creating it`);
+      }
+    }
     if (spec.default) {
       const other = await trx
         .selectFrom('presets')

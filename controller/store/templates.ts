@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { TemplateRecord } from '../api/service';
+import type { PutOptions, TemplateRecord } from '../api/service';
 import { ConflictError, NotFoundError } from '../model/errors';
 import type { TemplateSpec } from '../model/spec';
 import { type Db, inTransaction } from './db';
@@ -33,10 +33,18 @@ export async function getLiveTemplate(db: Db, name: string): Promise<TemplatesTa
  * does not roll the pools); any real change bumps the version, which makes older instances outdated, and
  * lifts hard_limited/validation_failed on its presets because the cause may be fixed.
  */
-export async function putTemplate(db: Kysely<Database>, spec: TemplateSpec, now: number): Promise<{ record: TemplateRecord; changed: boolean }> {
+export async function putTemplate(
+  db: Kysely<Database>,
+  spec: TemplateSpec,
+  now: number,
+  opts: PutOptions = {},
+): Promise<{ record: TemplateRecord; changed: boolean }> {
   return inTransaction(db, async (trx) => {
     const config = canonicalJson(spec.config);
     const existing = await findTemplate(trx, spec.name);
+    if (opts.createOnly && existing && existing.deleted_at === null) {
+      throw new ConflictError(`template "${spec.name}" already exists; import it (terraform import prewarm_template.<name> ${spec.name}) instead of creating it`);
+    }
     if (existing && existing.deleted_at === null && existing.driver === spec.driver && existing.config === config) {
       return { record: templateRecord(existing), changed: false };
     }

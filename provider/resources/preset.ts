@@ -108,7 +108,9 @@ export const presetResource: ResourceImpl = {
   async apply(api, prior, planned) {
     const spec = specFromPlanned(planned, block, WHAT, parsePresetSpec);
     const action = `${prior === null ? 'create' : 'update'} preset ${spec.template}/${spec.name}`;
-    const rec = await api.call(action, (c) => c.putPreset(spec));
+    // A create never takes over an existing preset (another configuration's, or the new half of a
+    // create_before_destroy replace under the same name): the controller refuses and says to import it.
+    const rec = await api.call(action, (c) => c.putPreset(spec, { createOnly: prior === null }));
     return resolveUnknowns(planned, presetState(rec, planned)) as CtyObject;
   },
 

@@ -60,7 +60,7 @@ export const templateResource: ResourceImpl = {
 
   async apply(api, prior, planned) {
     const spec = specFromPlanned(planned, block, 'prewarm_template', parseTemplateSpec);
-    const rec = await api.call(`${prior === null ? 'create' : 'update'} template ${spec.name}`, (c) => c.putTemplate(spec));
+    const rec = await api.call(`${prior === null ? 'create' : 'update'} template ${spec.name}`, (c) => c.putTemplate(spec, { createOnly: prior === null }));
     return resolveUnknowns(planned, templateState(rec, planned)) as CtyObject;
   },
 

@@ -61,6 +61,14 @@ describe('terraform end to end', { skip, timeout: 600_000 }, () => {
     r = await tf.plan();
     ok(r, 0, 'second plan has no changes', r);
 
+    // Another configuration declaring the same objects does not take them over.
+    const other = workspace('quickstart-copy');
+    other.useExample('quickstart');
+    r = await other.apply('-var', 'instances=9');
+    ok(r, 1, 'a second configuration cannot create what exists', r);
+    assert.match(r.stderr, /already exists; import it/);
+    assert.equal((await svc.getPreset('devbox', 'quickstart')).prebuilds?.instances, 3, 'the existing preset is untouched');
+
     r = await tf.apply('-var', 'instances=4');
     ok(r, 0, 'update', r);
     assert.equal((await svc.getPreset('devbox', 'quickstart')).prebuilds?.instances, 4);

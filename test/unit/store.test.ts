@@ -261,3 +261,24 @@ describe('stale build results', () => {
     }
   });
 });
+
+describe('create-only puts (Terraform creates)', () => {
+  test('never take over a live template or preset; a deleted one may be created again', async () => {
+    const { store: s, cleanup: done } = await tempStore();
+    try {
+      await templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: {} }, 1000, { createOnly: true });
+      await assert.rejects(templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: { x: '1' } }, 1100, { createOnly: true }), (err: unknown) => {
+        assert.ok(err instanceof ConflictError);
+        assert.match(err.message, /template "devbox" already exists; import it/);
+        return true;
+      });
+      assert.deepEqual((await templates.getLiveTemplate(s.db, 'devbox')).config, '{}', 'the existing template is untouched');
+      await presets.putPreset(s.db, preset({ name: 'p' }), 1200, { createOnly: true });
+      await assert.rejects(presets.putPreset(s.db, preset({ name: 'p', description: 'takeover' }), 1300, { createOnly: true }), /preset "devbox\/p" already exists; import it/);
+      await presets.deletePreset(s.db, 'devbox/p', 1400);
+      await presets.putPreset(s.db, preset({ name: 'p' }), 1500, { createOnly: true });
+    } finally {
+      await done();
+    }
+  });
+});

@@ -20,7 +20,7 @@ import type {
 } from './service';
 import type { PresetSpec, TemplateSpec } from '../model/spec';
 import type { InstanceState } from '../reconcile/types';
-import { DEFAULT_API_PORT, formatHostPort, parseHostPort } from './address';
+import { DEFAULT_API_PORT, formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { statusToError, type CallContext } from './status';
 import {
   encodeMessage,
@@ -78,11 +78,21 @@ export function parseEndpoint(endpoint: string, opts: Pick<ClientOptions, 'caCer
     rest = text.slice(scheme[0].length).replace(/\/+$/, '');
   }
   if (rest.includes('/')) throw new Error(`endpoint "${endpoint}" must be HOST:PORT or https://HOST:PORT, without a path`);
+  let hp: ReturnType<typeof parseHostPort>;
   try {
-    return { target: formatHostPort(parseHostPort(rest, DEFAULT_API_PORT)), tls };
+    hp = parseHostPort(rest, DEFAULT_API_PORT);
   } catch (err) {
     throw new Error(`invalid endpoint: ${(err as Error).message}`);
   }
+  // The bearer token travels in every call: over the network it goes encrypted unless the operator wrote
+  // http:// on purpose (the controller applies the same rule to where it listens).
+  if (!tls && scheme === null && !isLoopbackHost(hp.host)) {
+    throw new Error(
+      `endpoint "${endpoint}" is not a loopback address, and the API token must not cross the network in cleartext: ` +
+        `use https://${formatHostPort(hp)} (TLS), or write http://${formatHostPort(hp)} to send it unencrypted on purpose`,
+    );
+  }
+  return { target: formatHostPort(hp), tls };
 }
 
 function pem(value: Buffer | string, what: string): Buffer {

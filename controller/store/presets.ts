@@ -56,19 +56,20 @@ export async function putPreset(
       }
     }
     if (spec.default) {
-      const other = await trx
+      // At most one default per template, kept by moving it: the preset put as default takes it from the
+      // previous one in the same transaction. (Refusing instead made Terraform applies that switch the default
+      // between two presets fail or succeed depending on the order the two updates ran in.)
+      const others = await trx
         .selectFrom('presets')
-        .select('name')
+        .select(['id', 'spec'])
         .where('template', '=', spec.template)
         .where('is_default', '=', 1)
         .where('deleted_at', 'is', null)
         .where('id', '!=', id)
-        .executeTakeFirst();
-      if (other) {
-        throw ValidationError.field(
-          ['default'],
-          `preset "${spec.template}/${other.name}" is already the default for template "${spec.template}"; at most one preset per template can be default`,
-        );
+        .execute();
+      for (const other of others) {
+        const otherSpec = { ...(JSON.parse(other.spec) as PresetSpec), default: false };
+        await trx.updateTable('presets').set({ is_default: 0, spec: canonicalJson(otherSpec), updated_at: now }).where('id', '=', other.id).execute();
       }
     }
     const specJson = canonicalJson(spec);

@@ -64,18 +64,18 @@ describe('store', () => {
     });
   });
 
-  test('at most one default preset per template', async () => {
+  test('at most one default preset per template: putting a new default moves it', async () => {
     await presets.putPreset(store.db, preset({ name: 'd1', default: true }), 1000);
-    await assert.rejects(presets.putPreset(store.db, preset({ name: 'd2', default: true }), 1000), (err: unknown) => {
-      assert.ok(err instanceof ValidationError);
-      assert.deepEqual(err.errors[0].path, ['default']);
-      assert.match(err.message, /"devbox\/d1" is already the default/);
-      return true;
-    });
-    // Re-putting the default itself is fine.
-    await presets.putPreset(store.db, preset({ name: 'd1', default: true, description: 'x' }), 1000);
-    await presets.deletePreset(store.db, 'devbox/d1', 1000);
-    await presets.putPreset(store.db, preset({ name: 'd2', default: true }), 1000);
+    await presets.putPreset(store.db, preset({ name: 'd2', default: true }), 1100);
+    const d1 = await presets.getLivePreset(store.db, 'devbox/d1');
+    assert.equal(d1.is_default, 0);
+    assert.equal(presets.presetRecord(d1).default, false, 'the stored spec says so too, so reads agree');
+    assert.equal((await presets.getLivePreset(store.db, 'devbox/d2')).is_default, 1);
+    // Re-putting the default itself changes nothing else.
+    await presets.putPreset(store.db, preset({ name: 'd2', default: true, description: 'x' }), 1200);
+    assert.deepEqual((await presets.listPresets(store.db, 'devbox')).filter((p) => p.default).map((p) => p.name), ['d2']);
+    await presets.deletePreset(store.db, 'devbox/d2', 1300);
+    await presets.deletePreset(store.db, 'devbox/d1', 1300);
   });
 
   test('deleting a template with live presets is a conflict; deleted things read as not found', async () => {

@@ -79,7 +79,9 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
       }
     }
     raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = NORMAL');
+    // FULL: a commit is on disk before it is acknowledged, so a claim handed out or a build intent written
+    // survives power loss too, not just a process crash (NORMAL may roll back the last commits then).
+    raw.pragma('synchronous = FULL');
     // Checkpoints copy the WAL into the database and fsync; left to auto-checkpointing they land inside
     // whichever claim crosses the threshold. The reconcile loop checkpoints between ticks instead
     // (checkpoint()), and the threshold only guards against an unbounded WAL.

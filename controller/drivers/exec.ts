@@ -135,8 +135,12 @@ export class ExecDriver {
    * settle as retryable; callers that shut down should await them so the SIGKILL gets its chance to fire.
    */
   killAll(): void {
+    this.closed = true;
     for (const kill of [...this.live.values()]) kill({ kind: 'shutdown' });
   }
+
+  /** Set by killAll: a run asked for afterwards (a job that was just starting at the drain deadline) never spawns. */
+  private closed = false;
 
   /**
    * Runs driver `program` for `req.op`. Never rejects for anything the driver does; rejects only for a programming
@@ -160,6 +164,9 @@ export class ExecDriver {
     } catch (err) {
       const detail = err instanceof ValidationError ? (err.errors[0]?.message ?? err.message) : (err as Error).message;
       return { kind: 'retryable', message: `${label} cannot run: ${detail}`, stderr: '', exitCode: null, durationMs: elapsed() };
+    }
+    if (this.closed) {
+      return { kind: 'retryable', message: `${label} was not started: the controller is shutting down`, stderr: '', exitCode: null, durationMs: elapsed() };
     }
     if (signal?.aborted) {
       return {

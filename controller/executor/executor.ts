@@ -141,6 +141,8 @@ export class Executor {
     const { db, clock, driver, log, metrics, policy } = this.deps;
     const ctx = await startJob(db, jobId, clock.now());
     if (!ctx) return;
+    // Shutdown began while the job was being started: leave it for the next start rather than spawn now.
+    if (this.stopping) return;
     const outcome = await driver.run(ctx.driver, driverRequest(ctx));
     if (this.stopping && outcome.kind !== 'ok') {
       // Killed by our own shutdown: not the driver's fault. Leave the job unfinished for the next start.

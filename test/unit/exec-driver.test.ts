@@ -478,3 +478,27 @@ describe('exec driver: formatting', () => {
     assert.equal(describeOutcome({ kind: 'retryable', message: 'later', stderr: '', exitCode: 1, durationMs: 61000 }), 'retryable failure in 1m1s: later');
   });
 });
+
+test('after killAll no new driver process is started', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-closed-'));
+  try {
+    const marker = path.join(dir, 'ran');
+    fs.writeFileSync(path.join(dir, 'd'), `#!/bin/sh\ntouch ${marker}\necho '{}'\n`, { mode: 0o755 });
+    const driver = new ExecDriver({ driverDir: dir });
+    driver.killAll();
+    const out = await driver.run('d', {
+      op: 'create',
+      instance: { id: 'i', name: 'n' },
+      template: { name: 't', version: 1 },
+      preset: { template: 't', name: 'p' },
+      parameters: {},
+      config: {},
+      attempt: 1,
+    });
+    assert.equal(out.kind, 'retryable');
+    assert.match((out as { message: string }).message, /shutting down/);
+    assert.equal(fs.existsSync(marker), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,6 +4,7 @@ import type { InstanceRecord } from '../api/service';
 import { NotFoundError } from '../model/errors';
 import type { InstanceState } from '../reconcile/types';
 import type { Db } from './db';
+import { getMeta, metaKeys } from './meta';
 import { parseStringMap } from './json';
 import type { InstanceRow } from './schema';
 
@@ -41,8 +42,7 @@ export interface BuildTarget {
  * off). The reconciler plans from a snapshot; this closes the gap between that snapshot and the intent.
  */
 export async function currentBuildTarget(db: Db, presetId: string, now: number): Promise<BuildTarget | null> {
-  const paused = await db.selectFrom('meta').select('value').where('key', '=', 'reconciliation_paused').executeTakeFirst();
-  if (paused?.value === '1') return null;
+  if ((await getMeta(db, metaKeys.paused)) === '1') return null;
   const preset = await db.selectFrom('presets').selectAll().where('id', '=', presetId).executeTakeFirst();
   if (!preset || preset.deleted_at !== null || preset.paused === 1 || preset.status !== 'healthy') return null;
   if (preset.backoff_until !== null && Number(preset.backoff_until) > now) return null;

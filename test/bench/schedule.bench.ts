@@ -6,6 +6,7 @@ import { compileScheduling, desiredCount } from '../../controller/schedule/desir
 import { LocalTimeCache } from '../../controller/schedule/localtime';
 import type { CompiledSchedule, CompiledScheduling } from '../../controller/schedule/types';
 import type { Figure } from './figures';
+import { benchZones } from './zones';
 
 export type BenchResult = Figure;
 
@@ -13,15 +14,6 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-const ZONES = [
-  'UTC', 'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Anchorage',
-  'America/Sao_Paulo', 'America/Mexico_City', 'America/Toronto', 'America/Bogota', 'America/Halifax', 'America/St_Johns',
-  'Europe/London', 'Europe/Berlin', 'Europe/Paris', 'Europe/Madrid', 'Europe/Helsinki', 'Europe/Istanbul', 'Europe/Moscow',
-  'Europe/Dublin', 'Africa/Cairo', 'Africa/Johannesburg', 'Africa/Lagos', 'Asia/Dubai', 'Asia/Karachi', 'Asia/Kolkata',
-  'Asia/Kathmandu', 'Asia/Dhaka', 'Asia/Bangkok', 'Asia/Shanghai', 'Asia/Singapore', 'Asia/Tokyo', 'Asia/Seoul',
-  'Australia/Perth', 'Australia/Adelaide', 'Australia/Sydney', 'Australia/Lord_Howe', 'Pacific/Auckland',
-  'Pacific/Chatham', 'Pacific/Honolulu',
-];
 const LEADS = [undefined, '15m', '30m', '1h'];
 const PRESETS = 12_500;
 const RUNS = 15;
@@ -39,7 +31,7 @@ function buildPools(): Pool[] {
     pools.push({
       base: p % 3,
       scheduling: compileScheduling({
-        timezone: ZONES[p % ZONES.length],
+        timezone: benchZones[p % benchZones.length],
         lead_time: LEADS[p % LEADS.length],
         schedule: [
           { cron: `* ${a}-${a + 3} * * 1-5`, instances: 1 + (p % 7) },
@@ -94,7 +86,7 @@ export async function benchSchedules(): Promise<BenchResult[]> {
     for (let p = 0; p < pools.length; p++) {
       const a = p % 12;
       n += compileScheduling({
-        timezone: ZONES[p % ZONES.length],
+        timezone: benchZones[p % benchZones.length],
         lead_time: LEADS[p % LEADS.length],
         schedule: [
           { cron: `* ${a}-${a + 3} * * 1-5`, instances: 1 + (p % 7) },

@@ -4,11 +4,12 @@ import type { Executor } from './executor/executor';
 import type { Logger } from './log';
 import type { ControllerMetrics } from './ops/metrics';
 import { applyBudget, reconcile } from './reconcile';
-import type { Action, Plan, PresetView, ReconcileOptions, Snapshot } from './reconcile/types';
+import type { Action, Plan, ReconcileOptions } from './reconcile/types';
 import { purgeFinished } from './store/housekeeping';
 import { getMeta, metaKeys } from './store/meta';
 import type { Database } from './store/schema';
 import { SnapshotReader } from './store/snapshot';
+import type { PresetView, Snapshot } from './domain/snapshot';
 
 export interface TickResult {
   snapshot: Snapshot;

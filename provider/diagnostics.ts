@@ -7,7 +7,7 @@ import { DiagnosticSchema, Diagnostic_Severity, type Diagnostic } from './protoc
 import { CtyValueError, type CtyPath } from './values';
 import { attributePath, describePath, fieldPathToCtyPath } from './paths';
 import type { BlockDef } from './schema';
-import type { FieldError } from '../controller/model/errors';
+import type { FieldError } from '../controller/domain/errors';
 
 export type { Diagnostic };
 

@@ -12,7 +12,7 @@ import { create } from '@bufbuild/protobuf';
 import { AttributePathSchema, type AttributePath } from './protocol';
 import type { CtyPath, CtyType, PathStep } from './values';
 import type { BlockDef, NestedBlockDef } from './schema';
-import type { PathStep as ModelPathStep } from '../controller/model/errors';
+import type { PathStep as ModelPathStep } from '../controller/domain/errors';
 
 type Node = { kind: 'block'; block: BlockDef } | { kind: 'list'; list: NestedBlockDef } | { kind: 'type'; type: CtyType } | null;
 

@@ -8,6 +8,8 @@
  * Descriptions are Markdown (description_kind MARKDOWN): they end up in generated docs and CDKTF bindings.
  */
 import { ty, type CtyType } from './values';
+import { formatDuration } from '../controller/domain/duration';
+import { MAX_DESCRIPTION, MAX_INSTANCES, MAX_LEAD_TIME_MS, MAX_NAME, TTL_MAX_SECONDS, TTL_MIN_SECONDS } from '../controller/domain/limits';
 
 /** How Terraform treats an attribute: exactly one of these (optional+computed is not used by this provider). */
 export type AttributeMode = 'required' | 'optional' | 'computed';
@@ -53,7 +55,8 @@ export const PROVIDER_ADDRESS = 'registry.terraform.io/prewarm/prewarm';
 export const TEMPLATE_TYPE = 'prewarm_template';
 export const PRESET_TYPE = 'prewarm_preset';
 
-const NAME_RULE = '1–63 characters of letters, digits, `.`, `_` and `-`, starting with a letter or digit';
+/** The domain's name rule, in Markdown for the registry docs. */
+const NAME_RULE = `1–${MAX_NAME} characters of letters, digits, \`.\`, \`_\` and \`-\`, starting with a letter or digit`;
 
 export const PROVIDER_SCHEMA: SchemaDef = {
   version: 0,
@@ -148,7 +151,7 @@ const SCHEDULE_BLOCK: NestedBlockDef = {
       instances: {
         type: ty.number,
         mode: 'required',
-        description: 'Desired number of ready instances while the window is open (0–10000).',
+        description: `Desired number of ready instances while the window is open (0–${MAX_INSTANCES}).`,
       },
     },
   },
@@ -170,7 +173,7 @@ const SCHEDULING_BLOCK: NestedBlockDef = {
       lead_time: {
         type: ty.string,
         mode: 'optional',
-        description: 'Warm the pool this long before a window opens: a duration such as `30m` or `1h30m`, at most `24h`.',
+        description: `Warm the pool this long before a window opens: a duration such as \`30m\` or \`1h30m\`, at most \`${formatDuration(MAX_LEAD_TIME_MS)}\`.`,
       },
     },
     blocks: { schedule: SCHEDULE_BLOCK },
@@ -187,7 +190,7 @@ const EXPIRATION_BLOCK: NestedBlockDef = {
         type: ty.number,
         mode: 'required',
         description:
-          'Seconds after an instance became ready at which it expires and is replaced: `0` (never) or 60–31536000.',
+          `Seconds after an instance became ready at which it expires and is replaced: \`0\` (never) or ${TTL_MIN_SECONDS}–${TTL_MAX_SECONDS}.`,
       },
     },
   },
@@ -202,7 +205,7 @@ const PREBUILDS_BLOCK: NestedBlockDef = {
       instances: {
         type: ty.number,
         mode: 'required',
-        description: 'Base desired number of ready instances (0–10000), used while no `schedule` window is open.',
+        description: `Base desired number of ready instances (0–${MAX_INSTANCES}), used while no \`schedule\` window is open.`,
       },
     },
     blocks: { expiration_policy: EXPIRATION_BLOCK, scheduling: SCHEDULING_BLOCK },
@@ -232,7 +235,7 @@ export const PRESET_SCHEMA: SchemaDef = {
       description: {
         type: ty.string,
         mode: 'optional',
-        description: 'Free text for people, at most 256 characters.',
+        description: `Free text for people, at most ${MAX_DESCRIPTION} characters.`,
       },
       default: {
         type: ty.bool,

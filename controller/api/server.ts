@@ -8,23 +8,8 @@ import { Prewarm } from './gen/prewarm/v1/prewarm_pb';
 import type { PrewarmService } from './service';
 import { formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { errorToStatus } from './status';
-import {
-  FieldIssues,
-  checkPresetId,
-  explainReportToProto,
-  grpcServiceDefinition,
-  instanceStateEnum,
-  instanceToProto,
-  presetSpecFromProto,
-  presetToProto,
-  requestInstant,
-  requireText,
-  statusReportToProto,
-  templateSpecFromProto,
-  templateToProto,
-  toInt64,
-} from './wire';
-import type { InstanceState } from '../reconcile/types';
+import { FieldIssues, checkPresetId, explainReportToProto, grpcServiceDefinition, instanceStateEnum, instanceToProto, presetSpecFromProto, presetToProto, requestInstant, requireText, statusReportToProto, templateSpecFromProto, templateToProto, toInt64 } from './wire';
+import type { InstanceState } from '../domain/states';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type ApiLog = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;

@@ -1,5 +1,7 @@
-import type { PresetSpec, TemplateSpec } from '../model/spec';
-import type { InstanceState, PresetStatus } from '../reconcile/types';
+import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
+import type { PresetSpec, TemplateSpec } from '../domain/specs';
+import type { InstanceState, PresetStatus } from '../domain/states';
+
 
 /**
  * What the controller offers its clients, independent of the wire. The gRPC server (api/server.ts) maps each
@@ -34,42 +36,6 @@ export interface PrewarmService {
 export interface PutOptions {
   /** Fail with a ConflictError when a live object of that name exists (Terraform creates), instead of replacing it. */
   createOnly?: boolean;
-}
-
-export interface TemplateRecord extends TemplateSpec {
-  id: string; // the name
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface PresetRecord extends PresetSpec {
-  id: string; // TEMPLATE/NAME
-  generation: number;
-  paused: boolean;
-  status: PresetStatus;
-  statusReason: string;
-  invalidatedAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface InstanceRecord {
-  id: string;
-  name: string;
-  presetId: string;
-  template: string;
-  preset: string;
-  state: InstanceState;
-  owner: string | null;
-  templateVersion: number;
-  createdAt: number;
-  readyAt: number | null;
-  claimedAt: number | null;
-  /** What the driver answered in `{"attributes": {...}}`, values as strings. */
-  attributes: Record<string, string>;
-  /** Last driver error for failed instances. */
-  error: string;
 }
 
 export interface ClaimRequest {

@@ -8,7 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError, type FieldError, type PathStep } from '../model/errors';
+import { ConflictError, NotFoundError, ValidationError, type FieldError, type PathStep } from '../domain/errors';
 
 /** Binary (`-bin`) so any message text survives; the value is UTF-8 JSON: FieldError[]. */
 export const FIELD_ERRORS_METADATA_KEY = 'prewarm-field-errors-bin';

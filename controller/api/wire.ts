@@ -14,18 +14,12 @@
 import type * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type Message } from '@bufbuild/protobuf';
 import * as pb from './gen/prewarm/v1/prewarm_pb';
-import { ValidationError, type FieldError, type PathStep } from '../model/errors';
-import type { PresetSpec, PrebuildsSpec, SchedulingSpec, TemplateSpec } from '../model/spec';
-import type { InstanceState, PresetStatus } from '../reconcile/types';
-import type {
-  ExplainAction,
-  ExplainPreset,
-  ExplainReport,
-  InstanceRecord,
-  PresetRecord,
-  StatusReport,
-  TemplateRecord,
-} from './service';
+import { ValidationError, type FieldError, type PathStep } from '../domain/errors';
+import type { PresetSpec, PrebuildsSpec, SchedulingSpec, TemplateSpec } from '../domain/specs';
+import type { ExplainAction, ExplainPreset, ExplainReport, StatusReport } from './service';
+import type { InstanceState, PresetStatus } from '../domain/states';
+import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
+import { presetIdProblem } from '../domain/ids';
 
 // ---------------------------------------------------------------------------------------------------------------
 // grpc-js service definition
@@ -117,12 +111,10 @@ export function requireText(value: string, path: PathStep[], issues: FieldIssues
   return value;
 }
 
-/** TEMPLATE/NAME with both parts non-empty; reported against `path` otherwise. */
+/** A preset id (TEMPLATE/NAME); reported against `path` otherwise. */
 export function checkPresetId(value: string, path: PathStep[], issues: FieldIssues): string {
-  const parts = value.split('/');
-  if (parts.length !== 2 || parts[0].trim() === '' || parts[1].trim() === '') {
-    issues.add(path, `must be TEMPLATE/NAME, got ${JSON.stringify(value)}`);
-  }
+  const problem = presetIdProblem(value);
+  if (problem !== null) issues.add(path, problem);
   return value;
 }
 

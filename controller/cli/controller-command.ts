@@ -4,7 +4,7 @@ import type { Command } from './command';
 import { checkDirectory, checkExists, checkHostPort, checkReadableFile, parseCount, parseDurationFlag } from './values';
 import { controllerDefaults, type ControllerOptions } from '../daemon-options';
 import { isLoopbackHost, parseHostPort } from '../api/address';
-import { formatDuration } from '../schedule/duration';
+import { formatDuration } from '../domain/duration';
 
 const d = controllerDefaults;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;

@@ -3,9 +3,10 @@
  * JSON output uses snake_case keys (HCL names for specs) and RFC 3339 strings for instants, so it reads the
  * same as `explain --json` and can be fed to jq without knowing the wire format.
  */
-import type { ExplainAction, ExplainPreset, ExplainReport, InstanceRecord, PresetRecord, StatusReport, TemplateRecord } from '../api/service';
-import { ValidationError, formatPath } from '../model/errors';
+import type { ExplainAction, ExplainPreset, ExplainReport, StatusReport } from '../api/service';
+import { ValidationError, formatPath } from '../domain/errors';
 import { UsageError } from './args';
+import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Basics

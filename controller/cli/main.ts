@@ -2,8 +2,8 @@
  * The `prewarm` command line: finds the command, handles help, parses flags, runs it, and turns errors into
  * stderr text and exit codes (0 ok, 1 failure, 2 usage error).
  *
- * New commands (e.g. `prewarm schema` from the provider work) are added to COMMANDS; help, flag parsing and
- * error handling come for free.
+ * New commands are added to CONTROLLER_COMMANDS; help, flag parsing and error handling come for free. The
+ * executable (bin/prewarm.ts) adds `prewarm schema`, which belongs to the provider.
  */
 import packageJson from '../../package.json';
 import { Flags, UsageError, closest, parseArgs, wantsHelp } from './args';
@@ -13,7 +13,6 @@ import { HELP_FLAG, commandHelp, groupHelp, overviewHelp } from './help';
 import { controllerCommand } from './controller-command';
 import { resourceCommands, SpecFileError } from './resource-commands';
 import { poolCommands } from './pool-commands';
-import { schemaCommand } from './schema-command';
 
 const versionCommand: Command = {
   path: ['version'],
@@ -25,7 +24,7 @@ const versionCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [controllerCommand, ...resourceCommands, ...poolCommands, schemaCommand, versionCommand];
+export const CONTROLLER_COMMANDS: Command[] = [controllerCommand, ...resourceCommands, ...poolCommands, versionCommand];
 
 type Resolved = { kind: 'command'; command: Command; rest: string[] } | { kind: 'group'; group: string; rest: string[] };
 
@@ -112,7 +111,7 @@ async function dispatch(argv: string[], io: CliIo, commands: readonly Command[])
 }
 
 /** Runs the CLI; returns the exit code. `io` is injectable so tests need no subprocess. */
-export async function main(argv: string[], io: CliIo = processIo, commands: readonly Command[] = COMMANDS): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo, commands: readonly Command[] = CONTROLLER_COMMANDS): Promise<number> {
   try {
     return await dispatch(argv, io, commands);
   } catch (err) {

@@ -2,22 +2,11 @@
 import { UsageError } from './args';
 import type { Command } from './command';
 import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
-import {
-  claimText,
-  explainJson,
-  explainText,
-  instant,
-  instanceJson,
-  instanceListText,
-  instanceText,
-  json,
-  statusJson,
-  statusText,
-} from './format';
+import { claimText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './format';
 import { parsePresetRef, parseRfc3339 } from './values';
 import { instanceStateEnum } from '../api/wire';
-import type { InstanceState } from '../reconcile/types';
 import type { ClaimRequest } from '../api/service';
+import type { InstanceState } from '../domain/states';
 
 const PRESET_ARG = { name: 'TEMPLATE/PRESET', help: 'Preset id, e.g. devbox/us-nix' };
 const OPTIONAL_PRESET_ARG = { ...PRESET_ARG, optional: true, help: 'Preset id; without it, the global switch' };

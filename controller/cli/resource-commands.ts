@@ -5,8 +5,9 @@ import type { CliIo, Command, CommandContext } from './command';
 import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
 import { errorText, json, presetJson, presetListText, presetText, templateJson, templateListText, templateText } from './format';
 import { parsePresetRef } from './values';
-import { parseJsonFile, parsePresetSpec, parseTemplateSpec } from '../model/validate';
-import { ValidationError } from '../model/errors';
+import { parsePresetSpec, parseTemplateSpec } from '../domain/validate';
+import { ValidationError } from '../domain/errors';
+import { parseJsonFile } from '../domain/json-file';
 
 const FILE_FLAG: FlagSpec = {
   name: 'file',

@@ -1,22 +1,19 @@
 /** Parsers for flag and argument values; every error names the flag or argument it came from. */
 import { accessSync, constants, statSync } from 'node:fs';
-import { parseDuration } from '../schedule/duration';
+import { parseDuration } from '../domain/duration';
 import { parseHostPort } from '../api/address';
 import { UsageError } from './args';
+import { parsePresetId, presetIdProblem, type PresetRef } from '../domain/ids';
 
-export interface PresetRef {
-  template: string;
-  name: string;
+export interface PresetArg extends PresetRef {
   id: string;
 }
 
 /** `TEMPLATE/NAME` → parts. `what` is the argument or flag name for messages. */
-export function parsePresetRef(text: string, what: string): PresetRef {
-  const parts = text.split('/');
-  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
-    throw new UsageError(`${what} must be TEMPLATE/NAME (for example devbox/us-nix), got "${text}"`);
-  }
-  return { template: parts[0], name: parts[1], id: text };
+export function parsePresetRef(text: string, what: string): PresetArg {
+  const ref = parsePresetId(text);
+  if (ref === undefined) throw new UsageError(`${what} ${presetIdProblem(text)}`);
+  return { ...ref, id: text };
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

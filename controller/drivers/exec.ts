@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ValidationError } from '../model/errors';
+import { ValidationError } from '../domain/errors';
 import { formatBytes, formatDuration, lastLine, quotedExcerpt } from './format';
 import { CappedBuffer, TailBuffer, parseAnswer } from './output';
 import { driverNameProblem, resolveDriverProgram } from './program';

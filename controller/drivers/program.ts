@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ValidationError } from '../model/errors';
+import { ValidationError } from '../domain/errors';
 
 const DRIVER_PATH = ['driver'];
 

@@ -3,11 +3,13 @@ import type { Clock } from '../clock';
 import type { DriverOutcome, DriverRequest } from '../drivers/exec';
 import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
-import type { Action, PresetView } from '../reconcile/types';
+import type { Action } from '../reconcile/types';
 import { inTransaction } from '../store/db';
 import { cancelPendingIntents, currentBuildTarget, insertCreateIntents, insertDeleteIntent, type Intent } from '../store/instances';
 import { type FailurePolicy, finishJob, type JobContext, type JobResult, startJob, unfinishedJobs } from '../store/jobs';
 import type { Database } from '../store/schema';
+import type { PresetView } from '../domain/snapshot';
+import { presetIdParts } from '../domain/ids';
 
 /** What the executor needs from a driver: the exec driver, or a fake in tests. */
 export interface DriverRunner {
@@ -174,12 +176,12 @@ export class Executor {
 }
 
 function driverRequest(ctx: JobContext): DriverRequest {
-  const [template, ...rest] = ctx.instance.preset_id.split('/');
+  const { template, name } = presetIdParts(ctx.instance.preset_id);
   return {
     op: ctx.job.op as DriverRequest['op'],
     instance: { id: ctx.instance.id, name: ctx.instance.name },
     template: { name: ctx.instance.template, version: Number(ctx.instance.template_version) },
-    preset: { template, name: rest.join('/') },
+    preset: { template, name },
     parameters: ctx.parameters,
     config: ctx.config,
     attempt: Number(ctx.job.attempt),

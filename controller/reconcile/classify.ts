@@ -1,9 +1,9 @@
+import type { InstanceView, PresetView } from '../domain/snapshot';
 /**
  * One pass over a preset's instances: count them for explain and sort the actionable ones into buckets
  * the planner picks ids from. No sorting happens here; the planner sorts a bucket only when it must
  * choose a subset or emit ids.
  */
-import type { InstanceView, PresetView } from './types';
 
 /** What a ready pool instance is, in delete-reason priority order: outdated > invalidated > expired. */
 export const ReadyClass = {

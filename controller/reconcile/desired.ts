@@ -1,6 +1,8 @@
 /** Desired pool size of one preset at one instant. */
-import { desiredCount, type LocalTimeCache } from '../schedule';
-import type { PresetPlan, PresetView } from './types';
+import type { LocalTimeCache } from '../schedule/localtime';
+import type { PresetPlan } from './types';
+import { desiredCount } from '../schedule/desired-count';
+import type { PresetView } from '../domain/snapshot';
 
 export interface Desired {
   desired: number;

@@ -7,11 +7,12 @@
  * so O(presets + instances) for a steady pool. One LocalTimeCache per call shares time-zone
  * conversions between presets.
  */
-import { LocalTimeCache } from '../schedule';
+import { LocalTimeCache } from '../schedule/localtime';
 import { Buckets } from './classify';
 import { evaluateDesired } from './desired';
 import { planPreset } from './plan';
-import type { InstanceView, Plan, PresetPlan, ReconcileOptions, Snapshot } from './types';
+import type { Plan, PresetPlan, ReconcileOptions } from './types';
+import type { InstanceView, Snapshot } from '../domain/snapshot';
 
 export { applyBudget } from './budget';
 export { classifyReady, isOutdatedBuild, ReadyClass } from './classify';

@@ -1,3 +1,4 @@
+import type { InstanceView } from '../domain/snapshot';
 /**
  * Deterministic orderings used to pick which instances an action names. Module-level functions (not
  * closures built per preset) so that planning 10,000 presets allocates nothing for comparison.
@@ -5,7 +6,6 @@
  * Every comparator ends on `createdAt` then `id`, so two instances never compare equal and the same
  * snapshot always yields the same ids in the same order.
  */
-import type { InstanceView } from './types';
 
 function tieBreak(a: InstanceView, b: InstanceView): number {
   if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;

@@ -5,7 +5,8 @@
 import { classifyReady, ReadyClass, type Buckets } from './classify';
 import type { Desired } from './desired';
 import { byCreatedAt, byCreatedAtDesc, byReadyAt, byStateTime, ids } from './order';
-import type { Action, DeleteReason, InstanceView, PresetCounts, PresetPlan, PresetView, ReconcileOptions } from './types';
+import type { Action, DeleteReason, PresetCounts, PresetPlan, ReconcileOptions } from './types';
+import type { InstanceView, PresetView } from '../domain/snapshot';
 
 /** Surge bound for rolling replacement: max(1, floor(fraction × desired)). */
 export function surgeFor(desired: number, surgeFraction: number): number {

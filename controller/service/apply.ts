@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PrewarmService } from '../api/service';
-import { ValidationError } from '../model/errors';
-import type { PresetSpec, TemplateSpec } from '../model/spec';
-import { parseJsonFile, parsePresetSpec, parseTemplateSpec } from '../model/validate';
+import { ValidationError } from '../domain/errors';
+import type { PresetSpec, TemplateSpec } from '../domain/specs';
+import { parsePresetSpec, parseTemplateSpec } from '../domain/validate';
+import { parseJsonFile } from '../domain/json-file';
 
 interface Loaded {
   file: string;

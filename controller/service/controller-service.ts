@@ -1,24 +1,15 @@
 import type { Kysely } from 'kysely';
-import type {
-  ClaimRequest,
-  ExplainReport,
-  InstanceRecord,
-  PresetRecord,
-  PrewarmService,
-  PutOptions,
-  StatusReport,
-  TemplateRecord,
-} from '../api/service';
+import type { ClaimRequest, ExplainReport, PrewarmService, PutOptions, StatusReport } from '../api/service';
 import type { Clock } from '../clock';
 import { resolveDriverProgram } from '../drivers/exec';
 import type { Executor } from '../executor/executor';
 import type { Logger } from '../log';
-import { ConflictError, NotFoundError, ValidationError } from '../model/errors';
-import { type PresetSpec, presetId, type TemplateSpec } from '../model/spec';
-import { parsePresetSpec, parseTemplateSpec } from '../model/validate';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import type { PresetSpec, TemplateSpec } from '../domain/specs';
+import { formatPresetId } from '../domain/ids';
+import { parsePresetSpec, parseTemplateSpec } from '../domain/validate';
 import type { ControllerMetrics } from '../ops/metrics';
 import type { Reconciler } from '../reconciler';
-import type { InstanceState } from '../reconcile/types';
 import { inTransaction } from '../store/db';
 import { buildTargetOf, claimReadyInstance, getInstance, insertCreateIntents, instanceRecord, listInstances } from '../store/instances';
 import { getMeta, metaKeys, setMeta } from '../store/meta';
@@ -28,6 +19,8 @@ import type { Database, InstanceRow } from '../store/schema';
 import { ClaimBatcher } from './claim-batcher';
 import * as templates from '../store/templates';
 import { explainPreset } from './explain';
+import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
+import type { InstanceState } from '../domain/states';
 
 /**
  * Claims come in bursts; one refill pass shortly after a burst is enough, and it keeps full snapshots from
@@ -98,7 +91,7 @@ export class ControllerService implements PrewarmService {
   }
 
   async getPreset(template: string, name: string): Promise<PresetRecord> {
-    return presets.presetRecord(await presets.getLivePreset(this.deps.db, presetId(template, name)));
+    return presets.presetRecord(await presets.getLivePreset(this.deps.db, formatPresetId(template, name)));
   }
 
   listPresets(template?: string): Promise<PresetRecord[]> {
@@ -106,8 +99,8 @@ export class ControllerService implements PrewarmService {
   }
 
   async deletePreset(template: string, name: string): Promise<void> {
-    await presets.deletePreset(this.deps.db, presetId(template, name), this.deps.clock.now());
-    this.deps.log.info('preset deleted; its pool will be retired', { preset: presetId(template, name) });
+    await presets.deletePreset(this.deps.db, formatPresetId(template, name), this.deps.clock.now());
+    this.deps.log.info('preset deleted; its pool will be retired', { preset: formatPresetId(template, name) });
     this.deps.reconciler.kick();
   }
 
@@ -136,7 +129,7 @@ export class ControllerService implements PrewarmService {
 
   async claim(req: ClaimRequest): Promise<InstanceRecord> {
     const { db, clock } = this.deps;
-    const id = presetId(req.template, req.preset);
+    const id = formatPresetId(req.template, req.preset);
     const owner = req.owner && req.owner.trim() !== '' ? req.owner.trim() : 'anonymous';
     const now = clock.now();
     // The hot path: one statement, no transaction needed (it is atomic by itself).
@@ -191,8 +184,8 @@ export class ControllerService implements PrewarmService {
   }
 
   async invalidate(template: string, name: string): Promise<{ invalidatedAt: number }> {
-    const at = await presets.invalidatePreset(this.deps.db, presetId(template, name), this.deps.clock.now());
-    this.deps.log.info('preset invalidated; older instances will be replaced', { preset: presetId(template, name) });
+    const at = await presets.invalidatePreset(this.deps.db, formatPresetId(template, name), this.deps.clock.now());
+    this.deps.log.info('preset invalidated; older instances will be replaced', { preset: formatPresetId(template, name) });
     this.deps.reconciler.kick();
     return { invalidatedAt: at };
   }

@@ -10,8 +10,6 @@ export function describeSource(source: PresetPlan['desiredSource']): string {
       return 'base';
     case 'deleted':
       return 'deleted';
-    case 'paused':
-      return 'paused';
     case 'schedule':
       return `schedule[${source.index}] "${source.cron}"${source.via === 'lead_time' ? ' via lead_time' : ''}`;
   }

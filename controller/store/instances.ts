@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
-import type { InstanceRecord } from '../api/service';
-import { NotFoundError } from '../model/errors';
-import type { InstanceState } from '../reconcile/types';
+import { NotFoundError } from '../domain/errors';
 import type { Db } from './db';
 import { getMeta, metaKeys } from './meta';
 import { parseStringMap } from './json';
 import type { InstanceRow } from './schema';
+import type { InstanceRecord } from '../domain/records';
+import type { InstanceState } from '../domain/states';
+import { presetIdParts } from '../domain/ids';
 
 export function instanceRecord(row: InstanceRow): InstanceRecord {
-  const [template, ...rest] = row.preset_id.split('/');
+  const { template, name } = presetIdParts(row.preset_id);
   return {
     id: row.id,
     name: row.name,
     presetId: row.preset_id,
     template,
-    preset: rest.join('/'),
+    preset: name,
     state: row.state as InstanceState,
     owner: row.owner,
     templateVersion: Number(row.template_version),

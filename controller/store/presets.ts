@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { PresetRecord, PutOptions } from '../api/service';
-import { ConflictError, NotFoundError, ValidationError } from '../model/errors';
-import { type PresetSpec, presetId } from '../model/spec';
-import type { PresetStatus } from '../reconcile/types';
+import type { PutOptions } from '../api/service';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import type { PresetSpec } from '../domain/specs';
+import { formatPresetId } from '../domain/ids';
 import { type Db, inTransaction } from './db';
 import { canonicalJson } from './json';
 import type { Database, PresetRow, PresetsTable } from './schema';
+import type { PresetRecord } from '../domain/records';
+import type { PresetStatus } from '../domain/states';
 
 export function presetRecord(row: Omit<PresetRow, 'rev'>): PresetRecord {
   const spec = JSON.parse(row.spec) as PresetSpec;
@@ -48,7 +50,7 @@ export async function putPreset(
     if (!template || template.deleted_at !== null) {
       throw ValidationError.field(['template'], `no template named "${spec.template}"; create it first`);
     }
-    const id = presetId(spec.template, spec.name);
+    const id = formatPresetId(spec.template, spec.name);
     if (opts.createOnly) {
       const live = await trx.selectFrom('presets').select('id').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
       if (live) {

@@ -1,9 +1,10 @@
-import type { PresetSpec } from '../model/spec';
-import type { InstanceState, InstanceView, PresetStatus, PresetView, Snapshot } from '../reconcile/types';
-import { compileScheduling } from '../schedule';
+import type { PresetSpec } from '../domain/specs';
+import { compileScheduling } from '../domain/scheduling';
 import type { Db } from './db';
 import { getMeta, metaKeys } from './meta';
 import type { PresetRow } from './schema';
+import type { InstanceState, PresetStatus } from '../domain/states';
+import type { InstanceView, PresetView, Snapshot } from '../domain/snapshot';
 
 export interface SnapshotWarning {
   presetId: string;
@@ -186,7 +187,6 @@ export class SnapshotReader {
         ? { instances: spec.prebuilds.instances, ttlSeconds: spec.prebuilds.expiration_policy?.ttl ?? 0, scheduling }
         : null,
       invalidatedAt: row.invalidated_at === null ? null : Number(row.invalidated_at),
-      consecutiveFailures: Number(row.consecutive_failures),
       backoffUntil: row.backoff_until === null ? null : Number(row.backoff_until),
     };
     this.cache.set(row.id, { rev, templateVersion, templateDeleted, view });

@@ -2,12 +2,12 @@
  * data "prewarm_preset": the live status of one preset's pool, from the controller's status report (the same
  * numbers `prewarm explain` prints for the preset).
  */
-import { nameProblem } from '../../controller/model/validate';
 import type { ExplainPreset } from '../../controller/api/service';
 import { CtyNumber, isUnknown, type CtyObject } from '../values';
 import { PRESET_DATA_SCHEMA, PRESET_TYPE, type SchemaDef } from '../schema';
 import { DiagnosticsError, errorDiag, invalidValueDiag, type Diagnostic } from '../diagnostics';
 import type { Api } from '../api';
+import { nameProblem } from '../../controller/domain/names';
 
 export interface DataSourceImpl {
   readonly typeName: string;

@@ -6,7 +6,7 @@ import { equalValues, isUnknown, isWhollyKnown, type CtyObject, type CtyPath, ty
 import type { Api } from '../api';
 import { DiagnosticsError, errorDiag, fieldErrorDiag, fieldErrorsOf, type Diagnostic } from '../diagnostics';
 import { toValidationInput } from '../convert';
-import type { FieldError } from '../../controller/model/errors';
+import type { FieldError } from '../../controller/domain/errors';
 import type { BlockDef, SchemaDef } from '../schema';
 
 export interface PlanInput {

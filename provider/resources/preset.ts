@@ -9,24 +9,17 @@
  * null (see keepNullIfEmpty), and a lead_time the controller spells differently but means the same duration
  * keeps the prior spelling.
  */
-import { nameProblem, parsePresetSpec, validatePresetFields } from '../../controller/model/validate';
-import type { PresetRecord } from '../../controller/api/service';
-import type { PrebuildsSpec, SchedulingSpec } from '../../controller/model/spec';
-import { parseDuration } from '../../controller/schedule/duration';
+import { parsePresetSpec, validatePresetFields } from '../../controller/domain/validate';
+import type { PrebuildsSpec, SchedulingSpec } from '../../controller/domain/specs';
+import { parseDuration } from '../../controller/domain/duration';
 import { CtyNumber, unknown, type CtyObject, type CtyValue } from '../values';
 import { PRESET_SCHEMA, PRESET_TYPE } from '../schema';
 import { DiagnosticsError, errorDiag } from '../diagnostics';
 import { toCtyMap } from '../convert';
-import {
-  blockAt,
-  keepNullIfEmpty,
-  normalizeBlocks,
-  replacePaths,
-  resolveUnknowns,
-  specFromPlanned,
-  validateWith,
-  type ResourceImpl,
-} from './common';
+import { blockAt, keepNullIfEmpty, normalizeBlocks, replacePaths, resolveUnknowns, specFromPlanned, validateWith, type ResourceImpl } from './common';
+import { nameProblem } from '../../controller/domain/names';
+import type { PresetRecord } from '../../controller/domain/records';
+import { parsePresetId } from '../../controller/domain/ids';
 
 const block = PRESET_SCHEMA.block;
 const WHAT = 'prewarm_preset';
@@ -70,15 +63,6 @@ export function presetState(rec: PresetRecord, like: CtyObject | null): CtyObjec
     parameters: keepNullIfEmpty(parameters, parameters.size === 0, like?.parameters),
     prebuilds: rec.prebuilds ? [prebuildsState(rec.prebuilds, blockAt(like, 'prebuilds'))] : [],
   };
-}
-
-/** `TEMPLATE/NAME` → its parts, or undefined when it is not exactly two valid names. */
-export function parsePresetId(id: string): { template: string; name: string } | undefined {
-  const parts = id.split('/');
-  if (parts.length !== 2) return undefined;
-  const [template, name] = parts;
-  if (nameProblem(template) !== null || nameProblem(name) !== null) return undefined;
-  return { template, name };
 }
 
 /** Which preset a state refers to (an import stub may only have the id). */

@@ -4,13 +4,14 @@
  * Plan: `id` is the name (known whenever the name is); `version` is unknown on create and whenever driver or
  * config change (the controller bumps it on every change), otherwise the prior version.
  */
-import { nameProblem, parseTemplateSpec, validateTemplateFields } from '../../controller/model/validate';
-import type { TemplateRecord } from '../../controller/api/service';
+import { parseTemplateSpec, validateTemplateFields } from '../../controller/domain/validate';
 import { CtyNumber, equalValues, unknown, type CtyObject } from '../values';
 import { TEMPLATE_SCHEMA, TEMPLATE_TYPE } from '../schema';
 import { DiagnosticsError, errorDiag } from '../diagnostics';
 import { toCtyMap } from '../convert';
 import { keepNullIfEmpty, normalizeBlocks, replacePaths, resolveUnknowns, specFromPlanned, validateWith, type ResourceImpl } from './common';
+import { nameProblem } from '../../controller/domain/names';
+import type { TemplateRecord } from '../../controller/domain/records';
 
 const block = TEMPLATE_SCHEMA.block;
 const attr = block.attributes;

@@ -1,9 +1,10 @@
 /**
  * `prewarm schema`: prints the Terraform provider's schema in the `terraform providers schema -json` shape,
  * without Terraform and without a controller. schemas/provider.json is this output (a test keeps them equal).
+ * It lives here, above both halves, so that the controller never imports the provider.
  */
-import type { Command } from './command';
-import { providerSchemaJsonText } from '../../provider/schema-export';
+import type { Command } from '../controller/cli/command';
+import { providerSchemaJsonText } from '../provider/schema-export';
 
 export const schemaCommand: Command = {
   path: ['schema'],

@@ -9,17 +9,14 @@
  * null means "not set" for optional attributes too.
  */
 import { ValidationError, type FieldError, type PathStep } from './errors';
-import type { PresetSpec, PrebuildsSpec, ScheduleSpec, SchedulingSpec, TemplateSpec } from './spec';
-import { checkScheduling, describeValue, instancesProblem } from '../schedule/desired';
+import type { PresetSpec, PrebuildsSpec, ScheduleSpec, SchedulingSpec, TemplateSpec } from './specs';
+import { checkScheduling, instancesProblem } from './scheduling';
+import { describeValue } from './describe';
+import { MAX_DESCRIPTION, MAX_MAP_KEY, TTL_MAX_SECONDS, TTL_MIN_SECONDS } from './limits';
+import { driverProblem, nameProblem } from './names';
 
 export type IsUnknown = (value: unknown) => boolean;
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const NAME_RULE = '1-63 characters of letters, digits, ".", "_" and "-", starting with a letter or digit';
-const MAX_DESCRIPTION = 256;
-const MAX_KEY = 128;
-const TTL_MIN = 60;
-const TTL_MAX = 31_536_000;
 
 const TEMPLATE_ATTRS = ['name', 'driver', 'config'] as const;
 const PRESET_ATTRS = ['template', 'name', 'description', 'default', 'parameters', 'prebuilds'] as const;
@@ -78,27 +75,10 @@ function singleBlock(w: Walk, value: unknown, path: PathStep[], name: string): u
   return value;
 }
 
-export function nameProblem(value: unknown): string | null {
-  if (typeof value !== 'string') return `must be a string, got ${describeValue(value)}`;
-  if (value === '') return 'must not be empty';
-  if (!NAME_RE.test(value)) return `must be ${NAME_RULE}, got ${JSON.stringify(value)}`;
-  return null;
-}
-
-export function driverProblem(value: unknown): string | null {
-  if (typeof value === 'string') {
-    if (value === '.' || value === '..') return `must name a program inside the driver directory, not ${JSON.stringify(value)}`;
-    if (/[/\\]/.test(value)) {
-      return `must name a program inside the driver directory, without path separators, got ${JSON.stringify(value)}`;
-    }
-  }
-  return nameProblem(value);
-}
-
 export function ttlProblem(value: unknown): string | null {
   if (typeof value !== 'number' || !Number.isInteger(value)) return `must be a whole number of seconds, got ${describeValue(value)}`;
-  if (value === 0 || (value >= TTL_MIN && value <= TTL_MAX)) return null;
-  return `must be 0 (no expiry) or between ${TTL_MIN} and ${TTL_MAX} seconds, got ${value}`;
+  if (value === 0 || (value >= TTL_MIN_SECONDS && value <= TTL_MAX_SECONDS)) return null;
+  return `must be 0 (no expiry) or between ${TTL_MIN_SECONDS} and ${TTL_MAX_SECONDS} seconds, got ${value}`;
 }
 
 function requiredLeaf(w: Walk, obj: Obj, key: string, path: PathStep[], problem: (v: unknown) => string | null): void {
@@ -122,7 +102,7 @@ function stringMap(w: Walk, obj: Obj, key: string, path: PathStep[], valuesNonEm
   const entries: Array<[string, string]> = [];
   for (const [k, val] of Object.entries(v)) {
     if (k === '') w.add(at, 'keys must not be empty');
-    else if (k.length > MAX_KEY) w.add([...at, k], `key must be at most ${MAX_KEY} characters, got ${k.length}`);
+    else if (k.length > MAX_MAP_KEY) w.add([...at, k], `key must be at most ${MAX_MAP_KEY} characters, got ${k.length}`);
     if (w.isUnknown(val)) continue;
     if (typeof val !== 'string') w.add([...at, k], `must be a string, got ${describeValue(val)}`);
     else if (valuesNonEmpty && val === '') w.add([...at, k], 'must not be empty');
@@ -262,142 +242,4 @@ export function validateTemplateFields(input: unknown, isUnknown: IsUnknown): Fi
   const w = new Walk(isUnknown);
   walkTemplate(w, input);
   return w.errors;
-}
-
-/** JSON.parse that reports syntax errors as a ValidationError with line and column. */
-export function parseJsonFile(text: string, what: string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  try {
-    return JSON.parse(body);
-  } catch (err) {
-    if (!(err instanceof SyntaxError)) throw err;
-    const { pos, reason } = locateJsonError(body);
-    const before = body.slice(0, pos);
-    const line = before.split('\n').length;
-    const column = pos - before.lastIndexOf('\n');
-    throw new ValidationError([{ path: [], message: `${what}: invalid JSON at line ${line}, column ${column}: ${reason}` }]);
-  }
-}
-
-class JsonStop {
-  constructor(readonly pos: number, readonly reason: string) {}
-}
-
-/** Finds where and why `s` is not JSON; Node 20's JSON.parse messages do not always carry a position. */
-function locateJsonError(s: string): { pos: number; reason: string } {
-  let i = 0;
-  const stop = (reason: string): never => {
-    throw new JsonStop(i, reason);
-  };
-  const ws = (): void => {
-    while (i < s.length && ' \t\n\r'.includes(s[i])) i++;
-  };
-  const unexpected = (): never => {
-    if (i >= s.length) return stop('unexpected end of input');
-    const c = s[i];
-    if (c === '/') return stop('comments are not allowed in JSON');
-    if (c === "'") return stop('strings must use double quotes');
-    const word = /^[A-Za-z_$][\w$]*/.exec(s.slice(i, i + 40));
-    if (word !== null) return stop(`unexpected word "${word[0]}" (strings need double quotes; the literals are true, false and null)`);
-    return stop(`unexpected character ${JSON.stringify(c)}`);
-  };
-  const str = (): void => {
-    i++;
-    for (;;) {
-      if (i >= s.length) stop('unterminated string');
-      const c = s.charCodeAt(i);
-      if (c === 0x22) {
-        i++;
-        return;
-      }
-      if (c < 0x20) stop('control character in string (write newlines as \\n)');
-      if (c === 0x5c) {
-        const e = s[i + 1];
-        if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) i += 6;
-        else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else stop('invalid escape in string');
-      } else i++;
-    }
-  };
-  const value = (): void => {
-    ws();
-    const c = s[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (s[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (s[i] !== '"') {
-          if (s[i] === '}') stop('trailing comma before "}"');
-          if (s[i] === '/') stop('comments are not allowed in JSON');
-          stop('expected a double-quoted property name');
-        }
-        str();
-        ws();
-        if (s[i] !== ':') stop('expected ":" after property name');
-        i++;
-        value();
-        ws();
-        if (s[i] === ',') {
-          i++;
-          continue;
-        }
-        if (s[i] === '}') {
-          i++;
-          return;
-        }
-        stop(i >= s.length ? 'unexpected end of input' : 'expected "," or "}" after property value');
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (s[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (s[i] === ']') stop('trailing comma before "]"');
-        value();
-        ws();
-        if (s[i] === ',') {
-          i++;
-          continue;
-        }
-        if (s[i] === ']') {
-          i++;
-          return;
-        }
-        stop(i >= s.length ? 'unexpected end of input' : 'expected "," or "]" after list element');
-      }
-    }
-    if (c === '"') return str();
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
-      const m = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-      m.lastIndex = i;
-      if (!m.exec(s)) stop('invalid number');
-      i = m.lastIndex;
-      return;
-    }
-    for (const word of ['true', 'false', 'null']) {
-      if (s.startsWith(word, i)) {
-        i += word.length;
-        return;
-      }
-    }
-    unexpected();
-  };
-  try {
-    value();
-    ws();
-    if (i < s.length) stop('unexpected text after the JSON value');
-  } catch (e) {
-    if (e instanceof JsonStop) return { pos: e.pos, reason: e.reason };
-  }
-  return { pos: Math.min(i, s.length), reason: 'not valid JSON' };
 }

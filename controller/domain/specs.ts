@@ -40,7 +40,3 @@ export interface PresetSpec {
   parameters: Record<string, string>;
   prebuilds?: PrebuildsSpec;
 }
-
-export function presetId(template: string, name: string): string {
-  return `${template}/${name}`;
-}

@@ -14,7 +14,7 @@
  */
 import { CronWindow } from './cron';
 import { daysInMonth, weekdayOf } from './calendar';
-import type { CompiledSchedule, LocalFields } from './types';
+import type { CompiledSchedule, LocalFields } from './schedule-window';
 
 let universe: readonly Readonly<LocalFields>[] | undefined;
 

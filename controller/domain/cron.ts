@@ -3,7 +3,7 @@
  * then compiled to bit masks so membership is a few integer operations on local wall-clock fields.
  */
 import { CronExpressionParser } from 'cron-parser';
-import type { CompiledSchedule, LocalFields } from './types';
+import type { CompiledSchedule, LocalFields } from './schedule-window';
 
 /** A cron text that cannot be used as a window. `problems` has one entry per offending field. */
 export class CronSyntaxError extends Error {

@@ -1,26 +1,18 @@
 /**
- * Scheduling blocks: compile (validate once, memoized) and evaluate the desired pool size at an instant.
- *
- * Semantics (level-based, local wall clock of the block's zone):
- * - `* 8-18 * * 1-5` is open at every instant whose local time is 08:00:00 … 18:59:59 on Mon-Fri.
- * - DST: membership is decided from the local fields of the instant, never by stepping through
- *   occurrences. A local hour skipped by a spring-forward gap simply does not occur (a window that is
- *   only that hour stays closed that day; a window ending in the gap closes when the gap starts). A
- *   local hour repeated by a fall-back overlap occurs twice and both occurrences are inside a window
- *   that contains that hour.
- * - lead_time L: desired = max(target(now), target(now + L)), where now + L is real elapsed time, so a
- *   pool is warm L before the window's first instant even across a DST change.
+ * Scheduling blocks: validation (every problem, with paths) and compilation to cron windows, memoized.
+ * Evaluating a compiled block at an instant is the schedule module's job.
  */
-import type { FieldError, PathStep } from '../model/errors';
-import { ValidationError } from '../model/errors';
+import type { FieldError, PathStep } from './errors';
+import { ValidationError } from './errors';
 import { compileCron, CronSyntaxError, CronWindow } from './cron';
 import { parseDuration } from './duration';
-import { localFields, LocalTimeCache, timeZoneProblem } from './localtime';
+import { timeZoneProblem } from './timezone';
+import { describeValue } from './describe';
+import { MAX_INSTANCES, MAX_LEAD_TIME_MS } from './limits';
 import { findOverlapsWithWitness, formatWitness } from './overlap';
-import type { CompiledSchedule, CompiledScheduling, DesiredResult, DesiredSource, SchedulingSpec } from './types';
+import type { CompiledSchedule, CompiledScheduling } from './schedule-window';
+import type { SchedulingSpec } from './specs';
 
-export const MAX_INSTANCES = 10_000;
-export const MAX_LEAD_TIME_MS = 24 * 3_600_000;
 
 const never = (): boolean => false;
 
@@ -46,13 +38,6 @@ export function leadTimeProblem(value: unknown): string | null {
   return null;
 }
 
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
-}
 
 export interface SchedulingCheck {
   errors: FieldError[];
@@ -184,16 +169,17 @@ export function compileScheduling(spec: SchedulingSpec): CompiledScheduling {
  */
 function canonicalKey(spec: SchedulingSpec): string | null {
   if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.schedule)) return null;
-  let key = keyPart(spec.timezone) + keyPart(spec.lead_time);
+  const parts = [keyPart(spec.timezone), keyPart(spec.lead_time)];
   for (const s of spec.schedule as unknown[]) {
     if (s === null || typeof s !== 'object') return null;
     const { cron, instances } = s as Record<string, unknown>;
-    key += keyPart(cron) + keyPart(instances);
+    parts.push(keyPart(cron), keyPart(instances));
   }
-  return key;
+  return parts.includes(null) ? null : parts.join('');
 }
 
-function keyPart(v: unknown): string {
+/** Null for a value that cannot be encoded: such a block is compiled without the memo. */
+function keyPart(v: unknown): string | null {
   if (typeof v === 'string') return `s${v.length}:${v}`;
   if (typeof v === 'number') return `n${v};`;
   if (v === undefined || v === null) return '_;';
@@ -201,46 +187,7 @@ function keyPart(v: unknown): string {
   try {
     json = JSON.stringify(v);
   } catch {
-    json = undefined;
+    return null;
   }
-  // Unencodable values get a unique key, i.e. no memo hit.
-  if (json === undefined) return `x${Math.random()};`;
-  return `j${json.length}:${json}`;
-}
-
-const BASE: DesiredSource = Object.freeze({ kind: 'base' });
-
-/** Index of the window open at `epochMs`, or -1. Overlaps are rejected at compile time, so at most one is. */
-function openWindow(scheduling: CompiledScheduling, epochMs: number, cache: LocalTimeCache | undefined): number {
-  const local = cache !== undefined ? cache.get(scheduling.timezone, epochMs) : localFields(scheduling.timezone, epochMs);
-  const schedules = scheduling.schedules;
-  for (let i = 0; i < schedules.length; i++) if (schedules[i].matches(local)) return i;
-  return -1;
-}
-
-/**
- * Desired pool size at `nowMs`: the open window's instances, else `base`; with a lead time the larger of
- * the targets at now and at now + lead_time (ties go to now). Pass one LocalTimeCache per tick so each
- * (zone, instant) is converted once.
- */
-export function desiredCount(
-  base: number,
-  scheduling: CompiledScheduling | null,
-  nowMs: number,
-  cache?: LocalTimeCache,
-): DesiredResult {
-  if (scheduling === null || scheduling.schedules.length === 0) return { desired: base, source: BASE };
-  const nowIndex = openWindow(scheduling, nowMs, cache);
-  const nowTarget = nowIndex < 0 ? base : scheduling.schedules[nowIndex].instances;
-  if (scheduling.leadTimeMs > 0) {
-    const leadIndex = openWindow(scheduling, nowMs + scheduling.leadTimeMs, cache);
-    const leadTarget = leadIndex < 0 ? base : scheduling.schedules[leadIndex].instances;
-    if (leadTarget > nowTarget) return { desired: leadTarget, source: sourceOf(scheduling, leadIndex, 'lead_time') };
-  }
-  return { desired: nowTarget, source: sourceOf(scheduling, nowIndex, 'now') };
-}
-
-function sourceOf(scheduling: CompiledScheduling, index: number, via: 'now' | 'lead_time'): DesiredSource {
-  if (index < 0) return BASE;
-  return { kind: 'schedule', index, cron: scheduling.schedules[index].cron, via };
+  return json === undefined ? null : `j${json.length}:${json}`;
 }

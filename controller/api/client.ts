@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import * as pb from './gen/prewarm/v1/prewarm_pb';
-import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport, PutOptions } from './service';
+import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport } from './service';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import { DEFAULT_API_PORT, formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { statusToError, type CallContext } from './status';
 import { encodeMessage, explainReportFromProto, fromInt64, instanceFromProto, instanceStateEnum, methodPath, presetFromProto, presetSpecToProto, statusReportFromProto, templateFromProto, templateSpecToProto, toInt64 } from './wire';
-import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
+import type { InstanceRecord, PresetRecord, TemplateRecord, PutOptions } from '../domain/records';
 import type { InstanceState } from '../domain/states';
 
 export interface ClientOptions {

@@ -1,4 +1,4 @@
-import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
+import type { InstanceRecord, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState, PresetStatus } from '../domain/states';
 
@@ -33,10 +33,6 @@ export interface PrewarmService {
   invalidate(template: string, name: string): Promise<{ invalidatedAt: number }>;
 }
 
-export interface PutOptions {
-  /** Fail with a ConflictError when a live object of that name exists (Terraform creates), instead of replacing it. */
-  createOnly?: boolean;
-}
 
 export interface ClaimRequest {
   template: string;

@@ -37,3 +37,8 @@ export interface InstanceRecord {
   /** Last driver error for failed instances. */
   error: string;
 }
+
+export interface PutOptions {
+  /** Fail with a ConflictError when a live object of that name exists (Terraform creates), instead of replacing it. */
+  createOnly?: boolean;
+}

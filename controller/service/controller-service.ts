@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ClaimRequest, ExplainReport, PrewarmService, PutOptions, StatusReport } from '../api/service';
+import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport } from '../api/service';
 import type { Clock } from '../clock';
 import { resolveDriverProgram } from '../drivers/exec';
 import type { Executor } from '../executor/executor';
@@ -19,7 +19,7 @@ import type { Database, InstanceRow } from '../store/schema';
 import { ClaimBatcher } from './claim-batcher';
 import * as templates from '../store/templates';
 import { explainPreset } from './explain';
-import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
+import type { InstanceRecord, PresetRecord, TemplateRecord, PutOptions } from '../domain/records';
 import type { InstanceState } from '../domain/states';
 
 /**

@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { PutOptions } from '../api/service';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { PresetSpec } from '../domain/specs';
 import { formatPresetId } from '../domain/ids';
 import { type Db, inTransaction } from './db';
 import { canonicalJson } from './json';
 import type { Database, PresetRow, PresetsTable } from './schema';
-import type { PresetRecord } from '../domain/records';
+import type { PresetRecord, PutOptions } from '../domain/records';
 import type { PresetStatus } from '../domain/states';
 
 export function presetRecord(row: Omit<PresetRow, 'rev'>): PresetRecord {

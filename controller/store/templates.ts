@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { PutOptions } from '../api/service';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { TemplateSpec } from '../domain/specs';
 import { type Db, inTransaction } from './db';
 import { canonicalJson, parseStringMap } from './json';
 import type { Database, TemplatesTable } from './schema';
-import type { TemplateRecord } from '../domain/records';
+import type { TemplateRecord, PutOptions } from '../domain/records';
 
 export function templateRecord(row: TemplatesTable): TemplateRecord {
   return {

@@ -4,10 +4,10 @@
  * cost growth from 2,000 to 20,000 presets (linear means about 10×).
  */
 import { applyBudget, reconcile } from '../../controller/reconcile';
-import type { InstanceView, PresetView, Snapshot } from '../../controller/reconcile/types';
-import { compileScheduling } from '../../controller/schedule';
-import { claimed, failed, MIN, options, pending, pool, preset, ready, snapshot, starting, stopped, T0 } from '../unit/reconcile-fixtures';
+import { compileScheduling } from '../../controller/domain/scheduling';
+import { claimed, failed, MIN, options, pending, pool, preset, ready, snapshot, starting, stopped, T0 } from '../helpers/reconcile-fixtures';
 import { type Figure, median, timeRuns, withRatio } from './figures';
+import type { InstanceView, PresetView, Snapshot } from '../../controller/domain/snapshot';
 
 const ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kolkata'];
 

@@ -12,7 +12,12 @@ import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport } from '
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import { DEFAULT_API_PORT, formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { statusToError, type CallContext } from './status';
-import { encodeMessage, explainReportFromProto, fromInt64, instanceFromProto, instanceStateEnum, methodPath, presetFromProto, presetSpecToProto, statusReportFromProto, templateFromProto, templateSpecToProto, toInt64 } from './wire';
+import { encodeMessage, methodPath } from './grpc-bridge';
+import { fromInt64, toInt64 } from './codec-int64';
+import { instanceStateEnum } from './codec-enums';
+import { presetSpecToProto, templateSpecToProto } from './codec-specs';
+import { instanceFromProto, presetFromProto, templateFromProto } from './codec-records';
+import { explainReportFromProto, statusReportFromProto } from './codec-reports';
 import type { InstanceRecord, PresetRecord, TemplateRecord, PutOptions } from '../domain/records';
 import type { InstanceState } from '../domain/states';
 

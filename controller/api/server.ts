@@ -8,7 +8,13 @@ import { Prewarm } from './gen/prewarm/v1/prewarm_pb';
 import type { PrewarmService } from './service';
 import { formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { errorToStatus } from './status';
-import { FieldIssues, checkPresetId, explainReportToProto, grpcServiceDefinition, instanceStateEnum, instanceToProto, presetSpecFromProto, presetToProto, requestInstant, requireText, statusReportToProto, templateSpecFromProto, templateToProto, toInt64 } from './wire';
+import { grpcServiceDefinition } from './grpc-bridge';
+import { FieldIssues, checkPresetId, requireText } from './field-issues';
+import { requestInstant, toInt64 } from './codec-int64';
+import { instanceStateEnum } from './codec-enums';
+import { presetSpecFromProto, templateSpecFromProto } from './codec-specs';
+import { instanceToProto, presetToProto, templateToProto } from './codec-records';
+import { explainReportToProto, statusReportToProto } from './codec-reports';
 import type { InstanceState } from '../domain/states';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

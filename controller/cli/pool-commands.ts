@@ -4,7 +4,7 @@ import type { Command } from './command';
 import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
 import { claimText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './format';
 import { parsePresetRef, parseRfc3339 } from './values';
-import { instanceStateEnum } from '../api/wire';
+import { instanceStateEnum } from '../api/codec-enums';
 import type { ClaimRequest } from '../api/service';
 import type { InstanceState } from '../domain/states';
 

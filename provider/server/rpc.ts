@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { create, type DescMessage, type DescMethod, type Message, type MessageInitShape } from '@bufbuild/protobuf';
-import { encodeMessage, grpcMethodDefinition } from '../../controller/api/wire';
+import { encodeMessage, grpcMethodDefinition } from '../../controller/api/grpc-bridge';
 
 /** terraform-plugin-go's grpcMaxMessageSize; Terraform sends big schemas, states and plans. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;

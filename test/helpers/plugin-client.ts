@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { create, type DescMethod, type DescService, type Message, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { grpcServiceDefinition } from '../../controller/api/wire';
+import { grpcServiceDefinition } from '../../controller/api/grpc-bridge';
 import { pemFromDer } from '../../provider/server/certificate';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../provider/server/handshake';
 const repoRoot = path.resolve(__dirname, '../..');

@@ -1,0 +1,97 @@
+/**
+ * prewarm.v1 Explain and Status responses ↔ the service's ExplainReport and StatusReport, both directions,
+ * lossless. Reports are produced by the service, so a value that cannot be encoded or decoded is a bug or a
+ * version skew: those throw plain Errors.
+ */
+import { create } from '@bufbuild/protobuf';
+import * as pb from './gen/prewarm/v1/prewarm_pb';
+import type { ExplainAction, ExplainPreset, ExplainReport, StatusReport } from './service';
+import { fromInt64, toInt64 } from './codec-int64';
+import { actionTypeEnum, presetStatusEnum } from './codec-enums';
+
+export function explainActionToProto(a: ExplainAction): pb.ExplainAction {
+  return create(pb.ExplainActionSchema, {
+    type: actionTypeEnum.toProto(a.type),
+    count: a.count === undefined ? undefined : toInt64(a.count, 'action count'),
+    instanceIds: a.instance_ids === undefined ? undefined : { ids: [...a.instance_ids] },
+    reason: a.reason,
+    until: a.until,
+  });
+}
+
+export function explainActionFromProto(msg: pb.ExplainAction): ExplainAction {
+  const out: ExplainAction = { type: actionTypeEnum.fromProto(msg.type) };
+  if (msg.count !== undefined) out.count = fromInt64(msg.count, 'action count');
+  if (msg.instanceIds !== undefined) out.instance_ids = [...msg.instanceIds.ids];
+  if (msg.reason !== undefined) out.reason = msg.reason;
+  if (msg.until !== undefined) out.until = msg.until;
+  return out;
+}
+
+export function explainPresetToProto(p: ExplainPreset): pb.ExplainPreset {
+  return create(pb.ExplainPresetSchema, {
+    template: p.template,
+    preset: p.preset,
+    desired: toInt64(p.desired, 'desired'),
+    desiredSource: p.desired_source,
+    ready: toInt64(p.ready, 'ready'),
+    starting: toInt64(p.starting, 'starting'),
+    expired: toInt64(p.expired, 'expired'),
+    outdated: toInt64(p.outdated, 'outdated'),
+    claimed: toInt64(p.claimed, 'claimed'),
+    failed: toInt64(p.failed, 'failed'),
+    status: presetStatusEnum.toProto(p.status),
+    paused: p.paused,
+    backoffUntil: p.backoff_until ?? undefined,
+    actions: p.actions.map(explainActionToProto),
+  });
+}
+
+export function explainPresetFromProto(msg: pb.ExplainPreset): ExplainPreset {
+  return {
+    template: msg.template,
+    preset: msg.preset,
+    desired: fromInt64(msg.desired, 'desired'),
+    desired_source: msg.desiredSource,
+    ready: fromInt64(msg.ready, 'ready'),
+    starting: fromInt64(msg.starting, 'starting'),
+    expired: fromInt64(msg.expired, 'expired'),
+    outdated: fromInt64(msg.outdated, 'outdated'),
+    claimed: fromInt64(msg.claimed, 'claimed'),
+    failed: fromInt64(msg.failed, 'failed'),
+    status: presetStatusEnum.fromProto(msg.status),
+    paused: msg.paused,
+    backoff_until: msg.backoffUntil ?? null,
+    actions: msg.actions.map(explainActionFromProto),
+  };
+}
+
+export function explainReportToProto(r: ExplainReport): pb.ExplainResponse {
+  return create(pb.ExplainResponseSchema, {
+    at: r.at,
+    paused: r.paused,
+    presets: r.presets.map(explainPresetToProto),
+  });
+}
+
+export function explainReportFromProto(msg: pb.ExplainResponse): ExplainReport {
+  return { at: msg.at, paused: msg.paused, presets: msg.presets.map(explainPresetFromProto) };
+}
+
+export function statusReportToProto(r: StatusReport): pb.StatusResponse {
+  return create(pb.StatusResponseSchema, {
+    paused: r.paused,
+    inFlight: toInt64(r.inFlight, 'in_flight'),
+    inFlightLimit: toInt64(r.inFlightLimit, 'in_flight_limit'),
+    presets: r.presets.map(explainPresetToProto),
+  });
+}
+
+export function statusReportFromProto(msg: pb.StatusResponse): StatusReport {
+  return {
+    paused: msg.paused,
+    inFlight: fromInt64(msg.inFlight, 'in_flight'),
+    inFlightLimit: fromInt64(msg.inFlightLimit, 'in_flight_limit'),
+    presets: msg.presets.map(explainPresetFromProto),
+  };
+}

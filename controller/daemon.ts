@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startApiServer } from './api/server';
 import { setupToken } from './auth/token';
-import { type Clock, systemClock } from './clock';
+import { type Clock, systemClock } from './clock/clock';
 import type { ControllerOptions } from './daemon-options';
 import { ExecDriver } from './drivers/exec';
 import { backoffMs } from './executor/backoff';
@@ -15,7 +15,7 @@ import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
 import { WatchPrinter } from './service/watch';
 import type { FailurePolicy } from './store/jobs';
-import { openStore, type Store } from './store/open';
+import { openStore, type Store } from './store/store';
 
 export interface RunningController {
   service: ControllerService;
@@ -54,10 +54,10 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
   if (!fs.existsSync(driverDir) || !fs.statSync(driverDir).isDirectory()) {
     throw new Error(`--driver-dir: ${driverDir} is not a directory`);
   }
-  const store = await openStore(opts.database, { exclusive: true });
+  const store = await openStore(opts.database, { exclusive: true, clock });
   const cleanups: Array<() => Promise<void>> = [() => store.close()];
   try {
-    const token = await setupToken(store.db, { envToken: env.PREWARM_TOKEN, rotate: opts.rotateToken });
+    const token = await setupToken(store, { envToken: env.PREWARM_TOKEN, rotate: opts.rotateToken });
     if (token.generated) {
       stderr(
         `\nprewarm: generated an API token. It is shown only this once; only its hash is stored.\n` +
@@ -79,10 +79,10 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       deleteRetryMs: (n) => backoffMs(n, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs }, random),
     };
     let reconciler: Reconciler | undefined;
-    const executor = new Executor({ db: store.db, driver, clock, log, metrics, policy, onSettled: () => reconciler?.kick() });
+    const executor = new Executor({ store, driver, clock, log, metrics, policy, onSettled: () => reconciler?.kick() });
     const watch = opts.watch ? new WatchPrinter(stdout) : undefined;
     reconciler = new Reconciler({
-      db: store.db,
+      store,
       clock,
       executor,
       options: { inFlightLimit: opts.inFlightLimit, retentionMs: opts.retentionMs, surgeFraction: 0.25, backoffCapMs: opts.backoffCapMs },
@@ -90,9 +90,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       log,
       metrics,
       onTick: watch ? (r) => watch.update(r.plan) : undefined,
-      afterTick: () => store.checkpoint(),
     });
-    const service = new ControllerService({ db: store.db, claimMany: (calls) => store.claimMany(calls), clock, reconciler, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
+    const service = new ControllerService({ store, clock, reconciler, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
 
     if (opts.apply.length > 0) {
       const applied = await applySpecs(service, opts.apply);
@@ -129,15 +128,10 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       readiness: [
         { name: 'running', check: async () => stopping === undefined },
         { name: 'store', check: () => store.ping() },
-        { name: 'reconcile_loop', check: async () => Date.now() - reconciler!.lastTickAt < 3 * opts.reconcileIntervalMs + 30_000 },
+        { name: 'reconcile_loop', check: async () => clock.now() - reconciler!.lastTickAt < 3 * opts.reconcileIntervalMs + 30_000 },
       ],
       metrics: async () => {
-        const depth = await store.db
-          .selectFrom('notifications')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('delivered_at', 'is', null)
-          .executeTakeFirstOrThrow();
-        metrics.outboxDepth.set({}, Number(depth.n));
+        metrics.outboxDepth.set({}, await store.outboxDepth());
         reconciler!.refreshPresetGauges();
         const mem = process.memoryUsage();
         metrics.residentMemory.set({}, mem.rss);

@@ -1,15 +1,11 @@
-import type { Kysely } from 'kysely';
-import type { Clock } from './clock';
+import type { Clock, Timer } from './clock/clock';
 import type { Executor } from './executor/executor';
 import type { Logger } from './log';
 import type { ControllerMetrics } from './ops/metrics';
 import { applyBudget, reconcile } from './reconcile';
 import type { Action, Plan, ReconcileOptions } from './reconcile/types';
-import { purgeFinished } from './store/housekeeping';
-import { getMeta, metaKeys } from './store/meta';
-import type { Database } from './store/schema';
-import { SnapshotReader } from './store/snapshot';
-import type { PresetView, Snapshot } from './domain/snapshot';
+import type { Snapshot } from './domain/snapshot';
+import type { Store } from './store/store';
 
 export interface TickResult {
   snapshot: Snapshot;
@@ -19,7 +15,7 @@ export interface TickResult {
 }
 
 export interface ReconcilerDeps {
-  db: Kysely<Database>;
+  store: Store;
   clock: Clock;
   executor: Executor;
   options: ReconcileOptions;
@@ -28,26 +24,25 @@ export interface ReconcilerDeps {
   metrics?: ControllerMetrics;
   /** Called after every tick (the --watch printer uses it). */
   onTick?: (result: TickResult) => void;
-  /** Store maintenance between ticks (the WAL checkpoint), off the claim path. */
-  afterTick?: () => void;
 }
 
 const housekeepingEveryMs = 60_000;
+/** A tick asked for by a change (a kick) waits this long, so a burst of changes makes one tick. */
+const kickDelayMs = 25;
 
 /**
  * The level-triggered loop: every tick reads the whole state, plans from scratch and runs the budgeted slice.
  * Ticks happen on an interval and soon after anything changes (kick), never two at once.
  */
 export class Reconciler {
-  private readonly reader = new SnapshotReader();
   private cursor = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private timerDue = 0;
   private current: Promise<void> | undefined;
   private again = false;
   private stopped = true;
   private lastHousekeeping = 0;
-  /** Wall-clock time of the last finished tick, for /readyz. */
+  /** Clock time of the last finished tick, for /readyz. */
   lastTickAt = 0;
   private lastPlan: Plan | undefined;
 
@@ -59,28 +54,39 @@ export class Reconciler {
   }
 
   /** Ask for a tick soon; coalesces with a tick already scheduled or running. */
-  kick(delayMs = 25): void {
+  kick(delayMs = kickDelayMs): void {
     if (this.stopped) return;
     if (this.current) {
       this.again = true;
       return;
     }
     // Keep an earlier tick if one is already due: a steady stream of kicks must not postpone it forever.
-    const due = Date.now() + delayMs;
+    const due = this.deps.clock.now() + delayMs;
     if (this.timer && this.timerDue <= due) return;
     this.schedule(delayMs);
   }
 
   private schedule(delayMs: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timerDue = Date.now() + delayMs;
-    this.timer = setTimeout(() => this.runLoopTick(), delayMs);
+    this.timer?.cancel();
+    this.timerDue = this.deps.clock.now() + delayMs;
+    this.timer = this.deps.clock.setTimer(delayMs, () => this.runLoopTick());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
+    this.timer = undefined;
     await this.current;
+  }
+
+  /** Resolves when no tick is running (tests advance a fake clock, then wait for the tick it started). */
+  async idle(): Promise<void> {
+    while (this.current) await this.current;
+  }
+
+  /** Milliseconds until the next scheduled tick, or undefined when none is scheduled. */
+  nextTickIn(): number | undefined {
+    return this.timer ? this.timerDue - this.deps.clock.now() : undefined;
   }
 
   private runLoopTick(): void {
@@ -96,7 +102,7 @@ export class Reconciler {
         if (this.stopped) return;
         const again = this.again;
         this.again = false;
-        this.schedule(again ? 25 : this.deps.intervalMs);
+        this.schedule(again ? kickDelayMs : this.deps.intervalMs);
       });
   }
 
@@ -105,28 +111,28 @@ export class Reconciler {
    * globally nothing can come of a cycle, so it ends before the (costly) snapshot and returns undefined.
    */
   async tick(): Promise<TickResult | undefined> {
-    const { db, clock, executor, options, metrics } = this.deps;
+    const { store, clock, executor, options, metrics } = this.deps;
     const started = performance.now();
-    if ((await getMeta(db, metaKeys.paused)) === '1') {
+    if (await store.isGloballyPaused()) {
       metrics?.paused.set({}, 1);
-      this.lastTickAt = Date.now();
+      this.lastTickAt = clock.now();
       return undefined;
     }
     await executor.redriveOrphans(options.inFlightLimit - executor.active);
-    const snapshot = await this.reader.read(db, clock.now());
-    for (const w of this.reader.warnings.splice(0)) this.deps.log.warn(w.message, { preset: w.presetId });
+    const snapshot = await store.readSnapshot(clock.now());
+    for (const w of store.takeSnapshotWarnings()) this.deps.log.warn(w.message, { preset: w.presetId });
     const plan = reconcile(snapshot, options);
     const budget = applyBudget(plan, snapshot.inFlight, options, this.cursor);
     this.cursor = budget.nextCursor;
-    await executor.apply(budget.actions, presetIndex(snapshot.presets));
+    await executor.apply(budget.actions);
     // Acting changed the world: look again right away so the status (and --watch) shows the builds starting.
     if (budget.actions.some((a) => a.type !== 'backoff')) this.again = true;
     if (snapshot.now - this.lastHousekeeping >= housekeepingEveryMs) {
       this.lastHousekeeping = snapshot.now;
-      await purgeFinished(db, snapshot.now);
+      await store.purgeFinished(snapshot.now);
     }
     const durationMs = performance.now() - started;
-    this.lastTickAt = Date.now();
+    this.lastTickAt = clock.now();
     if (metrics) {
       metrics.reconcileDuration.observe(durationMs / 1000);
       metrics.reconcileTotal.inc({ result: 'success' });
@@ -134,7 +140,7 @@ export class Reconciler {
       metrics.paused.set({}, snapshot.paused ? 1 : 0);
     }
     this.lastPlan = plan;
-    this.deps.afterTick?.();
+    store.checkpoint();
     const result = { snapshot, plan, executed: budget.actions, durationMs };
     this.deps.onTick?.(result);
     return result;
@@ -147,15 +153,11 @@ export class Reconciler {
 
   /** What the next tick would do at `at`, without doing it. */
   async preview(at: number): Promise<{ snapshot: Snapshot; plan: Plan; budgeted: Action[] }> {
-    const snapshot = await this.reader.read(this.deps.db, at);
+    const snapshot = await this.deps.store.readSnapshot(at);
     const plan = reconcile(snapshot, this.deps.options);
     const budget = applyBudget(plan, snapshot.inFlight, this.deps.options, this.cursor);
     return { snapshot, plan, budgeted: budget.actions };
   }
-}
-
-function presetIndex(presets: readonly PresetView[]): Map<string, PresetView> {
-  return new Map(presets.map((p) => [p.id, p]));
 }
 
 /**

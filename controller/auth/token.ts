@@ -1,6 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../store/db';
-import { getMeta, metaKeys, setMeta } from '../store/meta';
+import type { Store } from '../store/store';
 
 export type TokenVerifier = (token: string) => boolean;
 
@@ -28,14 +27,14 @@ export interface TokenSetup {
  * PREWARM_TOKEN wins when set. Otherwise the stored hash is used; on first start (or --rotate-token) a new
  * token is generated, only its SHA-256 is stored, and the token itself is returned once for printing.
  */
-export async function setupToken(db: Db, opts: { envToken?: string; rotate: boolean }): Promise<TokenSetup> {
+export async function setupToken(store: Pick<Store, 'tokenHash' | 'setTokenHash'>, opts: { envToken?: string; rotate: boolean }): Promise<TokenSetup> {
   if (opts.envToken !== undefined && opts.envToken !== '') {
     return { verify: verifierFor(sha256(opts.envToken)), source: 'environment' };
   }
-  const stored = await getMeta(db, metaKeys.tokenHash);
+  const stored = await store.tokenHash();
   if (stored && !opts.rotate) return { verify: verifierFor(Buffer.from(stored, 'hex')), source: 'stored' };
   const token = generateToken();
   const hash = sha256(token);
-  await setMeta(db, metaKeys.tokenHash, hash.toString('hex'));
+  await store.setTokenHash(hash.toString('hex'));
   return { verify: verifierFor(hash), generated: token, source: 'generated' };
 }

@@ -1,14 +1,10 @@
-import type { Kysely } from 'kysely';
-import type { Clock } from '../clock';
+import type { Clock } from '../clock/clock';
 import type { DriverOutcome, DriverRequest } from '../drivers/exec';
 import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
 import type { Action } from '../reconcile/types';
-import { inTransaction } from '../store/db';
-import { cancelPendingIntents, currentBuildTarget, insertCreateIntents, insertDeleteIntent, type Intent } from '../store/instances';
-import { type FailurePolicy, finishJob, type JobContext, type JobResult, startJob, unfinishedJobs } from '../store/jobs';
-import type { Database } from '../store/schema';
-import type { PresetView } from '../domain/snapshot';
+import type { FailurePolicy, JobContext, JobResult } from '../store/jobs';
+import type { Store } from '../store/store';
 import { presetIdParts } from '../domain/ids';
 
 /** What the executor needs from a driver: the exec driver, or a fake in tests. */
@@ -18,7 +14,7 @@ export interface DriverRunner {
 }
 
 export interface ExecutorDeps {
-  db: Kysely<Database>;
+  store: Store;
   driver: DriverRunner;
   clock: Clock;
   log: Logger;
@@ -44,19 +40,14 @@ export class Executor {
     return this.running.size;
   }
 
-  async apply(actions: readonly Action[], presets: ReadonlyMap<string, PresetView>): Promise<void> {
-    const { db, clock } = this.deps;
+  async apply(actions: readonly Action[]): Promise<void> {
+    const { store, clock } = this.deps;
     for (const action of actions) {
       if (this.stopping) return;
       const now = clock.now();
       switch (action.type) {
         case 'create': {
-          // Re-checked inside the intent transaction: the preset may have been deleted, paused, fixed or
-          // stopped since the snapshot this action was planned from.
-          const intents = await inTransaction(db, async (trx) => {
-            const target = await currentBuildTarget(trx, action.presetId, now);
-            return target ? insertCreateIntents(trx, target, action.count, now) : [];
-          });
+          const intents = await store.insertCreateIntents(action.presetId, action.count, now);
           if (intents.length === 0) {
             this.deps.log.debug('create skipped: the preset changed since the snapshot', { preset: action.presetId });
             continue;
@@ -67,7 +58,7 @@ export class Executor {
         }
         case 'delete': {
           for (const id of action.instanceIds) {
-            const intent: Intent | null = await inTransaction(db, (trx) => insertDeleteIntent(trx, id, now));
+            const intent = await store.insertDeleteIntent(id, now);
             if (!intent) {
               this.deps.log.debug('delete skipped: instance changed under us (claimed or already deleting)', { instance: id });
               continue;
@@ -78,7 +69,7 @@ export class Executor {
           break;
         }
         case 'cancel_pending': {
-          const n = await inTransaction(db, (trx) => cancelPendingIntents(trx, action.instanceIds, now));
+          const n = await store.cancelPendingIntents(action.instanceIds, now);
           if (n > 0) this.deps.log.info('canceled pending builds', { preset: action.presetId, count: n });
           this.deps.metrics?.actions.inc({ type: 'cancel_pending', result: 'ok' }, n);
           break;
@@ -97,7 +88,7 @@ export class Executor {
    */
   async redriveOrphans(limit: number): Promise<number> {
     if (limit <= 0 || this.stopping) return 0;
-    const jobs = await unfinishedJobs(this.deps.db);
+    const jobs = await this.deps.store.unfinishedJobs();
     let started = 0;
     for (const job of jobs) {
       if (started >= limit) break;
@@ -126,12 +117,10 @@ export class Executor {
   async drain(timeoutMs: number): Promise<{ finished: boolean; killed: number }> {
     this.stopping = true;
     const all = Promise.allSettled([...this.running.values()]);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
+    const deadline = new AbortController();
+    const timedOut = this.deps.clock.sleep(timeoutMs, deadline.signal).then(() => 'timeout' as const);
     const result = await Promise.race([all.then(() => 'done' as const), timedOut]);
-    clearTimeout(timer);
+    deadline.abort();
     if (result === 'done') return { finished: true, killed: 0 };
     const killed = this.running.size;
     this.deps.driver.killAll();
@@ -140,8 +129,8 @@ export class Executor {
   }
 
   private async runJob(jobId: number): Promise<void> {
-    const { db, clock, driver, log, metrics, policy } = this.deps;
-    const ctx = await startJob(db, jobId, clock.now());
+    const { store, clock, driver, log, metrics, policy } = this.deps;
+    const ctx = await store.startJob(jobId, clock.now());
     if (!ctx) return;
     // Shutdown began while the job was being started: leave it for the next start rather than spawn now.
     if (this.stopping) return;
@@ -155,7 +144,7 @@ export class Executor {
       outcome.kind === 'ok'
         ? { kind: 'ok', attributes: outcome.attributes, stderr: outcome.stderr }
         : { kind: outcome.kind, message: outcome.message, exitCode: outcome.exitCode, stderr: outcome.stderr };
-    const effects = await finishJob(db, ctx, result, clock.now(), policy);
+    const effects = await store.finishJob(ctx, result, clock.now(), policy);
     metrics?.actions.inc({ type: ctx.job.op, result: outcome.kind });
     const fields = { job: jobId, op: ctx.job.op, instance: ctx.instance.id, preset: ctx.instance.preset_id, duration_ms: outcome.durationMs };
     if (outcome.kind === 'ok') log.info(`${ctx.job.op} finished`, fields);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery } from 'kysely';
 import { NotFoundError } from '../domain/errors';
 import type { Db } from './db';
 import { getMeta, metaKeys } from './meta';
@@ -166,60 +165,6 @@ export async function cancelPendingIntents(db: Db, instanceIds: string[], now: n
     .where('state', '=', 'pending')
     .execute();
   return canceled.length;
-}
-
-export interface ClaimTarget {
-  presetId: string;
-  template: string;
-}
-
-/**
- * Takes the oldest ready unclaimed instance, atomically: one UPDATE whose WHERE re-checks `state = 'ready'
- * AND owner IS NULL`, so two claimers (or a claim and a delete) can never both win. The preset's current
- * template version, generation and invalidation time are read inside the same statement, so the hot path is a
- * single statement walking the (preset_id, state, ready_at, id) index: a claim costs the same with ten ready
- * instances or ten thousand. Current builds go first; outdated ones only when no current build is left
- * (a second statement); instances built before an invalidation are never handed out.
- */
-export async function claimReadyInstance(db: Db, target: ClaimTarget, owner: string, now: number): Promise<InstanceRow | undefined> {
-  const current = await claimOne(db, target, owner, now, true);
-  return current ?? claimOne(db, target, owner, now, false);
-}
-
-/*
- * Written as fixed SQL rather than built per call: this is the hottest statement in the controller, and a
- * fixed text means no query compilation and a reused prepared statement. Plain SQL that SQLite and
- * PostgreSQL both accept (apart from the placeholder style).
- */
-const claimSql = (currentOnly: boolean) => `
-update instances
-   set owner = ?, state = 'claimed', claimed_at = ?, last_used_at = ?, updated_at = ?
- where id = (
-         select i.id
-           from presets p
-           join instances i on i.preset_id = p.id
-          where p.id = ? and p.deleted_at is null
-            and i.state = 'ready' and i.owner is null
-            and (p.invalidated_at is null or i.created_at > p.invalidated_at)
-            ${currentOnly ? 'and i.generation = p.generation and i.template_version = (select version from templates where name = ?)' : ''}
-          order by i.ready_at, i.id
-          limit 1)
-   and state = 'ready' and owner is null
-returning *`;
-export const claimCurrentSql = claimSql(true);
-export const claimAnySql = claimSql(false);
-
-/** Parameters of claimCurrentSql / claimAnySql, in order. */
-export function claimParams(target: ClaimTarget, owner: string, now: number, currentOnly: boolean): unknown[] {
-  const params: unknown[] = [owner, now, now, now, target.presetId];
-  if (currentOnly) params.push(target.template);
-  return params;
-}
-
-async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, currentOnly: boolean): Promise<InstanceRow | undefined> {
-  const params = claimParams(target, owner, now, currentOnly);
-  const result = await db.executeQuery<InstanceRow>(CompiledQuery.raw(currentOnly ? claimCurrentSql : claimAnySql, params));
-  return result.rows[0];
 }
 
 export async function getInstance(db: Db, id: string): Promise<InstanceRow> {

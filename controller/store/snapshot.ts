@@ -54,15 +54,16 @@ export class SnapshotReader {
   /** Presets whose stored schedules no longer compile; they run on their base count. */
   readonly warnings: SnapshotWarning[] = [];
 
-  constructor(private readonly wallClock: () => number = Date.now) {}
+  /** `clock` times the periodic full reload; it is the controller's clock, whatever instant a snapshot is for. */
+  constructor(private readonly clock: { now(): number }) {}
 
   async read(db: Db, now: number): Promise<Snapshot> {
     const run = async (trx: Db): Promise<Snapshot> => {
       const paused = (await getMeta(trx, metaKeys.paused)) === '1';
       const templates = await trx.selectFrom('templates').select(['name', 'version', 'deleted_at']).execute();
       const templateByName = new Map(templates.map((t) => [t.name, t]));
-      const wall = this.wallClock();
-      const full = this.lastRev < 0 || wall - this.lastFullLoad >= fullReloadEveryMs;
+      const readAt = this.clock.now();
+      const full = this.lastRev < 0 || readAt - this.lastFullLoad >= fullReloadEveryMs;
 
       // Presets are mirrored by revision like instances; only changed rows are read.
       if (full) this.presetRows.clear();
@@ -98,7 +99,7 @@ export class SnapshotReader {
           .execute()) as unknown as InstanceViewRow[];
         const counter = await trx.selectFrom('revisions').select('value').where('name', '=', 'instances').executeTakeFirst();
         this.resetMirror(rows, Number(counter?.value ?? 0));
-        this.lastFullLoad = wall;
+        this.lastFullLoad = readAt;
       } else {
         rows = (await trx
           .selectFrom('instances')

@@ -1,5 +1,5 @@
-import type { ClaimCall } from '../store/open';
-import type { InstanceRow } from '../store/schema';
+import type { ClaimCall } from './claims';
+import type { InstanceRow } from './schema';
 
 type RunBatch = (calls: readonly ClaimCall[]) => Array<InstanceRow | undefined> | null;
 

@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { type ClaimTarget, claimAnySql, claimCurrentSql, claimParams } from './instances';
+import { type ClaimCall, claimManySync } from './claims';
 import { migrationProvider } from './migrations';
 import type { Database, InstanceRow } from './schema';
 
-export interface Store {
+/** An open database: the query builder plus what only the SQLite connection itself can do. */
+export interface Connection {
   db: Kysely<Database>;
   /** Human description for logs, e.g. `sqlite:/abs/prewarm.db`. */
   description: string;
@@ -16,10 +17,7 @@ export interface Store {
   ping(): Promise<boolean>;
   /** Moves the WAL into the database without waiting for readers (cheap when there is little to move). */
   checkpoint(): void;
-  /**
-   * Runs many claims in one transaction, synchronously (the claim hot path: one commit for a whole burst of
-   * claimers). Returns null when another transaction is open on the connection; the caller retries.
-   */
+  /** Many claims in one transaction, synchronously; null while another transaction is open (retry). */
   claimMany(requests: readonly ClaimCall[]): Array<InstanceRow | undefined> | null;
   close(): Promise<void>;
 }
@@ -33,11 +31,6 @@ export class StoreLockedError extends Error {
     );
     this.name = 'StoreLockedError';
   }
-}
-
-export interface ClaimCall extends ClaimTarget {
-  owner: string;
-  now: number;
 }
 
 export interface OpenOptions {
@@ -57,7 +50,7 @@ export function parseDatabaseUrl(url: string): { kind: 'sqlite'; file: string } 
   return { kind: 'sqlite', file: m[1] };
 }
 
-export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
+export async function openConnection(url: string, options: OpenOptions = {}): Promise<Connection> {
   const { file } = parseDatabaseUrl(url);
   const memory = file === ':memory:';
   const abs = memory ? ':memory:' : path.resolve(file);
@@ -117,18 +110,7 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     checkpoint() {
       raw.pragma('wal_checkpoint(PASSIVE)');
     },
-    claimMany(requests) {
-      // Kysely's own transactions span awaits; a statement run now would silently join one of them.
-      if (raw.inTransaction) return null;
-      const current = raw.prepare(claimCurrentSql);
-      const any = raw.prepare(claimAnySql);
-      return raw.transaction(() =>
-        requests.map(
-          (r) =>
-            (current.get(...claimParams(r, r.owner, r.now, true)) ?? any.get(...claimParams(r, r.owner, r.now, false))) as InstanceRow | undefined,
-        ),
-      )();
-    },
+    claimMany: (requests) => claimManySync(raw, requests),
     async close() {
       await db.destroy();
     },

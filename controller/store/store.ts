@@ -1,0 +1,251 @@
+/**
+ * The store as the rest of the controller sees it: one interface of use-case-sized operations, each a
+ * single transaction. Nothing above this file builds a query; the service, the executor, the reconcile loop
+ * and the token setup depend on `Store` alone.
+ */
+import type { InstanceRecord, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
+import type { Snapshot } from '../domain/snapshot';
+import type { PresetSpec, TemplateSpec } from '../domain/specs';
+import type { InstanceState } from '../domain/states';
+import { ClaimBatcher } from './claim-batcher';
+import { type ClaimCall, claimReadyInstance } from './claims';
+import { type Connection, type OpenOptions, openConnection } from './connection';
+import { inTransaction } from './db';
+import { purgeFinished } from './housekeeping';
+import {
+  buildTargetOf,
+  cancelPendingIntents,
+  currentBuildTarget,
+  getInstance,
+  insertCreateIntents,
+  insertDeleteIntent,
+  instanceRecord,
+  type Intent,
+  listInstances,
+} from './instances';
+import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, startJob, unfinishedJobs } from './jobs';
+import { getMeta, metaKeys, setMeta } from './meta';
+import * as presets from './presets';
+import type { JobRow } from './schema';
+import { SnapshotReader, type SnapshotWarning } from './snapshot';
+import * as templates from './templates';
+
+export interface Stored<T> {
+  record: T;
+  /** False when the put was identical to what was stored (nothing changed, no version bump). */
+  changed: boolean;
+}
+
+export interface Store {
+  /** Human description for logs, e.g. `sqlite:/abs/prewarm.db`. */
+  readonly description: string;
+  /** Directory next to the database file, for state that belongs with it (driver state, by default). */
+  readonly dataDir: string;
+  /** True once migrations ran and the store answers. */
+  ping(): Promise<boolean>;
+  /** Store maintenance between ticks, off the claim path (the SQLite WAL checkpoint). */
+  checkpoint(): void;
+  close(): Promise<void>;
+
+  putTemplate(spec: TemplateSpec, now: number, opts?: PutOptions): Promise<Stored<TemplateRecord>>;
+  getTemplate(name: string): Promise<TemplateRecord>;
+  listTemplates(): Promise<TemplateRecord[]>;
+  deleteTemplate(name: string, now: number): Promise<void>;
+
+  putPreset(spec: PresetSpec, now: number, opts?: PutOptions): Promise<Stored<PresetRecord>>;
+  getPreset(id: string): Promise<PresetRecord>;
+  listPresets(template?: string): Promise<PresetRecord[]>;
+  deletePreset(id: string, now: number): Promise<void>;
+  setPresetPaused(id: string, paused: boolean, now: number): Promise<void>;
+  /** Unpauses and lifts hard_limited / validation_failed and the backoff. */
+  resumePreset(id: string, now: number): Promise<void>;
+  invalidatePreset(id: string, now: number): Promise<number>;
+
+  isGloballyPaused(): Promise<boolean>;
+  setGloballyPaused(paused: boolean): Promise<void>;
+  /** The stored SHA-256 of the API token (hex), if any. */
+  tokenHash(): Promise<string | undefined>;
+  setTokenHash(hex: string): Promise<void>;
+
+  /** The oldest ready instance of the pool, atomically; undefined when the pool has none. */
+  claim(call: ClaimCall): Promise<InstanceRecord | undefined>;
+  /** A build for a claimer (owner set from the start), with its job intent; NotFoundError for an unknown preset. */
+  insertClaimBuild(presetId: string, owner: string, now: number): Promise<{ instance: InstanceRecord; jobId: number }>;
+  getInstance(id: string): Promise<InstanceRecord>;
+  listInstances(filter: { presetId?: string; state?: InstanceState }): Promise<InstanceRecord[]>;
+
+  /** Pool create intents for the preset's current build target; none when the preset can no longer build. */
+  insertCreateIntents(presetId: string, count: number, now: number): Promise<Intent[]>;
+  /** A delete intent, or null when the instance changed under us (claimed, already deleting). */
+  insertDeleteIntent(instanceId: string, now: number): Promise<Intent | null>;
+  cancelPendingIntents(instanceIds: string[], now: number): Promise<number>;
+  unfinishedJobs(): Promise<JobRow[]>;
+  jobsInFlight(): Promise<number>;
+  startJob(jobId: number, now: number): Promise<JobContext | null>;
+  finishJob(ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy): Promise<FinishEffects>;
+
+  /** One consistent view of everything the reconcile core reads, decided for instant `now`. */
+  readSnapshot(now: number): Promise<Snapshot>;
+  /** Problems found while building snapshots since the last call (stored schedules that no longer compile). */
+  takeSnapshotWarnings(): SnapshotWarning[];
+  /** Notification rows not delivered yet. */
+  outboxDepth(): Promise<number>;
+  /** Removes history past its retention. */
+  purgeFinished(now: number): Promise<void>;
+}
+
+export interface StoreOptions extends OpenOptions {
+  /** Times the snapshot mirror's periodic full reload (the store takes no other dependency for it). */
+  clock: { now(): number };
+}
+
+export async function openStore(url: string, options: StoreOptions): Promise<SqlStore> {
+  return new SqlStore(await openConnection(url, options), options.clock);
+}
+
+/** The Store over one kysely connection (SQLite today). `db` stays visible to the store's own tests. */
+export class SqlStore implements Store {
+  readonly db: Connection['db'];
+  readonly description: string;
+  readonly dataDir: string;
+  private readonly reader: SnapshotReader;
+  private readonly claims: ClaimBatcher;
+
+  constructor(private readonly connection: Connection, clock: { now(): number }) {
+    this.db = connection.db;
+    this.description = connection.description;
+    this.dataDir = connection.dataDir;
+    this.reader = new SnapshotReader(clock);
+    this.claims = new ClaimBatcher(
+      (calls) => connection.claimMany(calls),
+      (call) => claimReadyInstance(this.db, call, call.owner, call.now),
+    );
+  }
+
+  ping(): Promise<boolean> {
+    return this.connection.ping();
+  }
+  checkpoint(): void {
+    this.connection.checkpoint();
+  }
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  putTemplate(spec: TemplateSpec, now: number, opts: PutOptions = {}): Promise<Stored<TemplateRecord>> {
+    return templates.putTemplate(this.db, spec, now, opts);
+  }
+  async getTemplate(name: string): Promise<TemplateRecord> {
+    return templates.templateRecord(await templates.getLiveTemplate(this.db, name));
+  }
+  listTemplates(): Promise<TemplateRecord[]> {
+    return templates.listTemplates(this.db);
+  }
+  deleteTemplate(name: string, now: number): Promise<void> {
+    return templates.deleteTemplate(this.db, name, now);
+  }
+
+  putPreset(spec: PresetSpec, now: number, opts: PutOptions = {}): Promise<Stored<PresetRecord>> {
+    return presets.putPreset(this.db, spec, now, opts);
+  }
+  async getPreset(id: string): Promise<PresetRecord> {
+    return presets.presetRecord(await presets.getLivePreset(this.db, id));
+  }
+  listPresets(template?: string): Promise<PresetRecord[]> {
+    return presets.listPresets(this.db, template);
+  }
+  deletePreset(id: string, now: number): Promise<void> {
+    return presets.deletePreset(this.db, id, now);
+  }
+  setPresetPaused(id: string, paused: boolean, now: number): Promise<void> {
+    return presets.setPresetPaused(this.db, id, paused, now);
+  }
+  resumePreset(id: string, now: number): Promise<void> {
+    return presets.resumePreset(this.db, id, now);
+  }
+  invalidatePreset(id: string, now: number): Promise<number> {
+    return presets.invalidatePreset(this.db, id, now);
+  }
+
+  async isGloballyPaused(): Promise<boolean> {
+    return (await getMeta(this.db, metaKeys.paused)) === '1';
+  }
+  setGloballyPaused(paused: boolean): Promise<void> {
+    return setMeta(this.db, metaKeys.paused, paused ? '1' : '0');
+  }
+  tokenHash(): Promise<string | undefined> {
+    return getMeta(this.db, metaKeys.tokenHash);
+  }
+  setTokenHash(hex: string): Promise<void> {
+    return setMeta(this.db, metaKeys.tokenHash, hex);
+  }
+
+  async claim(call: ClaimCall): Promise<InstanceRecord | undefined> {
+    const row = await this.claims.claim(call);
+    return row === undefined ? undefined : instanceRecord(row);
+  }
+  insertClaimBuild(presetId: string, owner: string, now: number): Promise<{ instance: InstanceRecord; jobId: number }> {
+    return inTransaction(this.db, async (trx) => {
+      const preset = await presets.getLivePreset(trx, presetId);
+      const template = await templates.getLiveTemplate(trx, preset.template);
+      const [intent] = await insertCreateIntents(trx, buildTargetOf(preset, Number(template.version)), 1, now, owner);
+      return { instance: instanceRecord(await getInstance(trx, intent.instanceId)), jobId: intent.jobId };
+    });
+  }
+  async getInstance(id: string): Promise<InstanceRecord> {
+    return instanceRecord(await getInstance(this.db, id));
+  }
+  async listInstances(filter: { presetId?: string; state?: InstanceState }): Promise<InstanceRecord[]> {
+    return (await listInstances(this.db, filter)).map(instanceRecord);
+  }
+
+  insertCreateIntents(presetId: string, count: number, now: number): Promise<Intent[]> {
+    // The build target is re-read inside the intent transaction: the preset may have been deleted, paused,
+    // fixed or stopped since the snapshot the create was planned from.
+    return inTransaction(this.db, async (trx) => {
+      const target = await currentBuildTarget(trx, presetId, now);
+      return target ? insertCreateIntents(trx, target, count, now) : [];
+    });
+  }
+  insertDeleteIntent(instanceId: string, now: number): Promise<Intent | null> {
+    return inTransaction(this.db, (trx) => insertDeleteIntent(trx, instanceId, now));
+  }
+  cancelPendingIntents(instanceIds: string[], now: number): Promise<number> {
+    return inTransaction(this.db, (trx) => cancelPendingIntents(trx, instanceIds, now));
+  }
+  unfinishedJobs(): Promise<JobRow[]> {
+    return unfinishedJobs(this.db);
+  }
+  async jobsInFlight(): Promise<number> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', 'in', ['pending', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+  startJob(jobId: number, now: number): Promise<JobContext | null> {
+    return startJob(this.db, jobId, now);
+  }
+  finishJob(ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy): Promise<FinishEffects> {
+    return finishJob(this.db, ctx, result, now, policy);
+  }
+
+  readSnapshot(now: number): Promise<Snapshot> {
+    return this.reader.read(this.db, now);
+  }
+  takeSnapshotWarnings(): SnapshotWarning[] {
+    return this.reader.warnings.splice(0);
+  }
+  async outboxDepth(): Promise<number> {
+    const row = await this.db
+      .selectFrom('notifications')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('delivered_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+  purgeFinished(now: number): Promise<void> {
+    return purgeFinished(this.db, now);
+  }
+}

@@ -10,7 +10,7 @@ import { type DriverRunner, Executor } from './executor/executor';
 import { jsonLogger, type Logger } from './log';
 import { controllerMetrics } from './ops/metrics';
 import { startOpsServer } from './ops/server';
-import { Reconciler } from './reconciler';
+import { Reconciler } from './loop/reconciler';
 import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
 import { WatchPrinter } from './service/watch';

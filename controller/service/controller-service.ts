@@ -10,7 +10,7 @@ import { resolveDriverProgram } from '../drivers/program';
 import type { Executor } from '../executor/executor';
 import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
-import type { Reconciler } from '../reconciler';
+import type { Reconciler } from '../loop/reconciler';
 import type { Store } from '../store/store';
 import { explainPreset } from './explain';
 

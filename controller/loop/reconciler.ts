@@ -1,11 +1,11 @@
-import type { Clock, Timer } from './clock/clock';
-import type { Executor } from './executor/executor';
-import type { Logger } from './log';
-import type { ControllerMetrics } from './ops/metrics';
-import { applyBudget, reconcile } from './reconcile';
-import type { Action, Plan, ReconcileOptions } from './reconcile/types';
-import type { Snapshot } from './domain/snapshot';
-import type { Store } from './store/store';
+import type { Clock, Timer } from '../clock/clock';
+import type { Executor } from '../executor/executor';
+import type { Logger } from '../log';
+import type { ControllerMetrics } from '../ops/metrics';
+import { applyBudget, reconcile } from '../reconcile';
+import type { Action, Plan, ReconcileOptions } from '../reconcile/types';
+import type { Snapshot } from '../domain/snapshot';
+import type { Store } from '../store/store';
 
 export interface TickResult {
   snapshot: Snapshot;

@@ -20,6 +20,7 @@ import { instanceFromProto, presetFromProto, templateFromProto } from './codec-r
 import { explainReportFromProto, statusReportFromProto } from './codec-reports';
 import type { InstanceRecord, PresetRecord, TemplateRecord, PutOptions } from '../domain/records';
 import type { InstanceState } from '../domain/states';
+import { type Clock, systemClock } from '../clock/clock';
 
 export interface ClientOptions {
   /** `host:port` (plaintext), `https://host:port` (TLS) or `http://host:port`. The port defaults to 7420. */
@@ -34,6 +35,8 @@ export interface ClientOptions {
   /** Client certificate and key (PEM, or paths) for controllers started with --tls-client-ca. Imply TLS. */
   clientCert?: Buffer | string;
   clientKey?: Buffer | string;
+  /** Where call deadlines are measured from; the system clock by default. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export type PrewarmClient = PrewarmService & { close(): void };
@@ -173,7 +176,7 @@ class GrpcPrewarmClient implements PrewarmService {
         (bytes) => fromBinary(method.output, bytes),
         request,
         metadata,
-        { deadline: Date.now() + this.timeoutMs },
+        { deadline: (this.opts.clock ?? systemClock).now() + this.timeoutMs },
         (err, response) => {
           if (err) reject(statusToError(err, ctx));
           else if (response === undefined) reject(new Error(`the controller sent no response to ${method.name}`));

@@ -16,6 +16,7 @@ import { presetSpecFromProto, templateSpecFromProto } from './codec-specs';
 import { instanceToProto, presetToProto, templateToProto } from './codec-records';
 import { explainReportToProto, statusReportToProto } from './codec-reports';
 import type { InstanceState } from '../domain/states';
+import { jsonLogger } from '../log';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type ApiLog = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -41,11 +42,8 @@ export interface ApiServer {
 }
 
 /** Only warnings and errors by default, one JSON object per line on stderr like the rest of the daemon. */
-const defaultLog: ApiLog = (level, msg, fields) => {
-  if (level === 'warn' || level === 'error') {
-    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, component: 'api', msg, ...fields }) + '\n');
-  }
-};
+const warnLogger = jsonLogger('warn');
+const defaultLog: ApiLog = (level, msg, fields) => warnLogger[level](msg, { component: 'api', ...fields });
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.log ?? defaultLog;
@@ -138,8 +136,9 @@ function unaryHandler(
   log: ApiLog,
 ): grpc.handleUnaryCall<Message, Message> {
   return (call, callback) => {
-    const started = Date.now();
-    const fields = () => ({ method: method.name, peer: call.getPeer(), ms: Date.now() - started });
+    // A duration for the log line, not a decision: a monotonic timer, not the controller's clock.
+    const started = performance.now();
+    const fields = () => ({ method: method.name, peer: call.getPeer(), ms: Math.round(performance.now() - started) });
     let denied: string | null;
     try {
       denied = checkAuthorization(call.metadata, verifyToken);

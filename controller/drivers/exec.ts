@@ -6,12 +6,14 @@
  * Every driver runs in its own process group (a new session, via `detached`), so a timeout, an abort or controller
  * shutdown can take down the whole tree it started, not only the direct child.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ValidationError } from '../domain/errors';
-import { formatBytes, formatDuration, lastLine, quotedExcerpt } from './format';
-import { CappedBuffer, TailBuffer, parseAnswer } from './output';
+import { formatDuration } from './format';
 import { driverNameProblem, resolveDriverProgram } from './program';
+import { spawnProcessGroup } from './process-group';
+import { DriverRun } from './driver-run';
+import { EX_CONFIG, abortDetail, spawnFailedOutcome, type KillReason } from './run-outcome';
 
 export { resolveDriverProgram, driverNameProblem } from './program';
 
@@ -52,7 +54,6 @@ export interface ExecDriverOptions {
   stdioLingerMs?: number;
 }
 
-export const EX_CONFIG = 78;
 /** Controller secrets removed from every driver's environment. */
 export const DRIVER_HIDDEN_ENV = ['PREWARM_TOKEN'] as const;
 const DEFAULTS = {
@@ -62,8 +63,6 @@ const DEFAULTS = {
   stdoutLimitBytes: 1024 * 1024,
   stdioLingerMs: 2000,
 };
-
-type KillReason = { kind: 'timeout' } | { kind: 'aborted'; detail: string } | { kind: 'shutdown' };
 
 /** The request as drivers receive it. Built field by field so nothing internal leaks onto the wire. */
 export function wireRequest(req: DriverRequest): object {
@@ -78,31 +77,19 @@ export function wireRequest(req: DriverRequest): object {
   };
 }
 
-function abortDetail(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  if (r instanceof Error) return r.message;
-  if (typeof r === 'string' && r !== '') return r;
-  return 'aborted';
-}
-
-function spawnFailure(file: string, err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return `could not be started: ${file} or the interpreter named in its #! line was not found (ENOENT)`;
-    case 'EACCES':
-      return `could not be started: permission denied executing ${file} or its interpreter (EACCES)`;
-    default:
-      return `could not be started: ${err.message}`;
-  }
-}
-
-/** Sends a signal to a whole process group; a group that is already gone is not an error. */
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    // ESRCH: every member already exited. EPERM cannot happen for our own children's group.
-  }
+/** The driver's environment: the controller's own, the operator's settings, then the request's variables. */
+function driverEnvironment(operatorEnv: Record<string, string>, req: DriverRequest): NodeJS.ProcessEnv {
+  // Request-specific variables come last: static operator settings must not be able to misstate them.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...operatorEnv,
+    PREWARM_OP: req.op,
+    PREWARM_INSTANCE_ID: req.instance.id,
+    PREWARM_INSTANCE_NAME: req.instance.name,
+  };
+  // Drivers run third-party code: they never see the controller's API credentials.
+  for (const secret of DRIVER_HIDDEN_ENV) delete env[secret];
+  return env;
 }
 
 export class ExecDriver {
@@ -180,6 +167,7 @@ export class ExecDriver {
     return this.spawnAndWait(file, label, req, elapsed, signal);
   }
 
+  /** Starts the driver's process group and waits for its outcome; never rejects. */
   private spawnAndWait(
     file: string,
     label: string,
@@ -187,142 +175,21 @@ export class ExecDriver {
     elapsed: () => number,
     signal: AbortSignal | undefined,
   ): Promise<DriverOutcome> {
-    const o = this.opts;
-    // Request-specific variables come last: static operator settings must not be able to misstate them.
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...o.env,
-      PREWARM_OP: req.op,
-      PREWARM_INSTANCE_ID: req.instance.id,
-      PREWARM_INSTANCE_NAME: req.instance.name,
-    };
-    // Drivers run third-party code: they never see the controller's API credentials.
-    for (const secret of DRIVER_HIDDEN_ENV) delete env[secret];
-
+    const env = driverEnvironment(this.opts.env, req);
     return new Promise<DriverOutcome>((resolve) => {
-      let child: ChildProcess;
-      try {
-        child = spawn(file, [req.op], { cwd: this.dir, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-      } catch (err) {
-        // Synchronous failures: invalid arguments such as a NUL byte in an environment value.
-        resolve({ kind: 'retryable', message: `${label} ${spawnFailure(file, err as NodeJS.ErrnoException)}`, stderr: '', exitCode: null, durationMs: elapsed() });
+      const spawned = spawnProcessGroup(file, [req.op], this.dir, env);
+      if (!spawned.ok) {
+        resolve(spawnFailedOutcome(label, file, spawned.error, '', elapsed()));
         return;
       }
-
-      const stdout = new CappedBuffer(o.stdoutLimitBytes);
-      const stderr = new TailBuffer(o.stderrLimitBytes);
-      let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-      let killReason: KillReason | null = null;
-      let settled = false;
-      let timeoutTimer: NodeJS.Timeout | undefined;
-      let lingerTimer: NodeJS.Timeout | undefined;
-
-      const kill = (reason: KillReason): void => {
-        // Once the leader has exited we are only draining pipes; a late timeout or abort must not rewrite the result.
-        if (settled || killReason || exit || child.pid === undefined) return;
-        killReason = reason;
-        const pid = child.pid;
-        signalGroup(pid, 'SIGTERM');
-        // Not cleared on settle: a grandchild that ignores SIGTERM and does not hold our pipes outlives the leader,
-        // and must still be killed.
-        setTimeout(() => signalGroup(pid, 'SIGKILL'), o.killGraceMs);
-      };
-      const onAbort = (): void => kill({ kind: 'aborted', detail: signal ? abortDetail(signal) : 'aborted' });
-
-      const finish = (outcome: DriverOutcome): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timeoutTimer);
-        clearTimeout(lingerTimer);
-        signal?.removeEventListener('abort', onAbort);
+      const child = spawned.child;
+      const run = new DriverRun(child, { file, label, limits: this.opts, elapsed, signal }, (outcome) => {
         this.live.delete(child);
-        // Stop reading from pipes a leftover background process may still hold.
-        child.stdout?.destroy();
-        child.stderr?.destroy();
         resolve(outcome);
-      };
-
-      const conclude = (): void => {
-        if (settled) return;
-        const text = stderr.text();
-        const base = { stderr: text, durationMs: elapsed() };
-        const code = exit?.code ?? null;
-        const sig = exit?.signal ?? undefined;
-        if (killReason) {
-          const why =
-            killReason.kind === 'timeout'
-              ? `timed out after ${formatDuration(o.timeoutMs)}`
-              : killReason.kind === 'aborted'
-                ? `was aborted (${killReason.detail})`
-                : 'was interrupted by controller shutdown';
-          finish({ kind: 'retryable', message: `${label} ${why}; killed its process group`, exitCode: code, ...(sig ? { signal: sig } : {}), ...base });
-          return;
-        }
-        const tail = lastLine(text);
-        const withTail = (m: string): string => (tail ? `${m}: ${tail}` : m);
-        if (sig) {
-          finish({ kind: 'retryable', message: withTail(`${label} was killed by signal ${sig}`), exitCode: null, signal: sig, ...base });
-          return;
-        }
-        if (code === EX_CONFIG) {
-          finish({ kind: 'permanent', message: withTail(`${label} reported a permanent configuration error (exit code 78)`), exitCode: EX_CONFIG, ...base });
-          return;
-        }
-        if (code !== 0) {
-          finish({ kind: 'retryable', message: withTail(`${label} failed with exit code ${code}`), exitCode: code, ...base });
-          return;
-        }
-        if (stdout.overflowed) {
-          finish({
-            kind: 'retryable',
-            message: `${label} wrote more than ${formatBytes(o.stdoutLimitBytes)} to stdout; the answer must be one JSON object`,
-            exitCode: 0,
-            ...base,
-          });
-          return;
-        }
-        const out = stdout.bytes();
-        const answer = parseAnswer(out);
-        if (!answer.ok) {
-          finish({
-            kind: 'retryable',
-            message: `${label} answered with ${answer.reason} (first 200 bytes: ${quotedExcerpt(out, 200)})`,
-            exitCode: 0,
-            ...base,
-          });
-          return;
-        }
-        finish({ kind: 'ok', attributes: answer.attributes, exitCode: 0, ...base });
-      };
-
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        // With no pid the program never started (ENOENT, EACCES, ...). Later 'error' events come from failed
-        // signal delivery, which signalGroup does not use.
-        if (child.pid !== undefined) return;
-        finish({ kind: 'retryable', message: `${label} ${spawnFailure(file, err)}`, stderr: stderr.text(), exitCode: null, durationMs: elapsed() });
       });
-      child.on('exit', (code, sig) => {
-        exit = { code, signal: sig };
-        clearTimeout(timeoutTimer);
-        lingerTimer = setTimeout(conclude, o.stdioLingerMs);
-      });
-      child.on('close', (code, sig) => {
-        exit ??= { code, signal: sig };
-        conclude();
-      });
-      child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
-      child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
-      // Destroyed streams and drivers that exit without reading stdin produce errors that are not failures by
-      // themselves: the exit status decides.
-      child.stdout!.on('error', () => undefined);
-      child.stderr!.on('error', () => undefined);
-      child.stdin!.on('error', () => undefined);
-
-      if (child.pid === undefined) return; // the 'error' handler reports it
-      this.live.set(child, kill);
-      timeoutTimer = setTimeout(() => kill({ kind: 'timeout' }), o.timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdin!.end(`${JSON.stringify(wireRequest(req))}\n`);
+      if (!run.started) return; // the 'error' event reports it
+      this.live.set(child, run.kill);
+      run.begin(wireRequest(req));
     });
   }
 }

@@ -3,7 +3,7 @@
  * commands plus `prewarm schema`, which prints the provider's schema. Sets the exit code instead of calling
  * exit() so output is flushed.
  */
-import { main } from '../controller/cli/main';
+import { main } from '../controller/cli/dispatch';
 import { COMMANDS } from './commands';
 
 void main(process.argv.slice(2), undefined, COMMANDS).then(

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startApiServer } from './api/server';
+import { startApiServer } from './api/grpc-server';
 import { setupToken } from './auth/token';
 import { type Clock, systemClock } from './clock/clock';
 import type { ControllerOptions } from './daemon-options';

@@ -2,7 +2,7 @@
 import { UsageError } from './args';
 import type { Command } from './command';
 import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
-import { claimText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './format';
+import { claimText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './human-output';
 import { parsePresetRef, parseRfc3339 } from './values';
 import { instanceStateEnum } from '../api/codec-enums';
 import type { ClaimRequest } from '../api/service';

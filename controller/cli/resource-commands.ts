@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError, type FlagSpec } from './args';
 import type { CliIo, Command, CommandContext } from './command';
 import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
-import { errorText, json, presetJson, presetListText, presetText, templateJson, templateListText, templateText } from './format';
+import { errorText, json, presetJson, presetListText, presetText, templateJson, templateListText, templateText } from './human-output';
 import { parsePresetRef } from './values';
 import { parsePresetSpec, parseTemplateSpec } from '../domain/validate';
 import { ValidationError } from '../domain/errors';

@@ -1,5 +1,5 @@
 import type { PresetStatus } from '../domain/states';
-import type { DesiredSource } from '../schedule/types';
+import type { DesiredSource } from '../schedule/desired-result';
 
 
 export interface ReconcileOptions {

@@ -13,7 +13,7 @@
  */
 import type { CompiledScheduling } from '../domain/schedule-window';
 import { localFields, type LocalTimeCache } from './localtime';
-import type { DesiredResult, DesiredSource } from './types';
+import type { DesiredResult, DesiredSource } from './desired-result';
 
 const BASE: DesiredSource = Object.freeze({ kind: 'base' });
 

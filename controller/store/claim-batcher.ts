@@ -1,5 +1,5 @@
 import type { ClaimCall } from './claims';
-import type { InstanceRow } from './schema';
+import type { InstanceRow } from './tables';
 
 type RunBatch = (calls: readonly ClaimCall[]) => Array<InstanceRow | undefined> | null;
 

@@ -4,7 +4,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
 import type { Db } from './db';
-import type { InstanceRow } from './schema';
+import type { InstanceRow } from './tables';
 
 export interface ClaimTarget {
   presetId: string;

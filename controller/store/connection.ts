@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { type ClaimCall, claimManySync } from './claims';
 import { migrationProvider } from './migrations';
-import type { Database, InstanceRow } from './schema';
+import type { Database, InstanceRow } from './tables';
 
 /** An open database: the query builder plus what only the SQLite connection itself can do. */
 export interface Connection {

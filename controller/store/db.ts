@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema';
+import type { Database } from './tables';
 
 /** Either the database or a transaction on it: store functions work inside or outside a transaction. */
 export type Db = Kysely<Database> | Transaction<Database>;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from './schema';
+import type { Database } from './tables';
 
 /** How long deleted instances and their job history are kept for inspection. */
 export const historyRetentionMs = 7 * 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Db, inTransaction } from './db';
-import { parseStringMap } from './json';
-import type { Database, InstanceRow, JobRow } from './schema';
+import { parseStringMap } from './json-columns';
+import type { Database, InstanceRow, JobRow } from './tables';
 
 export type JobOp = 'create' | 'delete' | 'start' | 'stop';
 

@@ -3,8 +3,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors'
 import type { PresetSpec } from '../domain/specs';
 import { formatPresetId } from '../domain/ids';
 import { type Db, inTransaction } from './db';
-import { canonicalJson } from './json';
-import type { Database, PresetRow, PresetsTable } from './schema';
+import { canonicalJson } from './json-columns';
+import type { Database, PresetRow, PresetsTable } from './tables';
 import type { PresetRecord, PutOptions } from '../domain/records';
 import type { PresetStatus } from '../domain/states';
 

@@ -26,8 +26,8 @@ import {
 import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, startJob, unfinishedJobs } from './jobs';
 import { getMeta, metaKeys, setMeta } from './meta';
 import * as presets from './presets';
-import type { JobRow } from './schema';
-import { SnapshotReader, type SnapshotWarning } from './snapshot';
+import type { JobRow } from './tables';
+import { SnapshotReader, type SnapshotWarning } from './snapshot-reader';
 import * as templates from './templates';
 
 export interface Stored<T> {

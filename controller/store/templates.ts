@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { TemplateSpec } from '../domain/specs';
 import { type Db, inTransaction } from './db';
-import { canonicalJson, parseStringMap } from './json';
-import type { Database, TemplatesTable } from './schema';
+import { canonicalJson, parseStringMap } from './json-columns';
+import type { Database, TemplatesTable } from './tables';
 import type { TemplateRecord, PutOptions } from '../domain/records';
 
 export function templateRecord(row: TemplatesTable): TemplateRecord {

@@ -2,7 +2,7 @@ import type { PresetSpec } from '../domain/specs';
 import { compileScheduling } from '../domain/scheduling';
 import type { Db } from './db';
 import { getMeta, metaKeys } from './meta';
-import type { PresetRow } from './schema';
+import type { PresetRow } from './tables';
 import type { InstanceState, PresetStatus } from '../domain/states';
 import type { InstanceView, PresetView, Snapshot } from '../domain/snapshot';
 

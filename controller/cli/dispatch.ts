@@ -8,7 +8,7 @@
 import packageJson from '../../package.json';
 import { Flags, UsageError, closest, parseArgs, wantsHelp } from './args';
 import { commandName, processIo, type CliIo, type Command } from './command';
-import { errorText } from './format';
+import { errorText } from './human-output';
 import { HELP_FLAG, commandHelp, groupHelp, overviewHelp } from './help';
 import { controllerCommand } from './controller-command';
 import { resourceCommands, SpecFileError } from './resource-commands';

@@ -5,15 +5,15 @@
  * is out: parsing this much JavaScript would otherwise take most of the start-up time Terraform waits for
  * (see provider/main.ts).
  */
-import type { ProviderHandlers } from './server/handlers';
+import type { ProviderHandlers } from './server/handler-contract';
 
 export { checkHandlers, startRuntime } from './server/runtime';
 
-/** provider/handlers.ts, evaluated on first use (after the gRPC server is up). */
+/** provider/rpc-handlers.ts, evaluated on first use (after the gRPC server is up). */
 export function loadProviderHandlers(): ProviderHandlers {
-  const mod = require('./handlers') as { createProviderHandlers?: unknown };
+  const mod = require('./rpc-handlers') as { createProviderHandlers?: unknown };
   if (typeof mod.createProviderHandlers !== 'function') {
-    throw new Error('provider/handlers.ts does not export a createProviderHandlers() function');
+    throw new Error('provider/rpc-handlers.ts does not export a createProviderHandlers() function');
   }
   return (mod.createProviderHandlers as () => ProviderHandlers)();
 }

@@ -5,7 +5,7 @@
  * Crashes are reported as plain `panic: ` lines followed by the stack, which Terraform captures even with logging
  * off and prints as "The terraform-provider-prewarm plugin crashed!".
  */
-import type { ProviderLog } from './handlers';
+import type { ProviderLog } from './handler-contract';
 
 export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export type Threshold = Level | 'off';

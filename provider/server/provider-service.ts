@@ -15,7 +15,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { DescMessage, DescMethod, Message } from '@bufbuild/protobuf';
 import { Diagnostic_Severity, DiagnosticSchema, FunctionErrorSchema, Provider } from '../protocol';
 import type { CallRegistry } from './calls';
-import type { CallContext, ProviderHandlers } from './handlers';
+import type { CallContext, ProviderHandlers } from './handler-contract';
 import { errorMessage, formatPanic, writeQuietly, type LineSink, type Logger } from './log';
 import { encodeResponse, registerMethods, Status, type UnaryImpl } from './rpc';
 

@@ -5,7 +5,7 @@
  * connection in the meantime.
  */
 import type { CallRegistry } from './calls';
-import type { ProviderHandlers } from './handlers';
+import type { ProviderHandlers } from './handler-contract';
 import type { PluginListener } from './listener';
 import type { LineSink, Logger } from './log';
 import { registerPluginServices } from './plugin-services';

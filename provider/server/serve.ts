@@ -15,7 +15,7 @@
 import type { Writable } from 'node:stream';
 import { CallRegistry } from './calls';
 import { createServerCertificate } from './certificate';
-import type { ProviderHandlers } from './handlers';
+import type { ProviderHandlers } from './handler-contract';
 import { handshakeLine, negotiate } from './handshake';
 import { openListener, type PluginListener } from './listener';
 import { errorMessage, formatPanic, levelFromEnv, Logger, writeQuietly, type LineSink } from './log';

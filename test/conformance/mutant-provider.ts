@@ -4,8 +4,8 @@
  * right message, so a harness that silently stopped checking something fails too. Not part of the product.
  */
 import { decode, encode, ExtData } from '@msgpack/msgpack';
-import { createProviderHandlers } from '../../provider/handlers';
-import type { ProviderHandlers } from '../../provider/server/handlers';
+import { createProviderHandlers } from '../../provider/rpc-handlers';
+import type { ProviderHandlers } from '../../provider/server/handler-contract';
 import * as runtime from '../../provider/server/runtime';
 import { serve } from '../../provider/server/serve';
 import { guardProcessStdout } from '../../provider/server/stdout-guard';

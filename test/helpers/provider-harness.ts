@@ -19,8 +19,8 @@ import {
   type Diagnostic,
   type DynamicValue,
 } from '../../provider/protocol';
-import { createProvider, type Provider } from '../../provider/handlers';
-import type { CallContext, ProviderHandlers, ProviderLog } from '../../provider/server/handlers';
+import { createProvider, type Provider } from '../../provider/rpc-handlers';
+import type { CallContext, ProviderHandlers, ProviderLog } from '../../provider/server/handler-contract';
 import { impliedType } from '../../provider/implied-type';
 import { PRESET_DATA_SCHEMA, PRESET_SCHEMA, PROVIDER_ADDRESS, PROVIDER_SCHEMA, TEMPLATE_SCHEMA } from '../../provider/schema';
 import { providerSchemaJson } from '../../provider/schema-export';

@@ -1,6 +1,6 @@
 /** Stub tfplugin6 handlers for the plugin-server tests: just enough behaviour to observe the server's wiring. */
 import { Diagnostic_Severity } from '../../provider/protocol';
-import type { ProviderHandlers } from '../../provider/server/handlers';
+import type { ProviderHandlers } from '../../provider/server/handler-contract';
 
 export const SLOW_RESOURCE = 'prewarm_slow';
 export const THROWING_RESOURCE = 'prewarm_throws';

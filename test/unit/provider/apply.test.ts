@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import { ApplyResourceChange_RequestSchema, Diagnostic_Severity, ReadResource_RequestSchema, type DynamicValue } from '../../../provider/protocol';
-import { createProvider } from '../../../provider/handlers';
+import { createProvider } from '../../../provider/rpc-handlers';
 import { ConflictError, NotFoundError, ValidationError } from '../../../controller/domain/errors';
 import { ApiError } from '../../../controller/api/status';
 import { CtyNumber, decodeDynamic, encodeDynamic, equalValues, isUnknown, unknown, type CtyValue, type EncodableValue, type ObjectType } from '../../../provider/values';

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProviderHandlers } from '../../../provider/handlers';
+import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { CtyNumber, decodeDynamic, encodeDynamic, equalValues, isUnknown, unknown, type CtyValue, type EncodableValue } from '../../../provider/values';
 import { checkApplyResult, checkFinalPlan, checkPlan, checkReadResult, pathExists, type JsonBlock } from '../../helpers/plan-rules';
 import { assertNoDiags, jsonBlocks, p, plan, prebuilds, presetObj, scheduling, templateObj, types } from '../../helpers/provider-harness';

@@ -15,7 +15,7 @@ import {
   type Schema,
   type Schema_Block,
 } from '../../../provider/protocol';
-import { createProviderHandlers } from '../../../provider/handlers';
+import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { providerSchemaJson, providerSchemaJsonText } from '../../../provider/schema-export';
 import { DATA_SOURCE_SCHEMAS, PROVIDER_SCHEMA, RESOURCE_SCHEMAS, type BlockDef } from '../../../provider/schema';
 import { impliedType } from '../../../provider/implied-type';

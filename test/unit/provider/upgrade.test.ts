@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import { UpgradeResourceState_RequestSchema, type DynamicValue } from '../../../provider/protocol';
-import { createProviderHandlers } from '../../../provider/handlers';
+import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { CtyNumber, decodeDynamic } from '../../../provider/values';
 import { checkReadResult } from '../../helpers/plan-rules';
 import { assertNoDiags, assertOneError, ctx, jsonBlocks, typeOf } from '../../helpers/provider-harness';

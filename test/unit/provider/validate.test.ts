@@ -14,7 +14,7 @@ import {
   ValidateProviderConfig_ResponseSchema,
   ValidateResourceConfig_RequestSchema,
 } from '../../../provider/protocol';
-import { createProviderHandlers } from '../../../provider/handlers';
+import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { CtyNumber, encodeDynamic, ty, unknown, type CtyType, type EncodableValue, type ObjectType } from '../../../provider/values';
 import {
   assertNoDiags,

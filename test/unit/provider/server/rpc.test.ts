@@ -21,7 +21,7 @@ import {
   Provider,
 } from '../../../../provider/protocol';
 import { createServerCertificate } from '../../../../provider/server/certificate';
-import type { ProviderHandlers } from '../../../../provider/server/handlers';
+import type { ProviderHandlers } from '../../../../provider/server/handler-contract';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../../provider/server/handshake';
 import { INTERNAL_ERROR_SUMMARY } from '../../../../provider/server/provider-service';
 import { serve, type HandlerSource } from '../../../../provider/server/serve';

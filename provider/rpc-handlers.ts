@@ -1,5 +1,5 @@
 /**
- * The provider's behaviour as ProviderHandlers (provider/server/handlers.ts): one function per tfplugin6 RPC,
+ * The provider's behaviour as ProviderHandlers (provider/server/handler-contract.ts): one function per tfplugin6 RPC,
  * wired by the plugin server. This module does the protocol work every RPC shares: decoding DynamicValues with
  * the implied types, choosing the resource or data source implementation, echoing private data, and turning
  * every failure into diagnostics (a handler never throws). The behaviour itself lives in resources/, data/,
@@ -7,7 +7,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { ProviderHandlers, ProviderLog } from './server/handlers';
+import type { ProviderHandlers, ProviderLog } from './server/handler-contract';
 import {
   GetProviderSchema_ResponseSchema,
   Provider as ProviderService,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import * as pb from '../../../controller/api/gen/prewarm/v1/prewarm_pb';
-import { encodeMessage, methodPath } from '../../../controller/api/wire';
+import { encodeMessage, methodPath } from '../../../controller/api/grpc-bridge';
 import { FIELD_ERRORS_METADATA_KEY } from '../../../controller/api/status';
 import { ConflictError, NotFoundError, ValidationError } from '../../../controller/domain/errors';
 import type { PresetSpec } from '../../../controller/domain/specs';

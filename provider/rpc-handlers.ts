@@ -23,9 +23,9 @@ import { DiagnosticsError, errorDiag, valueErrorDiag, warningDiag, type Diagnost
 import { defaultClientFactory, ProviderSession, validateProviderConfig, type ClientFactory, type Env } from './config';
 import { makeApi } from './api';
 import { isObjectValue, type ResourceImpl } from './resources/common';
-import { templateResource } from './resources/template';
-import { presetResource } from './resources/preset';
-import { presetDataSource, type DataSourceImpl } from './data/preset';
+import { templateResource } from './resources/template-resource';
+import { presetResource } from './resources/preset-resource';
+import { presetDataSource, type DataSourceImpl } from './data/preset-data-source';
 import { upgradeState } from './upgrade';
 import { attributePath } from './paths';
 

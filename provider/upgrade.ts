@@ -12,7 +12,7 @@
  * When a schema version is bumped, add the step from the old version here (decode with the old type, convert).
  */
 import { parseJsonLossless, JsonSyntaxError, type CtyObject, type CtyPath, type CtyType, type JsonValue } from './values';
-import { fromJson } from './values/json';
+import { fromJson } from './values/cty-json';
 import type { RawState } from './protocol';
 import type { SchemaDef } from './schema';
 import { impliedType } from './implied-type';

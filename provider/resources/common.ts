@@ -1,5 +1,5 @@
 /**
- * What every managed resource shares: the interface handlers.ts drives, and the value helpers that keep plans
+ * What every managed resource shares: the interface rpc-handlers.ts drives, and the value helpers that keep plans
  * and apply results within Terraform's rules (TERRAFORM-PROTOCOL.md 3.6).
  */
 import { equalValues, isUnknown, isWhollyKnown, type CtyObject, type CtyPath, type CtyValue } from '../values';

@@ -11,7 +11,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Message } from '@bufbuild/protobuf';
 import { GRPCController, GRPCStdio, Health, HealthCheckResponse_ServingStatus, type HealthCheckRequest } from '../protocol';
-import type { Logger } from './log';
+import type { Logger } from './hclog';
 import { encodeResponse, registerMethods, Status, type ServerStreamImpl, type UnaryImpl } from './rpc';
 
 export const HEALTH_SERVICES: readonly string[] = ['', 'plugin'];

@@ -11,7 +11,7 @@
  *   Shutdown: the plugin notices its new parent within a second and exits instead of lingering.
  * - stdin is never touched (it is Terraform's, often a TTY).
  */
-import { formatPanic, writeQuietly, type LineSink, type Logger } from './log';
+import { formatPanic, writeQuietly, type LineSink, type Logger } from './hclog';
 
 export interface ProcessHookOptions {
   stderr: LineSink;

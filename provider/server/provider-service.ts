@@ -16,7 +16,7 @@ import type { DescMessage, DescMethod, Message } from '@bufbuild/protobuf';
 import { Diagnostic_Severity, DiagnosticSchema, FunctionErrorSchema, Provider } from '../protocol';
 import type { CallRegistry } from './calls';
 import type { CallContext, ProviderHandlers } from './handler-contract';
-import { errorMessage, formatPanic, writeQuietly, type LineSink, type Logger } from './log';
+import { errorMessage, formatPanic, writeQuietly, type LineSink, type Logger } from './hclog';
 import { encodeResponse, registerMethods, Status, type UnaryImpl } from './rpc';
 
 export const INTERNAL_ERROR_SUMMARY = 'Internal error in the prewarm provider';

@@ -60,7 +60,7 @@ export type UnaryImpl = (call: grpc.ServerUnaryCall<Message, Buffer>, callback: 
 export type ServerStreamImpl = (call: grpc.ServerWritableStream<Message, Buffer>) => void;
 
 /**
- * Registers the given methods of one service. Requests are decoded by protobuf-es (wire.ts's generic definition);
+ * Registers the given methods of one service. Requests are decoded by protobuf-es (the generic definition in grpc-bridge.ts);
  * responses are encoded by the implementation itself (encodeResponse), so a response that cannot be encoded is the
  * implementation's error to report rather than a bare INTERNAL from grpc-js. Methods left out answer UNIMPLEMENTED.
  */

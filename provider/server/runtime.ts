@@ -7,7 +7,7 @@
 import type { CallRegistry } from './calls';
 import type { ProviderHandlers } from './handler-contract';
 import type { PluginListener } from './listener';
-import type { LineSink, Logger } from './log';
+import type { LineSink, Logger } from './hclog';
 import { registerPluginServices } from './plugin-services';
 import { registerProviderService } from './provider-service';
 import { createRpcServer, type TlsMaterial } from './rpc';

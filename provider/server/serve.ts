@@ -18,7 +18,7 @@ import { createServerCertificate } from './certificate';
 import type { ProviderHandlers } from './handler-contract';
 import { handshakeLine, negotiate } from './handshake';
 import { openListener, type PluginListener } from './listener';
-import { errorMessage, formatPanic, levelFromEnv, Logger, writeQuietly, type LineSink } from './log';
+import { errorMessage, formatPanic, levelFromEnv, Logger, writeQuietly, type LineSink } from './hclog';
 import { installProcessHooks } from './process-hooks';
 import type { Runtime } from './runtime';
 import { syncStderr } from './stderr';

@@ -5,7 +5,7 @@
  * the exit in order.
  */
 import * as fs from 'node:fs';
-import type { LineSink } from './log';
+import type { LineSink } from './hclog';
 
 /** How long a write may keep retrying a full non-blocking pipe (go-plugin drains it continuously). */
 const RETRY_MS = 1000;

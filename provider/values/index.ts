@@ -22,6 +22,6 @@ export { CtyValueError, formatPath } from './path';
 export type { CtyMap, CtyObject, CtyValue, EncodableValue } from './value-model';
 export { TypedValue, equalValues, inferType, isWhollyKnown } from './value-model';
 export { ctyExtensionCodec, decodeDynamic, encodeDynamic, numberToWire } from './msgpack';
-export { decodeJsonValue, encodeJsonValue, encodeJsonValueBytes } from './json';
+export { decodeJsonValue, encodeJsonValue, encodeJsonValueBytes } from './cty-json';
 export type { JsonObject, JsonValue } from './json-text';
 export { JsonNumber, JsonSyntaxError, parseJsonLossless } from './json-text';

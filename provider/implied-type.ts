@@ -1,5 +1,5 @@
 /**
- * The cty object type a block implies (TERRAFORM-PROTOCOL.md 3.1): one attribute per schema attribute, and one
+ * The cty object type a block implies: one attribute per schema attribute, and one
  * per nested block, which for LIST nesting is a list of the nested block's implied object type. Every
  * DynamicValue this provider reads or writes is decoded and encoded against these types.
  */

@@ -1,7 +1,7 @@
 /**
  * Schema definitions (schema.ts) → tfplugin6 Schema messages for GetProviderSchema.
  *
- * Wire rules this module exists to get right (TERRAFORM-PROTOCOL.md 2.4, 7.7): every Schema carries a block;
+ * Wire rules this module exists to get right: every Schema carries a block;
  * Attribute.type is the cty type JSON as bytes (`"string"` with its quotes); the schema version lives in
  * Schema.version, not Block.version; attributes and nested blocks are emitted in name order so the answer is
  * the same every time (we advertise get_provider_schema_optional, so Terraform may cache it).

@@ -9,7 +9,7 @@
  * No terraform is needed. @cdktf/provider-generator's package entry point cannot be loaded without jsii-pacmak, so the
  * generator class is imported by its deep path; its @cdktf/commons dependency starts `terraform version -json` and a
  * HashiCorp checkpoint call as import side effects, so this script sets CHECKPOINT_DISABLE=1 and removes every PATH
- * entry holding a `terraform` executable before loading it (TOOLCHAIN-NOTES section 4).
+ * entry holding a `terraform` executable before loading it.
  *
  * The output is deterministic: the schema's object keys are sorted before generation (as terraform's own JSON is),
  * and the emitted code is post-processed in one way only: the `override` modifiers that the repository's

@@ -1,5 +1,5 @@
 /**
- * The DESIGN.md "Provider surface" example, written with CDKTF instead of HCL.
+ * The README's Terraform example, written with CDKTF instead of HCL.
  *
  *   node --import tsx examples/cdktf/main.ts     → examples/cdktf/cdktf.out/stacks/prewarm/cdk.tf.json
  *

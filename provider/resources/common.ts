@@ -1,6 +1,6 @@
 /**
  * What every managed resource shares: the interface rpc-handlers.ts drives, and the value helpers that keep plans
- * and apply results within Terraform's rules (TERRAFORM-PROTOCOL.md 3.6).
+ * and apply results within Terraform's rules.
  */
 import { equalValues, isUnknown, isWhollyKnown, type CtyObject, type CtyPath, type CtyValue } from '../values';
 import type { Api } from '../api';

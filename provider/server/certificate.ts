@@ -1,5 +1,5 @@
 /**
- * The plugin's TLS server certificate (AutoMTLS, TERRAFORM-PROTOCOL.md §1.2): self-signed over a fresh ECDSA P-256
+ * The plugin's TLS server certificate (go-plugin's AutoMTLS): self-signed over a fresh ECDSA P-256
  * key on every start, written as DER by hand and signed with node:crypto. It copies go-plugin's own certificate
  * properties: CN and SAN DNS `localhost` (the client verifies ServerName "localhost"), IP SAN 127.0.0.1, CA:true
  * (the client's root pool holds only this certificate), KeyUsage digitalSignature|keyEncipherment|keyAgreement|

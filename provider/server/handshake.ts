@@ -1,5 +1,5 @@
 /**
- * go-plugin's handshake (TERRAFORM-PROTOCOL.md §1.1 and §1.3): what the environment must say before the plugin
+ * go-plugin's handshake: what the environment must say before the plugin
  * starts, and the one line the plugin answers with on stdout.
  */
 import { X509Certificate } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * Logging for the plugin process. go-plugin reads every stderr line and re-logs it through Terraform's provider
- * logger (shown with TF_LOG / TF_LOG_PROVIDER), understanding hclog JSON lines (TERRAFORM-PROTOCOL.md §1.4):
+ * logger (shown with TF_LOG / TF_LOG_PROVIDER), understanding hclog JSON lines:
  * `@level` and `@message` strings, `@timestamp` with exactly six fractional digits, other keys as key/value pairs.
  * Crashes are reported as plain `panic: ` lines followed by the stack, which Terraform captures even with logging
  * off and prints as "The terraform-provider-prewarm plugin crashed!".

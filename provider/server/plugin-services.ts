@@ -1,5 +1,5 @@
 /**
- * The go-plugin services next to the provider (TERRAFORM-PROTOCOL.md §1.5):
+ * The go-plugin services next to the provider:
  * - `/plugin.GRPCController/Shutdown`: answers, then the server stops and the process exits (serve.ts). Without it
  *   go-plugin waits 2 s and SIGKILLs the process on every close.
  * - `/plugin.GRPCStdio/StreamStdio`: Terraform opens it once per connection. Nothing is ever sent on it (the plugin's

@@ -1,5 +1,5 @@
 /**
- * Process-wide behaviour of the plugin process (TERRAFORM-PROTOCOL.md §1.4, §1.6, §4.6). Installed only when serve()
+ * Process-wide behaviour of the plugin process. Installed only when serve()
  * runs as the real plugin process, never for a server embedded in a test.
  * - SIGINT is ignored: Ctrl-C reaches the whole process group, and Terraform then calls StopProvider and Shutdown
  *   itself; dying on it would turn into "Plugin did not respond".

@@ -1,4 +1,4 @@
-// DynamicValue.msgpack: cty values encoded against a type (TERRAFORM-PROTOCOL.md 3.1, 3.2).
+// DynamicValue.msgpack: cty values encoded against a type.
 //
 // Writing:
 //   null -> nil (c0); unknown -> ext 0 `d4 00 00`; string -> str; bool -> true/false;

@@ -1,0 +1,58 @@
+/**
+ * jest with the @swc/jest transform (TypeScript stripped, no type check: `npm test` runs tsc first).
+ *
+ * Projects:
+ *   unit         test/unit/**\/*.test.ts, except the DST suite
+ *   integration  test/integration/**\/*.test.ts (real processes, terraform, the Go harness when installed)
+ *   dst TZ=…     test/unit/schedule/dst.test.ts once per process time zone below. The zone is set on the worker
+ *                process itself by test/helpers/tz-environment.js: a test's `process.env` is a copy, so assigning
+ *                TZ from a setup file would not change the zone Date and Intl use.
+ * Not collected: test/bench (benchmarks), test/tools (generators), test/conformance (the Go harness).
+ */
+
+/** The process time zones the DST suite must pass under (the suite checks that it ran under each of them). */
+const DST_PROCESS_ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe'];
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.tsx?$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  // Two cores: never more than two test files at a time.
+  maxWorkers: 2,
+  // Unit tests keep jest's 5 s; integration files set their own timeouts per file or per test.
+  testTimeout: 5000,
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/schedule/dst\\.test\\.ts$'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
+    ...DST_PROCESS_ZONES.map((zone) => ({
+      ...common,
+      displayName: `dst TZ=${zone}`,
+      testMatch: ['<rootDir>/test/unit/schedule/dst.test.ts'],
+      testEnvironment: '<rootDir>/test/helpers/tz-environment.js',
+      testEnvironmentOptions: { processTimeZone: zone },
+    })),
+  ],
+};

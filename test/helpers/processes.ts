@@ -1,5 +1,6 @@
-/** Process helpers for tests that start real processes: liveness that sees through zombies, polling, cleanup. */
+/** Process helpers for tests that start real processes: liveness that sees through zombies, pid files, cleanup. */
 import fs from 'node:fs';
+import { waitFor } from './wait';
 
 const hasProcfs = fs.existsSync('/proc/self/stat');
 
@@ -23,19 +24,11 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Reads a pid a test driver wrote to a file, waiting for it to appear. */
 export async function readPidFile(file: string, timeoutMs = 5000): Promise<number> {
   let pid = NaN;
   await waitFor(
+    `pid file ${file}`,
     () => {
       try {
         pid = Number(fs.readFileSync(file, 'utf8').trim());
@@ -45,7 +38,6 @@ export async function readPidFile(file: string, timeoutMs = 5000): Promise<numbe
       return Number.isInteger(pid) && pid > 0;
     },
     timeoutMs,
-    `pid file ${file}`,
   );
   return pid;
 }

@@ -4,6 +4,8 @@ import type { ProviderHandlers } from '../../provider/server/handler-contract';
 
 export const SLOW_RESOURCE = 'prewarm_slow';
 export const THROWING_RESOURCE = 'prewarm_throws';
+/** Logged (info) by the slow handler when it starts, with `aborted_on_entry`. */
+export const SLOW_STARTED = 'slow plan started';
 
 export function stubHandlers(options: { noisy?: boolean } = {}): ProviderHandlers {
   return {
@@ -28,7 +30,9 @@ export function stubHandlers(options: { noisy?: boolean } = {}): ProviderHandler
     async planResourceChange(req, ctx) {
       if (req.typeName === THROWING_RESOURCE) throw new Error('stub handler exploded');
       if (req.typeName !== SLOW_RESOURCE) return { plannedState: req.proposedNewState };
-      // Runs until StopProvider (or shutdown) aborts it, then reports how it ended.
+      // Runs until StopProvider (or shutdown) aborts it, then reports how it ended. The log line lets tests see
+      // that it started, and whether its call was already cancelled when it did.
+      ctx.log.info(SLOW_STARTED, { aborted_on_entry: ctx.signal.aborted });
       const reason = await new Promise<unknown>((resolve) => {
         if (ctx.signal.aborted) resolve(ctx.signal.reason);
         ctx.signal.addEventListener('abort', () => resolve(ctx.signal.reason), { once: true });

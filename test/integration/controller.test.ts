@@ -1,31 +1,31 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { ConflictError, NotFoundError, ValidationError } from '../../controller/model/errors';
-import type { PresetSpec } from '../../controller/model/spec';
 import * as os from 'node:os';
 import type { PrewarmService } from '../../controller/api/service';
 import { applySpecs } from '../../controller/service/apply';
-import { repoRoot, startTestController, type TestController, waitFor } from '../helpers/controller';
+import { repoRoot, startTestController, type TestController } from '../helpers/controller';
+import { poolSpec, templateSpec } from '../helpers/fixtures';
+import { waitFor } from '../helpers/wait';
 
-function pool(name: string, instances: number, extra: Partial<PresetSpec> = {}): PresetSpec {
-  return { template: 'devbox', name, description: '', default: false, parameters: {}, prebuilds: { instances }, ...extra };
-}
+// A real controller reconciling on its own schedule: each wait below may take up to waitFor's 20 s.
+jest.setTimeout(60_000);
 
 describe('controller end to end with the localdir driver', () => {
   let ctl: TestController;
-  before(async () => {
+  beforeAll(async () => {
     ctl = await startTestController();
-    await ctl.running.service.putTemplate({ name: 'devbox', driver: 'localdir', config: {} });
+    await ctl.running.service.putTemplate(templateSpec());
   });
-  after(() => ctl.stop());
+  afterAll(() => ctl.stop());
 
   const svc = () => ctl.running.service;
   const readyCount = async (id: string) => (await svc().listInstances({ presetId: id, state: 'ready' })).length;
 
   test('a pool fills up with real directories, a claim takes the oldest and the pool refills', async () => {
-    await svc().putPreset(pool('fill', 2));
+    await svc().putPreset(poolSpec('fill', 2));
     await waitFor('two ready instances', async () => (await readyCount('devbox/fill')) === 2);
     const ready = await svc().listInstances({ presetId: 'devbox/fill', state: 'ready' });
     for (const i of ready) {
@@ -49,7 +49,7 @@ describe('controller end to end with the localdir driver', () => {
   });
 
   test('an empty pool falls back to a fresh build, or fails fast when asked', async () => {
-    await svc().putPreset(pool('nopool', 0));
+    await svc().putPreset(poolSpec('nopool', 0));
     await assert.rejects(svc().claim({ template: 'devbox', preset: 'nopool', noFallback: true }), ConflictError);
     const inst = await svc().claim({ template: 'devbox', preset: 'nopool', owner: 'bob' });
     assert.equal(inst.owner, 'bob');
@@ -62,7 +62,7 @@ describe('controller end to end with the localdir driver', () => {
   });
 
   test('deleting a preset retires its pool and removes the directories', async () => {
-    await svc().putPreset(pool('retire', 2));
+    await svc().putPreset(poolSpec('retire', 2));
     await waitFor('two ready', async () => (await readyCount('devbox/retire')) === 2);
     const paths = (await svc().listInstances({ presetId: 'devbox/retire' })).map((i) => i.attributes.path);
     await svc().deletePreset('devbox', 'retire');
@@ -73,7 +73,7 @@ describe('controller end to end with the localdir driver', () => {
 
   test('repeated failures back off and stop at the hard limit; resume lifts it', async () => {
     await svc().putTemplate({ name: 'broken', driver: 'localdir', config: { fail: 'always' } });
-    await svc().putPreset({ ...pool('bad', 1), template: 'broken' });
+    await svc().putPreset({ ...poolSpec('bad', 1), template: 'broken' });
     const limited = await waitFor('hard limit', async () => {
       const p = await svc().getPreset('broken', 'bad');
       return p.status === 'hard_limited' ? p : undefined;
@@ -95,7 +95,7 @@ describe('controller end to end with the localdir driver', () => {
 
   test('exit code 78 marks the preset validation_failed', async () => {
     await svc().putTemplate({ name: 'misconfigured', driver: 'localdir', config: { fail: 'config' } });
-    await svc().putPreset({ ...pool('cfg', 1), template: 'misconfigured' });
+    await svc().putPreset({ ...poolSpec('cfg', 1), template: 'misconfigured' });
     const p = await waitFor('validation_failed', async () => {
       const r = await svc().getPreset('misconfigured', 'cfg');
       return r.status === 'validation_failed' ? r : undefined;
@@ -117,13 +117,13 @@ describe('controller end to end with the localdir driver', () => {
       assert.match(err.message, /driver: .*no-such-driver/);
       return true;
     });
-    await assert.rejects(svc().putPreset({ ...pool('bad-cron', 1), prebuilds: { instances: 1, scheduling: { timezone: 'UTC', schedule: [{ cron: '0 8 * * *', instances: 1 }] } } }), ValidationError);
-    await assert.rejects(svc().putPreset({ ...pool('ghost', 1), template: 'ghost' }), ValidationError);
+    await assert.rejects(svc().putPreset({ ...poolSpec('bad-cron', 1), prebuilds: { instances: 1, scheduling: { timezone: 'UTC', schedule: [{ cron: '0 8 * * *', instances: 1 }] } } }), ValidationError);
+    await assert.rejects(svc().putPreset({ ...poolSpec('ghost', 1), template: 'ghost' }), ValidationError);
     assert.deepEqual(await svc().listTemplates(), before);
   });
 
   test('invalidation replaces every older instance surge-then-retire', async () => {
-    await svc().putPreset(pool('inv', 2));
+    await svc().putPreset(poolSpec('inv', 2));
     await waitFor('two ready', async () => (await readyCount('devbox/inv')) === 2);
     const old = new Set((await svc().listInstances({ presetId: 'devbox/inv', state: 'ready' })).map((i) => i.id));
     await svc().invalidate('devbox', 'inv');
@@ -135,7 +135,7 @@ describe('controller end to end with the localdir driver', () => {
 
   test('pause stops every action; resume continues', async () => {
     await svc().pause();
-    await svc().putPreset(pool('paused', 1));
+    await svc().putPreset(poolSpec('paused', 1));
     await new Promise((r) => setTimeout(r, 600));
     assert.equal((await svc().listInstances({ presetId: 'devbox/paused' })).length, 0);
     const explain = await svc().explain({ presetId: 'devbox/paused' });
@@ -147,7 +147,7 @@ describe('controller end to end with the localdir driver', () => {
 
   test('explain --at evaluates windows at another instant without acting', async () => {
     await svc().putPreset(
-      pool('sched', 0, {
+      poolSpec('sched', 0, {
         prebuilds: { instances: 0, scheduling: { timezone: 'America/New_York', schedule: [{ cron: '* 8-18 * * 1-5', instances: 3 }] } },
       }),
     );
@@ -165,7 +165,8 @@ describe('controller end to end with the localdir driver', () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     const ready = await fetch(`${base}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { running: true, store: true, reconcile_loop: true });
+    // fetch parses JSON in Node's realm, not the test's: expect treats built-in types of both realms alike.
+    expect(((await ready.json()) as { checks: unknown }).checks).toStrictEqual({ running: true, store: true, reconcile_loop: true });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /prewarm_reconcile_duration_seconds_count \d+/);
     assert.match(metrics, /prewarm_preset_ready\{preset="fill",template="devbox"\} 2/);
@@ -175,7 +176,7 @@ describe('controller end to end with the localdir driver', () => {
 });
 
 describe('the quickstart example', () => {
-  test('--apply examples/quickstart fills the quickstart pool with real checkouts', { timeout: 60_000 }, async () => {
+  test('--apply examples/quickstart fills the quickstart pool with real checkouts', async () => {
     const ctl = await startTestController({ apply: [path.join(repoRoot, 'examples/quickstart')] });
     try {
       const preset = await ctl.running.service.getPreset('devbox', 'quickstart');
@@ -193,12 +194,12 @@ describe('the quickstart example', () => {
     } finally {
       await ctl.stop();
     }
-  });
+  }, 60_000);
 
   test('a bad file given to --apply stops start-up with the file and field named, nothing half-applied', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-apply-'));
     try {
-      fs.writeFileSync(path.join(dir, 'a-template.json'), JSON.stringify({ name: 'devbox', driver: 'localdir', config: {} }));
+      fs.writeFileSync(path.join(dir, 'a-template.json'), JSON.stringify(templateSpec()));
       fs.writeFileSync(path.join(dir, 'b-preset.json'), '{ "template": "devbox", "name": "x", "prebuilds": { "instances": -1 } }');
       await assert.rejects(startTestController({ apply: [dir] }), /b-preset\.json: prebuilds\.instances: /);
       const calls: string[] = [];

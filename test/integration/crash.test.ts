@@ -3,9 +3,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import BetterSqlite3 from 'better-sqlite3';
-import { exampleDrivers, repoRoot, waitFor } from '../helpers/controller';
+import { exampleDrivers, repoRoot } from '../helpers/controller';
+import { waitFor } from '../helpers/wait';
+import { poolSpec, templateSpec } from '../helpers/fixtures';
 
 const runner = path.join(repoRoot, 'test/helpers/run-controller.ts');
 
@@ -40,7 +42,7 @@ function exited(child: ChildProcess): Promise<void> {
  * directory the driver built must belong to an instance the controller knows, every ready instance must have
  * its directory, and no build may be left half-done.
  */
-test('kill -9 at any moment never leaves an unknown instance nor a double build', { timeout: 180_000 }, async () => {
+test('kill -9 at any moment never leaves an unknown instance nor a double build', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-crash-'));
   const state = path.join(dir, 'state');
   const specs = path.join(dir, 'specs');
@@ -48,11 +50,8 @@ test('kill -9 at any moment never leaves an unknown instance nor a double build'
   fs.mkdirSync(specs);
   const db = path.join(dir, 'prewarm.db');
   const writeSpecs = (instances: number, buildSeconds: string) => {
-    fs.writeFileSync(path.join(specs, 'template.json'), JSON.stringify({ name: 'devbox', driver: 'localdir', config: { build_seconds: buildSeconds } }));
-    fs.writeFileSync(
-      path.join(specs, 'preset.json'),
-      JSON.stringify({ template: 'devbox', name: 'crash', parameters: {}, prebuilds: { instances } }),
-    );
+    fs.writeFileSync(path.join(specs, 'template.json'), JSON.stringify(templateSpec({ config: { build_seconds: buildSeconds } })));
+    fs.writeFileSync(path.join(specs, 'preset.json'), JSON.stringify(poolSpec('crash', instances)));
   };
   const options = {
     database: `sqlite:${db}`,
@@ -93,17 +92,19 @@ test('kill -9 at any moment never leaves an unknown instance nor a double build'
     await exited(child);
 
     const conn = raw();
-    const live = conn.prepare("select id, name, state, attributes from instances where state not in ('deleted', 'archived')").all() as Array<{ id: string; name: string; state: string; attributes: string }>;
+    // better-sqlite3 and node:fs make their arrays in Node's realm, not the test's (jest runs tests in a vm
+    // context), and strict deep equality compares prototypes: results are copied into arrays of this realm.
+    const live = [...conn.prepare("select id, name, state, attributes from instances where state not in ('deleted', 'archived')").all()] as Array<{ id: string; name: string; state: string; attributes: string }>;
     const unfinished = conn.prepare("select count(*) as n from jobs where state in ('pending', 'running')").get() as { n: number };
-    const doubleBuilt = conn
-      .prepare("select instance_id, count(*) as n from jobs where op = 'create' and state = 'succeeded' group by instance_id having n > 1")
-      .all();
+    const doubleBuilt = [
+      ...conn.prepare("select instance_id, count(*) as n from jobs where op = 'create' and state = 'succeeded' group by instance_id having n > 1").all(),
+    ];
     conn.close();
 
     assert.equal(unfinished.n, 0);
     assert.deepEqual(doubleBuilt, [], 'no instance was reported built twice');
     assert.deepEqual(live.map((i) => i.state).sort(), ['ready', 'ready', 'ready', 'ready']);
-    const onDisk = fs.readdirSync(state).filter((f) => fs.statSync(path.join(state, f)).isDirectory());
+    const onDisk = [...fs.readdirSync(state)].filter((f) => fs.statSync(path.join(state, f)).isDirectory());
     assert.deepEqual(onDisk.filter((f) => f.startsWith('.')), [], 'no half-built staging directory is left');
     assert.deepEqual(onDisk.sort(), live.map((i) => i.name).sort(), 'exactly the known instances exist on disk');
     for (const i of live) {
@@ -113,4 +114,4 @@ test('kill -9 at any moment never leaves an unknown instance nor a double build'
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 180_000);

@@ -2,7 +2,7 @@
  * The example drivers (examples/drivers) run for real through the exec driver runner, so these tests cover the
  * contract end to end: a real git checkout on disk, a real HTTP server process.
  */
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,14 +10,19 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ExecDriver, describeOutcome, type DriverOutcome, type DriverRequest, type ExecDriverOptions } from '../../controller/drivers/exec';
-import { ProcessReaper, isAlive, waitFor } from '../helpers/processes';
+import { driverRequest } from '../helpers/fixtures';
+import { ProcessReaper, isAlive } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
+
+// Real driver processes, git checkouts and servers: well under a second each when the machine is idle.
+jest.setTimeout(30_000);
 
 const EXAMPLES = path.resolve(__dirname, '../../examples/drivers');
 const hasGit = spawnSync('git', ['--version'], { stdio: 'ignore' }).status === 0;
 
 const reaper = new ProcessReaper();
 const tmpDirs: string[] = [];
-after(() => {
+afterAll(() => {
   // Every server any test started, whether or not the test got to clean up.
   for (const d of tmpDirs) {
     for (const f of fs.existsSync(d) ? listJson(d) : []) {
@@ -54,15 +59,12 @@ function setup(opts: Partial<ExecDriverOptions> = {}): { state: string; driver: 
 
 function request(op: DriverRequest['op'], over: { id?: string; name?: string; config?: Record<string, string>; template?: string } = {}): DriverRequest {
   const template = over.template ?? 'devbox';
-  return {
-    op,
+  return driverRequest(op, {
     instance: { id: over.id ?? 'inst-1', name: over.name ?? 'ws-1' },
     template: { name: template, version: 1 },
     preset: { template, name: 'us' },
-    parameters: { region: 'us' },
     config: over.config ?? {},
-    attempt: 1,
-  };
+  });
 }
 
 function ok(o: DriverOutcome): Record<string, string> {
@@ -294,7 +296,7 @@ describe('example driver localproc', () => {
     assert.deepEqual(ok(await driver.run('localproc', req('create'))), attrs);
 
     assert.deepEqual(ok(await driver.run('localproc', req('delete'))), {});
-    await waitFor(() => !isAlive(pid), 5000, 'server to exit');
+    await waitFor('server to exit', () => !isAlive(pid), 5000);
     assert.equal(fs.existsSync(path.join(state, 'preview-1.json')), false);
     await assert.rejects(httpGet(attrs.url!));
     ok(await driver.run('localproc', req('delete')));
@@ -305,7 +307,7 @@ describe('example driver localproc', () => {
     const first = ok(await driver.run('localproc', req('create')));
     const oldPid = reaper.track(Number(first.pid));
     process.kill(oldPid, 'SIGKILL');
-    await waitFor(() => !isAlive(oldPid), 5000, 'server to die');
+    await waitFor('server to die', () => !isAlive(oldPid), 5000);
     const second = ok(await driver.run('localproc', req('create')));
     reaper.track(Number(second.pid));
     assert.notEqual(second.pid, first.pid);
@@ -318,7 +320,7 @@ describe('example driver localproc', () => {
     const created = ok(await driver.run('localproc', req('create')));
     const pid = reaper.track(Number(created.pid));
     ok(await driver.run('localproc', req('stop')));
-    await waitFor(() => !isAlive(pid), 5000, 'server to stop');
+    await waitFor('server to stop', () => !isAlive(pid), 5000);
     assert.equal(JSON.parse(fs.readFileSync(path.join(state, 'preview-1.json'), 'utf8')).state, 'stopped');
     ok(await driver.run('localproc', req('stop')));
 
@@ -329,7 +331,7 @@ describe('example driver localproc', () => {
     assert.match((await httpGet(started.url!)).body, /preview-1/);
     assert.deepEqual(ok(await driver.run('localproc', req('start'))), started);
     ok(await driver.run('localproc', req('delete')));
-    await waitFor(() => !isAlive(Number(started.pid)), 5000, 'server to exit');
+    await waitFor('server to exit', () => !isAlive(Number(started.pid)), 5000);
   });
 
   test('a record owned by another instance id is permanent; fail switches work', async () => {
@@ -349,7 +351,7 @@ describe('example driver localproc', () => {
     assert.equal(config.kind, 'permanent');
 
     ok(await driver.run('localproc', req('delete', { id: 'inst-A' })));
-    await waitFor(() => !isAlive(Number(a.pid)), 5000, 'server to exit');
+    await waitFor('server to exit', () => !isAlive(Number(a.pid)), 5000);
   });
 
   test('start of an instance that was never created is retryable', async () => {

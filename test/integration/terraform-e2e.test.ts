@@ -7,21 +7,27 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { repoRoot, startTestController, type TestController } from '../helpers/controller';
+import { skipping } from '../helpers/skip';
 import { describeResult, TerraformWorkspace, terraformUnavailable } from '../helpers/terraform';
 
-const skip = terraformUnavailable();
-if (skip) process.stdout.write(`# skipping terraform end-to-end tests: ${skip}\n`);
+// Each test is a long terraform session (init-free plans and applies against a real controller).
+jest.setTimeout(600_000);
 
-describe('terraform end to end', { skip, timeout: 600_000 }, () => {
+const skip = terraformUnavailable();
+
+// Lists from the controller's service are built from better-sqlite3 results in Node's realm, not the test's: they
+// are compared with expect, which treats built-in types of both realms alike (node:assert compares prototypes).
+
+(skipping(skip, 'the terraform end-to-end tests') ? describe.skip : describe)('terraform end to end', () => {
   let ctl: TestController;
   let work: string;
-  before(async () => {
+  beforeAll(async () => {
     ctl = await startTestController();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-tf-'));
   });
-  after(async () => {
+  afterAll(async () => {
     await ctl?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
@@ -113,8 +119,8 @@ describe('terraform end to end', { skip, timeout: 600_000 }, () => {
 
     r = await tf.run('destroy', '-auto-approve', '-no-color', '-var', 'instances=4');
     ok(r, 0, 'destroy', r);
-    assert.deepEqual(await svc.listPresets('devbox'), []);
-    assert.deepEqual(await svc.listTemplates(), []);
+    expect(await svc.listPresets('devbox')).toStrictEqual([]);
+    expect(await svc.listTemplates()).toStrictEqual([]);
   });
 
   test('scheduled: windows in a time zone, a bad cron caught at plan with file and line, destroy', async () => {
@@ -177,6 +183,6 @@ describe('terraform end to end', { skip, timeout: 600_000 }, () => {
 
     r = await tf.run('destroy', '-auto-approve', '-no-color', '-var', 'weekday_runners=3');
     ok(r, 0, 'destroy', r);
-    assert.deepEqual(await svc.listPresets('ci-runner'), []);
+    expect(await svc.listPresets('ci-runner')).toStrictEqual([]);
   });
 });

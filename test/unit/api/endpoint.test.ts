@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { parseEndpoint } from '../../../controller/api/client';
 
 test('the token never goes to a non-loopback endpoint in cleartext unless http:// says so', () => {

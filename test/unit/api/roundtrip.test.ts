@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../controll
 import type { PresetSpec } from '../../../controller/domain/specs';
 import type { ExplainPreset } from '../../../controller/api/service';
 import { BIG_TIME, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
+import { poolSpec, presetSpec, scheduledPrebuilds, templateSpec } from '../../helpers/fixtures';
 
 /** Calls a method with hand-built metadata and messages, bypassing the client's own checks. */
 function rawCall<I extends DescMessage, O extends DescMessage>(
@@ -36,25 +37,16 @@ function rawCall<I extends DescMessage, O extends DescMessage>(
   });
 }
 
-const fullPreset: PresetSpec = {
-  template: 'devbox',
-  name: 'us-nix',
+/** Every field set, none at its default. */
+const fullPreset: PresetSpec = presetSpec({
   description: 'US, with Nix',
   default: true,
   parameters: { region: 'us', 'ünïcode key': 'välue' },
-  prebuilds: {
-    instances: 0,
-    expiration_policy: { ttl: 86400 },
-    scheduling: {
-      timezone: 'America/New_York',
-      lead_time: '30m',
-      schedule: [
-        { cron: '* 8-18 * * 1-5', instances: 3 },
-        { cron: '* 8-14 * * 6', instances: 1 },
-      ],
-    },
-  },
-};
+  prebuilds: scheduledPrebuilds([
+    { cron: '* 8-18 * * 1-5', instances: 3 },
+    { cron: '* 8-14 * * 6', instances: 1 },
+  ]),
+});
 
 const explainPresets: ExplainPreset[] = [
   {
@@ -97,10 +89,10 @@ const explainPresets: ExplainPreset[] = [
 
 describe('prewarm.v1 round trips through a real server and client', () => {
   let api: TestApi;
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi();
   });
-  after(() => api.close());
+  afterAll(() => api.close());
 
   test('templates: put, get, list, delete', async () => {
     const put = await api.client.putTemplate({ name: 'devbox', driver: 'devbox', config: { image: 'node:20', empty: '' } });
@@ -117,19 +109,12 @@ describe('prewarm.v1 round trips through a real server and client', () => {
   });
 
   test('presets: full, partial and absent blocks survive exactly', async () => {
-    await api.client.putTemplate({ name: 'devbox', driver: 'devbox', config: {} });
+    await api.client.putTemplate(templateSpec());
     const variants: PresetSpec[] = [
       fullPreset,
-      { template: 'devbox', name: 'bare', description: '', default: false, parameters: {} },
-      { template: 'devbox', name: 'base-only', description: '', default: false, parameters: {}, prebuilds: { instances: 2 } },
-      {
-        template: 'devbox',
-        name: 'no-lead',
-        description: '',
-        default: false,
-        parameters: {},
-        prebuilds: { instances: 1, expiration_policy: { ttl: 0 }, scheduling: { timezone: 'UTC', schedule: [] } },
-      },
+      presetSpec({ name: 'bare' }),
+      poolSpec('base-only', 2),
+      presetSpec({ name: 'no-lead', prebuilds: { instances: 1, expiration_policy: { ttl: 0 }, scheduling: { timezone: 'UTC', schedule: [] } } }),
     ];
     for (const spec of variants) {
       const rec = await api.client.putPreset(spec);
@@ -171,7 +156,7 @@ describe('prewarm.v1 round trips through a real server and client', () => {
   });
 
   test('claim, instances, pause, resume', async () => {
-    await api.client.putTemplate({ name: 'devbox', driver: 'devbox', config: {} });
+    await api.client.putTemplate(templateSpec());
     await api.client.putPreset(fullPreset);
     const ready = api.fake.addInstance({ presetId: 'devbox/us-nix', attributes: { path: '/srv/ws/1', port: '8080' } });
     const claimed = await api.client.claim({ template: 'devbox', preset: 'us-nix', owner: 'alice' });
@@ -204,11 +189,11 @@ describe('prewarm.v1 round trips through a real server and client', () => {
 
 describe('errors over the wire', () => {
   let api: TestApi;
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi();
-    await api.client.putTemplate({ name: 'devbox', driver: 'devbox', config: {} });
+    await api.client.putTemplate(templateSpec());
   });
-  after(() => api.close());
+  afterAll(() => api.close());
 
   test('ValidationError keeps every structured path', async () => {
     const bad: PresetSpec = {
@@ -302,7 +287,7 @@ describe('errors over the wire', () => {
 
   test('NotFound → NotFoundError, FailedPrecondition → ConflictError, messages kept', async () => {
     await assert.rejects(api.client.getTemplate('nope'), (e: unknown) => e instanceof NotFoundError && e.message === 'template nope not found');
-    await api.client.putPreset({ template: 'devbox', name: 'p', description: '', default: false, parameters: {} });
+    await api.client.putPreset(presetSpec({ name: 'p' }));
     await assert.rejects(
       api.client.deleteTemplate('devbox'),
       (e: unknown) => e instanceof ConflictError && /still has presets/.test(e.message),
@@ -328,10 +313,10 @@ describe('errors over the wire', () => {
 
 describe('authentication', () => {
   let api: TestApi;
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi();
   });
-  after(() => api.close());
+  afterAll(() => api.close());
 
   const cases: Array<[string, string | undefined, RegExp]> = [
     ['missing token', undefined, /missing credentials.*authorization: Bearer <token>/],

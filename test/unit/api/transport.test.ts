@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { startApiServer } from '../../../controller/api/server';
 import { createClient, parseEndpoint } from '../../../controller/api/client';
 import { isLoopbackHost, parseHostPort } from '../../../controller/api/address';
 import { FakeService, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
+import { skipping } from '../../helpers/skip';
 
 describe('listen addresses', () => {
   test('non-loopback without TLS is refused with a message naming the flags', async () => {
@@ -108,24 +109,24 @@ function opensslAvailable(): boolean {
 
 const skipTls = opensslAvailable() ? false : 'the openssl CLI is not installed; TLS tests need it to make certificates';
 
-describe('TLS', { skip: skipTls }, () => {
+(skipping(skipTls, 'the TLS tests') ? describe.skip : describe)('TLS', () => {
   let dir: string;
   let pki: ReturnType<typeof makePki>;
-  before(() => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'prewarm-tls-'));
     pki = makePki(dir);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('server certificate', () => {
     let api: TestApi;
-    before(async () => {
+    beforeAll(async () => {
       api = await startTestApi(
         { tls: { certPem: pki.serverCert, keyPem: pki.serverKey }, listen: '127.0.0.1:0' },
         { caCert: pki.ca },
       );
     });
-    after(() => api.close());
+    afterAll(() => api.close());
 
     test('a client trusting the CA works (also with a path or PEM text for the CA)', async () => {
       await api.client.putTemplate({ name: 't', driver: 'd', config: {} });
@@ -180,13 +181,13 @@ describe('TLS', { skip: skipTls }, () => {
 
   describe('client certificates (--tls-client-ca)', () => {
     let api: TestApi;
-    before(async () => {
+    beforeAll(async () => {
       api = await startTestApi(
         { tls: { certPem: pki.serverCert, keyPem: pki.serverKey, clientCaPem: pki.ca } },
         { caCert: pki.ca, clientCert: pki.clientCert, clientKey: pki.clientKey },
       );
     });
-    after(() => api.close());
+    afterAll(() => api.close());
 
     test('a client with a certificate from the CA works', async () => {
       assert.deepEqual(await api.client.listTemplates(), []);

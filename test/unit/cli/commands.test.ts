@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,21 +8,14 @@ import { ValidationError } from '../../../controller/domain/errors';
 import type { ExplainPreset } from '../../../controller/api/service';
 import { BIG_TIME, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
 import { runCli } from '../../helpers/cli-harness';
+import { scheduledPrebuilds } from '../../helpers/fixtures';
 
 const EXPLAIN_KEYS = [
   'template', 'preset', 'desired', 'desired_source', 'ready', 'starting', 'expired', 'outdated', 'status', 'backoff_until', 'actions',
 ];
 
-const presetFile = {
-  template: 'devbox',
-  name: 'us-nix',
-  parameters: { region: 'us' },
-  prebuilds: {
-    instances: 0,
-    expiration_policy: { ttl: 86400 },
-    scheduling: { timezone: 'America/New_York', lead_time: '30m', schedule: [{ cron: '* 8-18 * * 1-5', instances: 3 }] },
-  },
-};
+/** A preset file as a user writes it: description and default left out for the CLI to fill in. */
+const presetFile = { template: 'devbox', name: 'us-nix', parameters: { region: 'us' }, prebuilds: scheduledPrebuilds() };
 
 const explained: ExplainPreset = {
   template: 'devbox',
@@ -54,12 +47,12 @@ describe('client commands against a real server with a fake service', () => {
     return p;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     api = await startTestApi();
     dir = mkdtempSync(join(tmpdir(), 'prewarm-cli-'));
     env = { PREWARM_ENDPOINT: api.endpoint, PREWARM_TOKEN: TOKEN };
   });
-  after(async () => {
+  afterAll(async () => {
     await api.close();
     rmSync(dir, { recursive: true, force: true });
   });

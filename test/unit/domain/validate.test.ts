@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { ValidationError, type FieldError } from '../../../controller/domain/errors';
 import { parsePresetSpec, parseTemplateSpec, validatePresetFields, validateTemplateFields } from '../../../controller/domain/validate';

@@ -1,4 +1,4 @@
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,13 +13,25 @@ import {
 } from '../../../controller/drivers/exec';
 import { formatDuration } from '../../../controller/drivers/format';
 import { ValidationError } from '../../../controller/domain/errors';
-import { ProcessReaper, isAlive, readPidFile, waitFor } from '../../helpers/processes';
+import { driverRequest } from '../../helpers/fixtures';
+import { ProcessReaper, isAlive, readPidFile } from '../../helpers/processes';
+import { waitFor } from '../../helpers/wait';
 
 const reaper = new ProcessReaper();
 const tmpDirs: string[] = [];
-after(() => {
+/**
+ * After a group kill the runner keeps its SIGKILL fallback armed for killGraceMs even when SIGTERM was enough.
+ * Tests that kill note it here, and afterAll lets the last one lapse so the worker has no live timer when it exits.
+ */
+let killTimersUntil = 0;
+const killed = (graceMs: number): void => {
+  killTimersUntil = Math.max(killTimersUntil, Date.now() + graceMs);
+};
+afterAll(async () => {
   reaper.killAll();
   for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+  const left = killTimersUntil - Date.now();
+  if (left > 0) await new Promise((r) => setTimeout(r, left));
 });
 
 function tmpDir(prefix: string): string {
@@ -45,17 +57,9 @@ function setup(extra: Partial<ExecDriverOptions> = {}): { dir: string; capture: 
 const sh = (body: string): string => `#!/bin/sh\n${body}\n`;
 const node = (body: string): string => `#!${process.execPath}\n${body}\n`;
 
+/** A retry (attempt 2) for template version 3 with some config, so that every field has a value worth checking. */
 function request(op: DriverRequest['op'] = 'create', over: Partial<DriverRequest> = {}): DriverRequest {
-  return {
-    op,
-    instance: { id: 'inst-0001', name: 'devbox-us-nix-1' },
-    template: { name: 'devbox', version: 3 },
-    preset: { template: 'devbox', name: 'us-nix' },
-    parameters: { region: 'us' },
-    config: { image: 'node:20' },
-    attempt: 2,
-    ...over,
-  };
+  return driverRequest(op, { template: { name: 'devbox', version: 3 }, config: { image: 'node:20' }, attempt: 2, ...over });
 }
 
 function assertKind<K extends DriverOutcome['kind']>(o: DriverOutcome, kind: K): asserts o is Extract<DriverOutcome, { kind: K }> {
@@ -277,7 +281,7 @@ wait`);
   }
 
   async function assertDead(...list: number[]): Promise<void> {
-    for (const pid of list) await waitFor(() => !isAlive(pid), 5000, `pid ${pid} to die`);
+    for (const pid of list) await waitFor(`pid ${pid} to die`, () => !isAlive(pid), 5000);
   }
 
   test('timeout kills the driver and its grandchild', async () => {
@@ -287,6 +291,7 @@ wait`);
     const { driverPid, grandchildPid } = await pids(capture);
     assert.ok(isAlive(grandchildPid));
     const o = await running;
+    killed(2000);
     assertKind(o, 'retryable');
     assert.equal(o.message, 'driver "hang" create timed out after 500ms; killed its process group');
     assert.equal(o.signal, 'SIGTERM');
@@ -304,6 +309,7 @@ wait`);
     const running = driver.run('stubborn', request());
     const { driverPid, grandchildPid } = await pids(capture);
     const o = await running;
+    killed(300);
     assertKind(o, 'retryable');
     assert.equal(o.signal, 'SIGKILL');
     assert.match(o.message, /timed out after 300ms; killed its process group/);
@@ -320,6 +326,7 @@ wait`);
     assert.equal(driver.running, 1);
     ac.abort(new Error('preset deleted'));
     const o = await running;
+    killed(1000);
     assertKind(o, 'retryable');
     assert.equal(o.message, 'driver "hang" delete was aborted (preset deleted); killed its process group');
     await assertDead(driverPid, grandchildPid);
@@ -349,6 +356,7 @@ wait`);
     assert.equal(driver.running, 2);
     driver.killAll();
     const outcomes = await Promise.all(runs);
+    killed(1000);
     for (const o of outcomes) {
       assertKind(o, 'retryable');
       assert.match(o.message, /^driver "hang\d" create was interrupted by controller shutdown; killed its process group$/);
@@ -486,15 +494,7 @@ test('after killAll no new driver process is started', async () => {
     fs.writeFileSync(path.join(dir, 'd'), `#!/bin/sh\ntouch ${marker}\necho '{}'\n`, { mode: 0o755 });
     const driver = new ExecDriver({ driverDir: dir });
     driver.killAll();
-    const out = await driver.run('d', {
-      op: 'create',
-      instance: { id: 'i', name: 'n' },
-      template: { name: 't', version: 1 },
-      preset: { template: 't', name: 'p' },
-      parameters: {},
-      config: {},
-      attempt: 1,
-    });
+    const out = await driver.run('d', driverRequest('create'));
     assert.equal(out.kind, 'retryable');
     assert.match((out as { message: string }).message, /shutting down/);
     assert.equal(fs.existsSync(marker), false);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { file_tfplugin6, Provider } from '../../../provider/protocol';
 import { diffInventories, inventoryFromDescFile } from '../../tools/descriptor-inventory';
 import { FIXTURES, renderFixtures, type FieldFixture } from '../../tools/extract-proto-fields';

@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import type { DescFile } from '@bufbuild/protobuf';
 import { file_plugin_grpc_controller, file_plugin_grpc_stdio, file_plugin_health, file_tfplugin6 } from '../../../provider/protocol';
 import { diffInventories, inventoryFromDescFile } from '../../tools/descriptor-inventory';
 import { extractFileDescriptor } from '../../tools/go-binary-descriptors';
+import { skipping } from '../../helpers/skip';
 
 function findTerraform(): string | undefined {
   const explicit = process.env.TERRAFORM_BINARY;
@@ -38,7 +39,7 @@ function terraformVersion(binary: string): [number, number] | undefined {
 const binaryPath = findTerraform();
 const skip = binaryPath ? false : 'no terraform binary found (set TERRAFORM_BINARY or put terraform on PATH)';
 
-describe('descriptors embedded in the terraform binary', { skip }, () => {
+(skipping(skip, 'the terraform binary cross-check') ? describe.skip : describe)('descriptors embedded in the terraform binary', () => {
   const binary = binaryPath ? readFileSync(binaryPath) : new Uint8Array(0);
   const version = binaryPath ? terraformVersion(binaryPath) : undefined;
   // Terraform <= 1.15 speaks at most protocol 6.10, so everything it knows must be present here.

@@ -2,7 +2,7 @@
  * Apply, read, import, drift and delete through the real gRPC client against the fake controller
  * (test/helpers/api-fake.ts). Every plan and apply result is checked with test/helpers/plan-rules.ts.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import { ApplyResourceChange_RequestSchema, Diagnostic_Severity, ReadResource_RequestSchema, type DynamicValue } from '../../../provider/protocol';
@@ -37,6 +37,7 @@ import {
   types,
   type Harness,
 } from '../../helpers/provider-harness';
+import { presetSpec } from '../../helpers/fixtures';
 
 type Kind = 'prewarm_template' | 'prewarm_preset';
 const schemaOf = (k: Kind) => (k === 'prewarm_template' ? jsonBlocks.template : jsonBlocks.preset);
@@ -87,10 +88,10 @@ async function refreshNoDiff(hh: Harness, kind: Kind, state: CtyValue, config: R
 }
 
 let hh: Harness;
-before(async () => {
+beforeAll(async () => {
   hh = await startHarness();
 });
-after(async () => {
+afterAll(async () => {
   await hh.close();
 });
 beforeEach(() => {
@@ -181,7 +182,7 @@ describe('prewarm_template lifecycle', () => {
 
   test('delete refused by the controller (presets left) → error, prior state kept', async () => {
     const { state } = await planApply(hh, 'prewarm_template', null, templateObj());
-    await hh.api.fake.putPreset({ template: 'devbox', name: 'p', description: '', default: false, parameters: {} });
+    await hh.api.fake.putPreset(presetSpec({ name: 'p' }));
     const del = await apply(hh.h, 'prewarm_template', state as EncodableValue, null, null);
     assertOneError(del.diagnostics, { summary: 'Cannot delete template devbox: conflict', detail: 'still has presets', path: null });
     assert.ok(equalValues(del.newState as CtyValue, state, types.template));

@@ -3,7 +3,7 @@
  * independent checker in test/helpers/plan-rules.ts. Planning never needs the controller: the provider here is
  * not even configured.
  */
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { CtyNumber, decodeDynamic, encodeDynamic, equalValues, isUnknown, unknown, type CtyValue, type EncodableValue } from '../../../provider/values';

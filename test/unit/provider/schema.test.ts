@@ -2,7 +2,7 @@
  * The schema as Terraform receives it (GetProviderSchema, GetMetadata) and as it is exported
  * (schemas/provider.json, `prewarm schema`).
  */
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

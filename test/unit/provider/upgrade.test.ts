@@ -1,5 +1,5 @@
 /** UpgradeResourceState: stored v0 JSON state → msgpack of the current type. */
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import { UpgradeResourceState_RequestSchema, type DynamicValue } from '../../../provider/protocol';

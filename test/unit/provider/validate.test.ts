@@ -4,7 +4,7 @@
  * every failing case asserts severity, a summary fragment, a detail fragment and the exact AttributePath
  * (what makes Terraform print the file and line).
  */
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import {

@@ -4,7 +4,7 @@
  * backwards cannot stall a pool for longer than the longest backoff.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import { reconcile } from '../../../controller/reconcile';
 import { compileScheduling } from '../../../controller/domain/scheduling';
 import { HOUR, MIN, options, pool, preset, presetPlan, ready, short, snapshot, T0 } from '../../helpers/reconcile-fixtures';

@@ -3,7 +3,7 @@
  * PRIOR-ART-PREBUILDS.md §3.3) and the pure parts of the DB-backed ones (§3.4), adapted to prewarm's
  * decided semantics where they differ (surge-then-retire, deletes during backoff, retention).
  */
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { reconcile } from '../../../controller/reconcile';
 import { antagonists, claimed, deleting, failed, HOUR, hourWindows, instance, MIN, options, pending, pool, preset, presetPlan, ready, short, snapshot, starting, stopped, T0 } from '../../helpers/reconcile-fixtures';

@@ -3,7 +3,7 @@
  * during backoff and on deleted presets, immediate shrink, zombie reaping, TTL from readyAt with the
  * injected clock, claimed and busy instances untouched, determinism.
  */
-import { describe, test } from 'node:test';
+import { describe, test, expect } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { compileScheduling } from '../../../controller/domain/scheduling';
 import { createCount, reconcile, retireCount, surgeFor } from '../../../controller/reconcile';
@@ -377,7 +377,9 @@ describe('determinism', () => {
     const a = reconcile(snap, options());
     const b = reconcile(snap, options());
     assert.deepEqual(a, b);
-    assert.deepEqual(snap, before);
+    // structuredClone builds its copy in Node's realm, not the test's: compare with expect, which treats built-in
+    // types of both realms alike (node:assert's strict mode compares prototypes by identity).
+    expect(snap).toStrictEqual(before);
     assert.ok(a.presets.some((p) => p.actions.length > 2), 'the fixture exercises real decisions');
   });
 

@@ -3,7 +3,7 @@
  * the rolling-replacement invariants (ready never below desired because of expiry or a version change,
  * surge bound respected, no double operations, claimed instances untouched).
  */
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { compileScheduling } from '../../../controller/domain/scheduling';
 import type { Action } from '../../../controller/reconcile/types';

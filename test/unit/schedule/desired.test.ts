@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../controller/domain/errors';
 import { checkScheduling, compileScheduling } from '../../../controller/domain/scheduling';

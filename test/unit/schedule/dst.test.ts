@@ -1,11 +1,11 @@
 /**
  * DST policy, pinned: a local hour skipped by spring-forward does not occur; a repeated fall-back hour
- * occurs twice and both occurrences are inside a window containing it. The file re-runs itself under
- * TZ=UTC, America/New_York, Europe/Berlin and Australia/Lord_Howe to prove the process zone is irrelevant.
+ * occurs twice and both occurrences are inside a window containing it. jest runs this file once per process
+ * time zone (the "dst TZ=…" projects in jest.config.js: UTC, America/New_York, Europe/Berlin and
+ * Australia/Lord_Howe) to prove the process zone is irrelevant.
  */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileScheduling } from '../../../controller/domain/scheduling';
@@ -37,10 +37,25 @@ function openSpan(s: CompiledScheduling, from: string, to: string): [string, str
   return first === null ? null : [new Date(first).toISOString(), new Date(last).toISOString(), count];
 }
 
-test('process TZ is what the runner asked for (sanity of the re-run)', () => {
-  const tz = process.env.TZ;
-  if (tz === undefined || tz === '') return;
-  assert.equal(Intl.DateTimeFormat().resolvedOptions().timeZone, tz === 'UTC' ? 'UTC' : tz);
+/** Minutes getTimezoneOffset() gives for 2026-01-15T12:00:00Z in each process zone (Lord Howe is on +11 then). */
+const JANUARY_OFFSET: Record<string, number> = { UTC: 0, 'America/New_York': 300, 'Europe/Berlin': -60, 'Australia/Lord_Howe': -660 };
+
+test('process TZ is what the runner asked for (sanity of the per-zone runs)', () => {
+  // The zone the jest project asked for (testEnvironmentOptions are also set on the test's global object).
+  const asked = (globalThis as { processTimeZone?: unknown }).processTimeZone;
+  assert.ok(typeof asked === 'string' && PROCESS_ZONES.includes(asked), `run through one of the "dst TZ=…" jest projects, not ${String(asked)}`);
+  assert.equal(process.env.TZ, asked);
+  // Both Intl and Date of this very process use it, not only the environment variable.
+  assert.equal(Intl.DateTimeFormat().resolvedOptions().timeZone, asked);
+  assert.equal(new Date(at('2026-01-15T12:00:00Z')).getTimezoneOffset(), JANUARY_OFFSET[asked]);
+});
+
+test('jest runs this file under every process zone', () => {
+  const config = require('../../../jest.config.js') as { projects: Array<{ testMatch?: string[]; testEnvironmentOptions?: { processTimeZone?: string } }> };
+  const zones = config.projects
+    .filter((p) => p.testMatch?.some((m) => m.endsWith('test/unit/schedule/dst.test.ts')))
+    .map((p) => p.testEnvironmentOptions?.processTimeZone);
+  assert.deepEqual(zones.sort(), [...PROCESS_ZONES].sort());
 });
 
 test('America/New_York spring forward (2026-03-08 02:00 EST → 03:00 EDT)', () => {
@@ -158,27 +173,14 @@ test('a whole year evaluated in every DST zone only ever opens on matching local
 });
 
 test('schedule code never reads the process time zone', () => {
-  const dir = join(__dirname, '../../../controller/schedule');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-    const src = readFileSync(join(dir, file), 'utf8');
+  const controller = join(__dirname, '../../../controller');
+  const ts = (dir: string) => readdirSync(join(controller, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+  // Zone evaluation lives in controller/schedule; cron, calendar, zone and window code in controller/domain.
+  const domain = ts('domain').filter((f) => /cron|calendar|timezone|schedul|overlap|duration/.test(f));
+  assert.ok(domain.length > 0, 'no schedule code found in controller/domain');
+  for (const file of [...ts('schedule'), ...domain]) {
+    const src = readFileSync(join(controller, file), 'utf8');
     assert.doesNotMatch(src, /\.(getFullYear|getMonth|getDate|getDay|getHours|getMinutes|getTimezoneOffset|toLocale\w*|set(Hours|Date))\(/, file);
     assert.doesNotMatch(src, /new Date\(/, file);
   }
-});
-
-test('the DST tests pass under every process TZ', { skip: process.env.PREWARM_DST_CHILD === '1' }, async () => {
-  const runs = PROCESS_ZONES.map(
-    (tz) =>
-      new Promise<void>((resolve, reject) => {
-        const env: NodeJS.ProcessEnv = { ...process.env, TZ: tz, PREWARM_DST_CHILD: '1' };
-        delete env.NODE_TEST_CONTEXT; // otherwise the child reports to us in the runner's private protocol
-        const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=dot', __filename], { env });
-        let out = '';
-        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-        child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`TZ=${tz} exited ${code}:\n${out}`))));
-      }),
-  );
-  await Promise.all(runs);
 });

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { localFields, LocalTimeCache } from '../../../controller/schedule/localtime';
 import { at } from '../../helpers/schedule-fixtures';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { ClaimBatcher } from '../../../controller/service/claim-batcher';
 import type { ClaimCall } from '../../../controller/store/open';
 import type { InstanceRow } from '../../../controller/store/schema';

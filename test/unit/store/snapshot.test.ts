@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { inTransaction } from '../../../controller/store/db';
 import { cancelPendingIntents, claimReadyInstance, insertCreateIntents, insertDeleteIntent } from '../../../controller/store/instances';
 import { finishJob, startJob } from '../../../controller/store/jobs';
@@ -10,6 +10,7 @@ import { SnapshotReader } from '../../../controller/store/snapshot';
 import * as templates from '../../../controller/store/templates';
 import { tempStore } from '../../helpers/store';
 import type { Snapshot } from '../../../controller/domain/snapshot';
+import { poolSpec, templateSpec } from '../../helpers/fixtures';
 
 const policy = { failureHardLimit: 3, createBackoffMs: () => 1000, deleteRetryMs: () => 1000 };
 
@@ -22,14 +23,14 @@ function flatten(s: Snapshot) {
 
 let store: Store;
 let cleanup: () => Promise<void>;
-before(async () => {
+beforeAll(async () => {
   ({ store, cleanup } = await tempStore());
-  await templates.putTemplate(store.db, { name: 'devbox', driver: 'localdir', config: {} }, 1000);
+  await templates.putTemplate(store.db, templateSpec(), 1000);
   for (const name of ['a', 'b']) {
-    await presets.putPreset(store.db, { template: 'devbox', name, description: '', default: false, parameters: {}, prebuilds: { instances: 2 } }, 1000);
+    await presets.putPreset(store.db, poolSpec(name, 2), 1000);
   }
 });
-after(() => cleanup());
+afterAll(() => cleanup());
 
 test('the incremental mirror always equals a full read, through every kind of write', async () => {
   const mirror = new SnapshotReader();
@@ -80,13 +81,12 @@ test('an earlier snapshot keeps its own lists when the mirror moves on', async (
 
 test('rows written after housekeeping purged the newest ones are still seen (revisions never go back)', async () => {
   const mirror = new SnapshotReader();
-  const spec = (name: string) => ({ template: 'devbox', name, description: '', default: false, parameters: {}, prebuilds: { instances: 1 } });
-  await presets.putPreset(store.db, spec('short-lived'), 3000);
+  await presets.putPreset(store.db, poolSpec('short-lived', 1), 3000);
   await mirror.read(store.db, 5000);
   await presets.deletePreset(store.db, 'devbox/short-lived', 3100);
   await mirror.read(store.db, 5000);
   await purgeFinished(store.db, 3200);
-  await presets.putPreset(store.db, spec('newcomer'), 3300);
+  await presets.putPreset(store.db, poolSpec('newcomer', 1), 3300);
   const [template] = await inTransaction(store.db, (trx) =>
     insertCreateIntents(trx, { presetId: 'devbox/newcomer', template: 'devbox', presetName: 'newcomer', templateVersion: 1, generation: 1, parameters: {} }, 1, 3300),
   );
@@ -100,8 +100,8 @@ test('a full reload after the last preset was purged plans nothing instead of fa
   try {
     let wall = 0;
     const mirror = new SnapshotReader(() => wall);
-    await templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: {} }, 1000);
-    await presets.putPreset(s.db, { template: 'devbox', name: 'only', description: '', default: false, parameters: {}, prebuilds: { instances: 1 } }, 1000);
+    await templates.putTemplate(s.db, templateSpec(), 1000);
+    await presets.putPreset(s.db, poolSpec('only', 1), 1000);
     assert.equal((await mirror.read(s.db, 5000)).presets.length, 1);
     await presets.deletePreset(s.db, 'devbox/only', 2000);
     await purgeFinished(s.db, 3000);

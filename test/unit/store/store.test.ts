@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { ConflictError, NotFoundError, ValidationError } from '../../../controller/domain/errors';
 import type { PresetSpec } from '../../../controller/domain/specs';
 import { inTransaction } from '../../../controller/store/db';
@@ -16,28 +16,29 @@ import { openStore, parseDatabaseUrl, StoreLockedError, type Store } from '../..
 import * as presets from '../../../controller/store/presets';
 import * as templates from '../../../controller/store/templates';
 import { tempStore } from '../../helpers/store';
+import { presetSpec, templateSpec } from '../../helpers/fixtures';
 
 const policy: FailurePolicy = { failureHardLimit: 3, createBackoffMs: (n) => n * 1000, deleteRetryMs: (n) => n * 500 };
 
 function preset(over: Partial<PresetSpec> = {}): PresetSpec {
-  return { template: 'devbox', name: 'us', description: '', default: false, parameters: { region: 'us' }, prebuilds: { instances: 2 }, ...over };
+  return presetSpec({ name: 'us', parameters: { region: 'us' }, prebuilds: { instances: 2 }, ...over });
 }
 
 describe('store', () => {
   let store: Store;
   let dir: string;
   let cleanup: () => Promise<void>;
-  before(async () => {
+  beforeAll(async () => {
     ({ store, dir, cleanup } = await tempStore());
-    await templates.putTemplate(store.db, { name: 'devbox', driver: 'localdir', config: { a: '1' } }, 1000);
+    await templates.putTemplate(store.db, templateSpec({ config: { a: '1' } }), 1000);
   });
-  after(() => cleanup());
+  afterAll(() => cleanup());
 
   test('re-putting an identical template changes nothing; a change bumps the version', async () => {
-    const same = await templates.putTemplate(store.db, { name: 'devbox', driver: 'localdir', config: { a: '1' } }, 2000);
+    const same = await templates.putTemplate(store.db, templateSpec({ config: { a: '1' } }), 2000);
     assert.equal(same.changed, false);
     assert.equal(same.record.version, 1);
-    const changed = await templates.putTemplate(store.db, { name: 'devbox', driver: 'localdir', config: { a: '2' } }, 3000);
+    const changed = await templates.putTemplate(store.db, templateSpec({ config: { a: '2' } }), 3000);
     assert.equal(changed.changed, true);
     assert.equal(changed.record.version, 2);
     assert.deepEqual(changed.record.config, { a: '2' });
@@ -194,7 +195,7 @@ describe('store', () => {
     const row = await presets.getLivePreset(store.db, 'devbox/perm');
     assert.equal(row.status, 'validation_failed');
     assert.equal(row.status_reason, 'bad image');
-    await templates.putTemplate(store.db, { name: 'devbox', driver: 'localdir', config: { a: '3' } }, 2000);
+    await templates.putTemplate(store.db, templateSpec({ config: { a: '3' } }), 2000);
     assert.equal((await presets.getLivePreset(store.db, 'devbox/perm')).status, 'healthy');
   });
 
@@ -241,7 +242,7 @@ describe('stale build results', () => {
   test('a failure from a build started before the preset changed does not put it back into a failure state', async () => {
     const { store: s, cleanup: done } = await tempStore();
     try {
-      await templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: { image: 'bad' } }, 1000);
+      await templates.putTemplate(s.db, templateSpec({ config: { image: 'bad' } }), 1000);
       await presets.putPreset(s.db, preset({ name: 'p' }), 1000);
       const target = { presetId: 'devbox/p', template: 'devbox', presetName: 'p', templateVersion: 1, generation: 1, parameters: {} };
       const [a, b] = await inTransaction(s.db, (trx) => insertCreateIntents(trx, target, 2, 1100));
@@ -250,7 +251,7 @@ describe('stale build results', () => {
       await finishJob(s.db, ctxA!, { kind: 'permanent', message: 'bad image', exitCode: 78, stderr: '' }, 1300, policy);
       assert.equal((await presets.getLivePreset(s.db, 'devbox/p')).status, 'validation_failed');
       // The operator fixes the template; the second old build fails afterwards.
-      await templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: { image: 'good' } }, 1400);
+      await templates.putTemplate(s.db, templateSpec({ config: { image: 'good' } }), 1400);
       await finishJob(s.db, ctxB!, { kind: 'permanent', message: 'bad image', exitCode: 78, stderr: '' }, 1500, policy);
       const row = await presets.getLivePreset(s.db, 'devbox/p');
       assert.equal(row.status, 'healthy');
@@ -266,8 +267,8 @@ describe('create-only puts (Terraform creates)', () => {
   test('never take over a live template or preset; a deleted one may be created again', async () => {
     const { store: s, cleanup: done } = await tempStore();
     try {
-      await templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: {} }, 1000, { createOnly: true });
-      await assert.rejects(templates.putTemplate(s.db, { name: 'devbox', driver: 'localdir', config: { x: '1' } }, 1100, { createOnly: true }), (err: unknown) => {
+      await templates.putTemplate(s.db, templateSpec(), 1000, { createOnly: true });
+      await assert.rejects(templates.putTemplate(s.db, templateSpec({ config: { x: '1' } }), 1100, { createOnly: true }), (err: unknown) => {
         assert.ok(err instanceof ConflictError);
         assert.match(err.message, /template "devbox" already exists; import it/);
         return true;

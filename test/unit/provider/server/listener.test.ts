@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { openListener } from '../../../../provider/server/listener';
+import { waitFor } from '../../../helpers/wait';
 
 const noError = (err: Error) => assert.fail(err);
 
@@ -30,7 +31,7 @@ test('connections made before attach() are held, unread, and handed over in orde
     const clients = [net.connect(l.address.address), net.connect(l.address.address)];
     clients[0].write('first');
     clients[1].write('second');
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the listener to accept both connections', () => new Promise<boolean>((resolve) => l.server.getConnections((err, n) => resolve(!err && n === 2))));
     const got: string[] = [];
     await new Promise<void>((resolve) => {
       l.attach((socket) => {

@@ -3,12 +3,12 @@
  * text, call cancellation, and the error-diagnostic fallback for every tfplugin6 response type.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { X509Certificate, createPublicKey, verify } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { X509Certificate, createPrivateKey, createPublicKey, verify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import { fromBinary } from '@bufbuild/protobuf';
 import { Diagnostic_Severity, Provider } from '../../../../provider/protocol';
 import { CallRegistry, StopProviderError } from '../../../../provider/server/calls';
@@ -25,6 +25,7 @@ import {
 import { formatPanic, hclogTimestamp, levelFromEnv, Logger } from '../../../../provider/server/log';
 import { errorResponse, INTERNAL_ERROR_SUMMARY } from '../../../../provider/server/provider-service';
 import { singleUse } from '../../../../provider/server/stdout-guard';
+import { skipping } from '../../../helpers/skip';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -111,14 +112,9 @@ describe('server certificate', () => {
     assert.ok(verify('sha256', tbs, createPublicKey(cert.keyPem), sig));
   });
 
-  test('openssl shows every extension', (t) => {
-    let text: string;
-    try {
-      text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: cert.certPem, encoding: 'utf8' });
-    } catch {
-      t.skip('openssl is not installed');
-      return;
-    }
+  const noOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0 ? false : 'openssl is not installed';
+  (skipping(noOpenssl, 'the openssl check of the certificate') ? test.skip : test)('openssl shows every extension', () => {
+    const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: cert.certPem, encoding: 'utf8' });
     assert.match(text, /X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment, Key Agreement, Certificate Sign/);
     assert.match(text, /X509v3 Extended Key Usage:\s+TLS Web Server Authentication, TLS Web Client Authentication/);
     assert.match(text, /X509v3 Basic Constraints: critical\s+CA:TRUE/);
@@ -145,11 +141,12 @@ describe('server certificate', () => {
     assert.equal(lines.at(-1), '-----END X-----');
   });
 
-  test('generation is fast (P-256)', () => {
-    const t0 = performance.now();
-    for (let i = 0; i < 10; i++) createServerCertificate();
-    const each = (performance.now() - t0) / 10;
-    assert.ok(each < 25, `${each.toFixed(1)} ms per certificate`);
+  test('generation is cheap: an EC P-256 key by default, never RSA', () => {
+    // What keeps the start path fast is the key type (EC key generation takes well under a millisecond, RSA tens
+    // of milliseconds or more), so that is what is checked, not a wall-clock time.
+    const key = createPrivateKey(createServerCertificate().keyPem);
+    assert.equal(key.asymmetricKeyType, 'ec');
+    assert.equal(key.asymmetricKeyDetails?.namedCurve, 'prime256v1');
   });
 });
 

@@ -1,6 +1,6 @@
 // JSON values: RawState.json / DynamicValue.json decoding without precision loss, and encoding.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import {
   CtyNumber,
   CtyValueError,

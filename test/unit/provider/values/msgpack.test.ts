@@ -1,7 +1,7 @@
 // Byte-exact msgpack vectors for DynamicValue.msgpack (TERRAFORM-PROTOCOL.md 3.1 / 3.2).
 // Expected bytes are written out by hand from the msgpack spec.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { VECTORS } from '../../../fixtures/msgpack-vectors';
 import {
   CtyNumber,

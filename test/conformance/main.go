@@ -1,7 +1,7 @@
 // Command prewarmconformance drives terraform-provider-prewarm the way Terraform does, with HashiCorp's own
-// go-plugin client and go-cty codec, and checks every answer against the protocol rules of
-// TERRAFORM-PROTOCOL.md (sections 2.3, 3 and 3.6). It prints one line per check and exits 1 at the first
-// failure.
+// go-plugin client and go-cty codec, and checks every answer against the protocol rules Terraform relies on: the
+// RPC order of each terraform command, the encoding of values, and the plan and apply consistency rules. It prints
+// one line per check and exits 1 at the first failure.
 //
 //	prewarmconformance -provider dist/terraform-provider-prewarm -endpoint 127.0.0.1:7420 -token pwt_…
 //

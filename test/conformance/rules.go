@@ -1,7 +1,8 @@
 package main
 
-// The plan and apply consistency rules of docs TERRAFORM-PROTOCOL.md section 3.6, written from that description
-// for this harness (not derived from Terraform's implementation).
+// The plan and apply consistency rules Terraform enforces (its "Provider produced invalid plan", "inconsistent
+// final plan" and "inconsistent result after apply" errors), written from their description for this harness (not
+// derived from Terraform's implementation).
 
 import (
 	"fmt"

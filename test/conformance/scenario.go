@@ -1,7 +1,7 @@
 package main
 
-// The command sequences of TERRAFORM-PROTOCOL.md section 2.3, replayed against prewarm's resources. Every phase
-// is its own provider process, as every Terraform graph walk is.
+// The RPC sequences of terraform validate, plan, apply, refresh, import and destroy, replayed against prewarm's
+// resources. Every phase is its own provider process, as every Terraform graph walk is.
 
 import (
 	"bufio"

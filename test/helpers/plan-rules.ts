@@ -1,5 +1,6 @@
 /**
- * An independent checker for the rules Terraform enforces on what a provider returns (TERRAFORM-PROTOCOL.md 3.6),
+ * An independent checker for the rules Terraform enforces on what a provider returns (the checks behind its
+ * "Provider produced invalid plan", "inconsistent final plan" and "inconsistent result after apply" errors),
  * written from the rules as documented, not from Terraform's code. Tests use it on every plan and apply result;
  * it is also meant as a readable reference for other harnesses (the Go conformance driver).
  *
@@ -77,7 +78,7 @@ function attr(v: CtyValue | undefined, name: string): CtyValue {
   return isObj(v) && Object.prototype.hasOwnProperty.call(v, name) ? v[name] : null;
 }
 
-/** The cty type a JSON-shaped block implies (3.1: LIST/SET/MAP blocks are collections of objects, SINGLE/GROUP objects). */
+/** The cty type a JSON-shaped block implies (LIST/SET/MAP blocks are collections of objects, SINGLE/GROUP objects). */
 export function impliedTypeOfBlock(block: JsonBlock): CtyType {
   const entries: Array<readonly [string, CtyType]> = [];
   for (const [name, a] of Object.entries(block.attributes ?? {})) entries.push([name, typeFromParsedJSON(a.type)]);
@@ -139,7 +140,7 @@ function checkAttribute(name: string, a: JsonAttribute, planned: CtyValue, confi
   const p = show([...path, { attr: name }]);
   const type = typeFromParsedJSON(a.type);
   if (a.write_only) return planned === null ? [] : [`${p}: write-only attribute must be planned null`];
-  // 3.6.2: equal to config (refinements ignored) is always fine.
+  // A planned value equal to config (refinements ignored) is always fine.
   if (equalValues(planned, config, type)) return [];
   // Keeping the prior value is fine when both prior and config are set ("no functional change").
   if (prior !== null && config !== null && equalValues(planned, prior, type)) return [];
@@ -242,7 +243,7 @@ export function pathExists(value: CtyValue, path: CtyPath): boolean {
   return true;
 }
 
-/** Every rule of 3.6 "Provider produced invalid plan" that can be checked from the values. */
+/** Every rule behind Terraform's "Provider produced invalid plan" that can be checked from the values. */
 export function checkPlan(c: PlanCheck): string[] {
   const out: string[] = [];
   if (c.config === null) {

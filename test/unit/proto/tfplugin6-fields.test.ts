@@ -69,9 +69,9 @@ describe('tfplugin6 6.10 field numbers', () => {
     assert.equal(byName.get('InvokeAction'), 'server_streaming');
   });
 
-  // An independent check: numbers written down in TERRAFORM-PROTOCOL.md (sections 2.1, 2.4, 7),
-  // not taken from either proto copy.
-  it('agrees with the numbers recorded in TERRAFORM-PROTOCOL.md', () => {
+  // An independent check: field numbers of tfplugin6 6.10 written down here by hand, not taken from either proto
+  // copy.
+  it('agrees with the field numbers written down by hand', () => {
     const expected: Array<[string, string, number]> = [
       ['DynamicValue', 'msgpack', 1], ['DynamicValue', 'json', 2],
       ['Diagnostic', 'severity', 1], ['Diagnostic', 'summary', 2], ['Diagnostic', 'detail', 3], ['Diagnostic', 'attribute', 4],

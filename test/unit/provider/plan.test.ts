@@ -1,5 +1,5 @@
 /**
- * PlanResourceChange against the rules Terraform enforces (TERRAFORM-PROTOCOL.md 3.6), checked with the
+ * PlanResourceChange against the rules Terraform enforces on planned values, checked with the
  * independent checker in test/helpers/plan-rules.ts. Planning never needs the controller: the provider here is
  * not even configured.
  */
@@ -14,7 +14,7 @@ const h = createProviderHandlers({ env: {} });
 const U = unknown();
 const PRIVATE = new Uint8Array([1, 2, 3]);
 
-/** Plans and asserts the 3.6 rules hold; returns the result. */
+/** Plans and asserts Terraform's plan rules hold; returns the result. */
 async function planOk(typeName: 'prewarm_template' | 'prewarm_preset', prior: EncodableValue, config: EncodableValue, proposed?: EncodableValue) {
   const r = await plan(h, typeName, prior, config, { proposed, priorPrivate: PRIVATE });
   assertNoDiags(r.diagnostics);

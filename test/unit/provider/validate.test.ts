@@ -1,7 +1,7 @@
 /**
  * ValidateResourceConfig / ValidateDataResourceConfig / ValidateProviderConfig, driven through the handlers with
- * msgpack configs. The preset cases port the provider checklist of PRIOR-ART-PREBUILDS.md 3.1 to this schema;
- * every failing case asserts severity, a summary fragment, a detail fragment and the exact AttributePath
+ * msgpack configs. The preset cases take the preset's rules one at a time (name, description, parameters, prebuilds,
+ * expiration_policy, scheduling, each schedule, overlaps); every failing case asserts severity, a summary fragment, a detail fragment and the exact AttributePath
  * (what makes Terraform print the file and line).
  */
 import { describe, test } from '@jest/globals';
@@ -42,8 +42,8 @@ const validateTemplate = (o: Record<string, EncodableValue>) => validateResource
 const withSchedules = (schedule: EncodableValue[], extra: Record<string, EncodableValue> = {}) =>
   validatePreset({ prebuilds: [prebuilds({ scheduling: [scheduling({ schedule, ...extra })] })] });
 
-describe('prewarm_preset validation (PRIOR-ART-PREBUILDS 3.1)', () => {
-  test('happy path: the DESIGN.md example is valid', async () => {
+describe('prewarm_preset validation', () => {
+  test('happy path: us-nix with every argument and block set (weekday and Saturday windows) is valid', async () => {
     assertNoDiags(
       await validatePreset({
         parameters: new Map([['region', 'us']]),

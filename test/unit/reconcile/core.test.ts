@@ -1,6 +1,6 @@
 /**
- * Ports of Coder's pure state-machine tests (coderd/prebuilds/preset_snapshot_test.go, see
- * PRIOR-ART-PREBUILDS.md §3.3) and the pure parts of the DB-backed ones (§3.4), adapted to prewarm's
+ * Ports of Coder's pure state-machine tests (coderd/prebuilds/preset_snapshot_test.go) and the pure parts of its
+ * database-backed reconciler tests, adapted to prewarm's
  * decided semantics where they differ (surge-then-retire, deletes during backoff, retention).
  */
 import { describe, test } from '@jest/globals';

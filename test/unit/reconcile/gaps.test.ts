@@ -1,5 +1,5 @@
 /**
- * The gaps PRIOR-ART-PREBUILDS.md §3.6 found in Coder's suite, plus prewarm's own promises: expiry
+ * Cases Coder's prebuilds tests leave out, plus prewarm's own promises: expiry
  * during backoff and on deleted presets, immediate shrink, zombie reaping, TTL from readyAt with the
  * injected clock, claimed and busy instances untouched, determinism.
  */

@@ -1,4 +1,4 @@
-// Byte-exact msgpack vectors for DynamicValue.msgpack (TERRAFORM-PROTOCOL.md 3.1 / 3.2).
+// Byte-exact msgpack vectors for DynamicValue.msgpack: cty values encoded against their type.
 // Expected bytes are written out by hand from the msgpack spec.
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';

@@ -4,6 +4,10 @@
  * properties: CN and SAN DNS `localhost` (the client verifies ServerName "localhost"), IP SAN 127.0.0.1, CA:true
  * (the client's root pool holds only this certificate), KeyUsage digitalSignature|keyEncipherment|keyAgreement|
  * keyCertSign, ExtKeyUsage serverAuth+clientAuth, a random 128-bit serial and NotBefore 30 s in the past.
+ *
+ * Hand-written on purpose: the standard choice (@peculiar/x509 with webcrypto) costs about 150 ms of module
+ * loading on every provider start, and Terraform starts the provider several times per plan; this builder
+ * needs only node:crypto and costs a few milliseconds.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import * as der from './der';

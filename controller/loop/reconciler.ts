@@ -44,6 +44,8 @@ export class Reconciler {
   private lastHousekeeping = 0;
   /** Clock time of the last finished tick, for /readyz. */
   lastTickAt = 0;
+  /** Ticks finished by the loop (for tests and operators to see it turn). */
+  tickCount = 0;
   private lastPlan: Plan | undefined;
 
   constructor(private readonly deps: ReconcilerDeps) {}
@@ -99,6 +101,7 @@ export class Reconciler {
       })
       .finally(() => {
         this.current = undefined;
+        this.tickCount++;
         if (this.stopped) return;
         const again = this.again;
         this.again = false;

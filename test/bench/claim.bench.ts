@@ -5,10 +5,11 @@ import { spawn } from 'node:child_process';
 import { startController } from '../../controller/daemon';
 import { controllerDefaults } from '../../controller/daemon-options';
 import { silentLogger } from '../../controller/log';
-import { startApiServer } from '../../controller/api/server';
-import type { InstanceRecord, PrewarmService } from '../../controller/api/service';
+import { startApiServer } from '../../controller/api/grpc-server';
+import type { PrewarmService } from '../../controller/api/service';
 import { type Figure, percentile, withRatio } from './figures';
 import { seedSteadyState } from './seed';
+import type { InstanceRecord } from '../../controller/domain/records';
 
 /**
  * Claim latency through the real gRPC API: 32 concurrent clients claim from one pool of ready instances

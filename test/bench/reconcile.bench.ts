@@ -2,11 +2,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FakeClock } from '../../controller/clock';
+import { FakeClock } from '../helpers/fake-clock';
 import { Executor } from '../../controller/executor/executor';
 import { silentLogger } from '../../controller/log';
-import { Reconciler } from '../../controller/reconciler';
-import { openStore } from '../../controller/store/open';
+import { Reconciler } from '../../controller/loop/reconciler';
+import { openStore } from '../../controller/store/store';
 import { type Figure, median, timeRuns, withRatio } from './figures';
 import { seedSteadyState } from './seed';
 import { benchZones } from './zones';
@@ -21,10 +21,10 @@ export async function benchReconcile(runs = 7): Promise<Figure[]> {
   const now = Date.parse('2026-11-23T10:00:00Z');
   try {
     await seedSteadyState({ file, presets: 10_000, instancesPerPreset: 10, zones: benchZones, now });
-    const store = await openStore(`sqlite:${file}`);
     const clock = new FakeClock(now);
+    const store = await openStore(`sqlite:${file}`, { clock });
     const executor = new Executor({
-      db: store.db,
+      store,
       clock,
       log: silentLogger,
       driver: {
@@ -34,7 +34,7 @@ export async function benchReconcile(runs = 7): Promise<Figure[]> {
       policy: { failureHardLimit: 3, createBackoffMs: () => 0, deleteRetryMs: () => 0 },
     });
     const reconciler = new Reconciler({
-      db: store.db,
+      store,
       clock,
       executor,
       options: { inFlightLimit: 8, retentionMs: 3_600_000, surgeFraction: 0.25 },

@@ -2,11 +2,12 @@
  * Desired-count evaluation at one instant: 50,000 windows over 12,500 presets (4 each) in 40 zones,
  * with lead times, as one reconcile tick would do it (one LocalTimeCache per tick).
  */
-import { compileScheduling, desiredCount } from '../../controller/schedule/desired';
+import { compileScheduling } from '../../controller/domain/scheduling';
 import { LocalTimeCache } from '../../controller/schedule/localtime';
-import type { CompiledSchedule, CompiledScheduling } from '../../controller/schedule/types';
 import type { Figure } from './figures';
 import { benchZones } from './zones';
+import { desiredCount } from '../../controller/schedule/desired-count';
+import type { CompiledSchedule, CompiledScheduling } from '../../controller/domain/schedule-window';
 
 export type BenchResult = Figure;
 

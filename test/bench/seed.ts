@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { openStore } from '../../controller/store/open';
+import { systemClock } from '../../controller/clock/clock';
+import { openStore } from '../../controller/store/store';
 
 export interface SeedOptions {
   file: string;
@@ -16,7 +17,7 @@ export interface SeedOptions {
  * so one reconcile cycle has nothing to do. Written with raw prepared statements: seeding is not what is measured.
  */
 export async function seedSteadyState(opts: SeedOptions): Promise<void> {
-  const store = await openStore(`sqlite:${opts.file}`);
+  const store = await openStore(`sqlite:${opts.file}`, { clock: systemClock });
   await store.close();
   const db = new BetterSqlite3(opts.file);
   db.pragma('journal_mode = WAL');

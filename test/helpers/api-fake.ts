@@ -5,7 +5,7 @@
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../controller/domain/errors';
 import type { PresetSpec, TemplateSpec } from '../../controller/domain/specs';
 import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport } from '../../controller/api/service';
-import { startApiServer, type ApiServer, type ApiServerOptions } from '../../controller/api/server';
+import { startApiServer, type ApiServer, type ApiServerOptions } from '../../controller/api/grpc-server';
 import { createClient, type ClientOptions, type PrewarmClient } from '../../controller/api/client';
 import type { InstanceRecord, PresetRecord, TemplateRecord } from '../../controller/domain/records';
 import type { InstanceState } from '../../controller/domain/states';

@@ -1,5 +1,6 @@
 /** Runs the CLI in-process with captured output, so CLI tests need no subprocess per case. */
-import { main } from '../../controller/cli/main';
+import { main } from '../../controller/cli/dispatch';
+import { COMMANDS } from '../../bin/commands';
 import type { CliIo } from '../../controller/cli/command';
 
 export interface CliResult {
@@ -24,6 +25,6 @@ export async function runCli(
     readStdin: async () => opts.stdin ?? '',
     env: opts.env ?? {},
   };
-  const code = await main(argv, io);
+  const code = await main(argv, io, COMMANDS);
   return { code, stdout, stderr };
 }

@@ -2,7 +2,7 @@
  * Fixture builders for the reconcile tests: presets, instances and snapshots that read like the
  * scenario they describe, around a fake clock. Ids are explicit so assertions can name them.
  */
-import { FakeClock } from '../../controller/clock';
+import { FakeClock } from './fake-clock';
 import type { Action, Plan, PresetPlan, ReconcileOptions } from '../../controller/reconcile/types';
 import type { CompiledScheduling, LocalFields } from '../../controller/domain/schedule-window';
 import type { InstanceState } from '../../controller/domain/states';
@@ -52,7 +52,6 @@ export function preset(id: string, over: PresetOverrides = {}): PresetView {
     status: 'healthy',
     pool: pool(1),
     invalidatedAt: null,
-    consecutiveFailures: 0,
     backoffUntil: null,
     ...over,
   };

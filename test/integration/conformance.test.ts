@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, startTestController, type TestController } from '../helpers/controller';
 import { skipping } from '../helpers/skip';
-import { purgeFinished } from '../../controller/store/housekeeping';
+import { waitFor } from '../helpers/wait';
 
 /** PREWARM_CONFORMANCE_PROVIDER points the test at another build (for example a bundle made while developing). */
 const PROVIDER = process.env.PREWARM_CONFORMANCE_PROVIDER ?? path.join(repoRoot, 'dist/terraform-provider-prewarm');
@@ -148,8 +148,9 @@ const skip = skipping(reason, 'the go-plugin/go-cty conformance tests');
       onLine(line, reply) {
         if (!line.startsWith('PAUSE:')) return;
         void (async () => {
-          await new Promise((r) => setTimeout(r, 500));
-          await purgeFinished(ctl.running.store.db, Date.now());
+          const seen = ctl.running.reconciler.tickCount;
+          await waitFor('two reconcile ticks', () => ctl.running.reconciler.tickCount >= seen + 2);
+          await ctl.running.store.purgeFinished(Date.now());
           reply('\n');
         })().catch((err: unknown) => {
           process.stderr.write(`housekeeping failed: ${(err as Error).message}\n`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { ConflictError, NotFoundError, ValidationError } from '../../controller/model/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../controller/domain/errors';
 import * as os from 'node:os';
 import type { PrewarmService } from '../../controller/api/service';
 import { applySpecs } from '../../controller/service/apply';
@@ -22,6 +22,11 @@ describe('controller end to end with the localdir driver', () => {
   afterAll(() => ctl.stop());
 
   const svc = () => ctl.running.service;
+  /** Waits until the loop has finished `n` more ticks: "nothing happened" is then a statement about ticks, not time. */
+  const ticksPass = async (n: number) => {
+    const seen = ctl.running.reconciler.tickCount;
+    await waitFor(`${n} reconcile ticks`, () => ctl.running.reconciler.tickCount >= seen + n);
+  };
   const readyCount = async (id: string) => (await svc().listInstances({ presetId: id, state: 'ready' })).length;
 
   test('a pool fills up with real directories, a claim takes the oldest and the pool refills', async () => {
@@ -81,7 +86,7 @@ describe('controller end to end with the localdir driver', () => {
     assert.match(limited.statusReason, /3 consecutive failed builds/);
     const jobsBefore = (await svc().listInstances({ presetId: 'broken/bad', state: 'failed' })).length;
     assert.equal(jobsBefore, 3);
-    await new Promise((r) => setTimeout(r, 800));
+    await ticksPass(3);
     assert.equal((await svc().listInstances({ presetId: 'broken/bad', state: 'failed' })).length, 3, 'no creates while hard limited');
     const explain = await svc().explain({ presetId: 'broken/bad' });
     assert.equal(explain.presets[0].status, 'hard_limited');
@@ -136,7 +141,7 @@ describe('controller end to end with the localdir driver', () => {
   test('pause stops every action; resume continues', async () => {
     await svc().pause();
     await svc().putPreset(poolSpec('paused', 1));
-    await new Promise((r) => setTimeout(r, 600));
+    await ticksPass(2);
     assert.equal((await svc().listInstances({ presetId: 'devbox/paused' })).length, 0);
     const explain = await svc().explain({ presetId: 'devbox/paused' });
     assert.equal(explain.paused, true);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApiServer } from '../../../controller/api/server';
+import { startApiServer } from '../../../controller/api/grpc-server';
 import { createClient, parseEndpoint } from '../../../controller/api/client';
 import { isLoopbackHost, parseHostPort } from '../../../controller/api/address';
 import { FakeService, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';

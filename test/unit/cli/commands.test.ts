@@ -250,8 +250,8 @@ describe('client commands against a real server with a fake service', () => {
 });
 
 describe('the prewarm executable', () => {
-  test('bin.ts wires argv, stdout/stderr and the exit code', () => {
-    const bin = join(__dirname, '../../../controller/cli/bin.ts');
+  test('bin/prewarm.ts wires argv, stdout/stderr and the exit code', () => {
+    const bin = join(__dirname, '../../../bin/prewarm.ts');
     const ok = spawnSync(process.execPath, ['--import', 'tsx', bin, 'version'], { encoding: 'utf8' });
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /^prewarm \d/);

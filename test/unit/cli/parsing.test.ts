@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMMANDS } from '../../../controller/cli/main';
+import { COMMANDS } from '../../../bin/commands';
 import { Flags, UsageError, parseArgs, type FlagSpec } from '../../../controller/cli/args';
 import { controllerOptionsFromFlags } from '../../../controller/cli/controller-command';
 import { parseRfc3339 } from '../../../controller/cli/values';

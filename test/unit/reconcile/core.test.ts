@@ -425,7 +425,7 @@ describe('TestDeprecated → deleted preset', () => {
 describe('TestLatestBuildFailed → backoff', () => {
   test('creates wait for the backoff; other presets are unaffected; creation resumes after it', () => {
     const until = T0 + 5 * MIN;
-    const p = preset(P, { pool: pool(1), backoffUntil: until, consecutiveFailures: 2 });
+    const p = preset(P, { pool: pool(1), backoffUntil: until });
     const q = preset('tpl/q', { pool: pool(1) });
     const instances = [failed('f1', P, T0 - 2 * MIN), failed('f2', P, T0 - MIN), ...antagonists(P)];
 
@@ -521,8 +521,8 @@ describe('TestPrebuildScheduling', () => {
 
 describe('TestSkippingHardLimitedPresets', () => {
   test('a hard-limited preset creates nothing; a healthy one does', () => {
-    const limited = preset('tpl/lim', { pool: pool(2), status: 'hard_limited', consecutiveFailures: 3 });
-    const healthy = preset('tpl/ok', { pool: pool(2), consecutiveFailures: 1 });
+    const limited = preset('tpl/lim', { pool: pool(2), status: 'hard_limited' });
+    const healthy = preset('tpl/ok', { pool: pool(2) });
     const plan = reconcile(
       snapshot(T0, [limited, healthy], [failed('f', 'tpl/lim', T0 - MIN), ...antagonists('tpl/lim')]),
       options(),

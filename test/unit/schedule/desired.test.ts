@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ValidationError } from '../../../controller/domain/errors';
 import { checkScheduling, compileScheduling } from '../../../controller/domain/scheduling';
 import { LocalTimeCache } from '../../../controller/schedule/localtime';
-import type { SchedulingSpec } from '../../../controller/schedule/types';
+import type { SchedulingSpec } from '../../../controller/domain/specs';
 import { at } from '../../helpers/schedule-fixtures';
 import { desiredCount } from '../../../controller/schedule/desired-count';
 import type { CompiledScheduling } from '../../../controller/domain/schedule-window';

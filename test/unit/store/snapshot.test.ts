@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, test } from '@jest/globals';
 import { inTransaction } from '../../../controller/store/db';
-import { cancelPendingIntents, claimReadyInstance, insertCreateIntents, insertDeleteIntent } from '../../../controller/store/instances';
+import { cancelPendingIntents, insertCreateIntents, insertDeleteIntent } from '../../../controller/store/instances';
+import { claimReadyInstance } from '../../../controller/store/claims';
 import { finishJob, startJob } from '../../../controller/store/jobs';
-import type { Store } from '../../../controller/store/open';
+import type { SqlStore } from '../../../controller/store/store';
+import { systemClock } from '../../../controller/clock/clock';
+import { FakeClock } from '../../helpers/fake-clock';
 import * as presets from '../../../controller/store/presets';
 import { purgeFinished } from '../../../controller/store/housekeeping';
-import { SnapshotReader } from '../../../controller/store/snapshot';
+import { SnapshotReader } from '../../../controller/store/snapshot-reader';
 import * as templates from '../../../controller/store/templates';
 import { tempStore } from '../../helpers/store';
 import type { Snapshot } from '../../../controller/domain/snapshot';
@@ -21,7 +24,7 @@ function flatten(s: Snapshot) {
     .sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
-let store: Store;
+let store: SqlStore;
 let cleanup: () => Promise<void>;
 beforeAll(async () => {
   ({ store, cleanup } = await tempStore());
@@ -33,10 +36,10 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 test('the incremental mirror always equals a full read, through every kind of write', async () => {
-  const mirror = new SnapshotReader();
+  const mirror = new SnapshotReader(systemClock);
   const check = async (label: string) => {
     const incremental = await mirror.read(store.db, 5000);
-    const fresh = await new SnapshotReader().read(store.db, 5000);
+    const fresh = await new SnapshotReader(systemClock).read(store.db, 5000);
     assert.deepEqual(flatten(incremental), flatten(fresh), label);
     assert.equal(incremental.inFlight, fresh.inFlight, label);
   };
@@ -68,7 +71,7 @@ test('the incremental mirror always equals a full read, through every kind of wr
 });
 
 test('an earlier snapshot keeps its own lists when the mirror moves on', async () => {
-  const mirror = new SnapshotReader();
+  const mirror = new SnapshotReader(systemClock);
   const first = await mirror.read(store.db, 5000);
   const before = flatten(first);
   await inTransaction(store.db, (trx) =>
@@ -80,7 +83,7 @@ test('an earlier snapshot keeps its own lists when the mirror moves on', async (
 });
 
 test('rows written after housekeeping purged the newest ones are still seen (revisions never go back)', async () => {
-  const mirror = new SnapshotReader();
+  const mirror = new SnapshotReader(systemClock);
   await presets.putPreset(store.db, poolSpec('short-lived', 1), 3000);
   await mirror.read(store.db, 5000);
   await presets.deletePreset(store.db, 'devbox/short-lived', 3100);
@@ -98,14 +101,14 @@ test('rows written after housekeeping purged the newest ones are still seen (rev
 test('a full reload after the last preset was purged plans nothing instead of failing', async () => {
   const { store: s, cleanup: done } = await tempStore();
   try {
-    let wall = 0;
-    const mirror = new SnapshotReader(() => wall);
+    const clock = new FakeClock(0);
+    const mirror = new SnapshotReader(clock);
     await templates.putTemplate(s.db, templateSpec(), 1000);
     await presets.putPreset(s.db, poolSpec('only', 1), 1000);
     assert.equal((await mirror.read(s.db, 5000)).presets.length, 1);
     await presets.deletePreset(s.db, 'devbox/only', 2000);
     await purgeFinished(s.db, 3000);
-    wall += 16 * 60 * 1000; // past the full-reload interval
+    clock.advance(16 * 60 * 1000); // past the full-reload interval
     const snap = await mirror.read(s.db, 5000);
     assert.deepEqual(snap.presets, []);
   } finally {

@@ -6,13 +6,15 @@ import type { PresetSpec } from '../../../controller/domain/specs';
 import { inTransaction } from '../../../controller/store/db';
 import {
   cancelPendingIntents,
-  claimReadyInstance,
   getInstance,
   insertCreateIntents,
   insertDeleteIntent,
 } from '../../../controller/store/instances';
 import { type FailurePolicy, finishJob, startJob, unfinishedJobs } from '../../../controller/store/jobs';
-import { openStore, parseDatabaseUrl, StoreLockedError, type Store } from '../../../controller/store/open';
+import { claimReadyInstance } from '../../../controller/store/claims';
+import { parseDatabaseUrl, StoreLockedError } from '../../../controller/store/connection';
+import { openStore, type SqlStore } from '../../../controller/store/store';
+import { systemClock } from '../../../controller/clock/clock';
 import * as presets from '../../../controller/store/presets';
 import * as templates from '../../../controller/store/templates';
 import { tempStore } from '../../helpers/store';
@@ -25,7 +27,7 @@ function preset(over: Partial<PresetSpec> = {}): PresetSpec {
 }
 
 describe('store', () => {
-  let store: Store;
+  let store: SqlStore;
   let dir: string;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
@@ -74,7 +76,8 @@ describe('store', () => {
     assert.equal((await presets.getLivePreset(store.db, 'devbox/d2')).is_default, 1);
     // Re-putting the default itself changes nothing else.
     await presets.putPreset(store.db, preset({ name: 'd2', default: true, description: 'x' }), 1200);
-    assert.deepEqual((await presets.listPresets(store.db, 'devbox')).filter((p) => p.default).map((p) => p.name), ['d2']);
+    // Spread: arrays made from better-sqlite3's rows belong to Node's realm, not the test's (strict equality checks that).
+    assert.deepEqual([...(await presets.listPresets(store.db, 'devbox')).filter((p) => p.default).map((p) => p.name)], ['d2']);
     await presets.deletePreset(store.db, 'devbox/d2', 1300);
     await presets.deletePreset(store.db, 'devbox/d1', 1300);
   });
@@ -207,7 +210,7 @@ describe('store', () => {
     await store.db.updateTable('instances').set({ state: 'ready', ready_at: 1500 }).where('id', '=', i.instanceId).execute();
     const intent = await inTransaction(store.db, (trx) => insertDeleteIntent(trx, i.instanceId, 2000));
     assert.ok(intent);
-    assert.deepEqual((await unfinishedJobs(store.db)).map((j) => j.id).filter((id) => id === intent.jobId), [intent.jobId]);
+    assert.deepEqual([...(await unfinishedJobs(store.db)).map((j) => j.id).filter((id) => id === intent.jobId)], [intent.jobId]);
     const ctx = await startJob(store.db, intent.jobId, 2100);
     await finishJob(store.db, ctx!, { kind: 'retryable', message: 'busy', exitCode: 1, stderr: '' }, 2200, policy);
     const inst = await getInstance(store.db, i.instanceId);
@@ -217,7 +220,7 @@ describe('store', () => {
   });
 
   test('a second controller on the same file is refused with a clear message', async () => {
-    await assert.rejects(openStore(`sqlite:${path.join(dir, 'test.db')}`, { exclusive: true }), (err: unknown) => {
+    await assert.rejects(openStore(`sqlite:${path.join(dir, 'test.db')}`, { exclusive: true, clock: systemClock }), (err: unknown) => {
       assert.ok(err instanceof StoreLockedError);
       assert.match(err.message, /another prewarm controller is already using .*test\.db/);
       return true;
@@ -234,7 +237,7 @@ describe('database URLs', () => {
     assert.throws(() => parseDatabaseUrl('postgres://u@h/db'), /--database: PostgreSQL is not supported/);
   });
   test('a missing directory is reported, nothing is created', async () => {
-    await assert.rejects(openStore('sqlite:/nonexistent-dir-xyz/p.db'), /--database: directory \/nonexistent-dir-xyz does not exist/);
+    await assert.rejects(openStore('sqlite:/nonexistent-dir-xyz/p.db', { clock: systemClock }), /--database: directory \/nonexistent-dir-xyz does not exist/);
   });
 });
 

@@ -22,7 +22,7 @@ import {
   parseVersions,
   rawBase64,
 } from '../../../../provider/server/handshake';
-import { formatPanic, hclogTimestamp, levelFromEnv, Logger } from '../../../../provider/server/log';
+import { formatPanic, hclogTimestamp, levelFromEnv, Logger } from '../../../../provider/server/hclog';
 import { errorResponse, INTERNAL_ERROR_SUMMARY } from '../../../../provider/server/provider-service';
 import { singleUse } from '../../../../provider/server/stdout-guard';
 import { skipping } from '../../../helpers/skip';

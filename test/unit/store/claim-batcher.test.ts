@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from '@jest/globals';
-import { ClaimBatcher } from '../../../controller/service/claim-batcher';
-import type { ClaimCall } from '../../../controller/store/open';
-import type { InstanceRow } from '../../../controller/store/schema';
+import { ClaimBatcher } from '../../../controller/store/claim-batcher';
+import type { ClaimCall } from '../../../controller/store/claims';
+import type { InstanceRow } from '../../../controller/store/tables';
 
 const call = (owner: string): ClaimCall => ({ presetId: 't/p', template: 't', owner, now: 1 });
 const row = (id: string) => ({ id }) as unknown as InstanceRow;

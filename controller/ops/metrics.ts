@@ -1,130 +1,142 @@
 /**
- * A small Prometheus registry: counters, gauges and histograms with labels, rendered in the text exposition
- * format. Enough for /metrics without pulling a client library into the controller.
+ * The controller's Prometheus metrics, on prom-client. Why prom-client rather than a few counters rendered by
+ * hand: its default collectors give the standard process_* and nodejs_* series (CPU, resident memory, open file
+ * descriptors, event-loop lag, GC pauses, heap spaces, active handles) under the names Node dashboards and
+ * alerts already expect, and its exposition output is the reference text format.
+ *
+ * Each controller gets its own Registry (tests run several controllers in one process; the library's global
+ * registry would mix them). The default collectors are different: they describe the process, and what they
+ * start (an event-loop delay monitor, a GC observer) has no stop function in prom-client 15, so they are
+ * created once per process and their metric objects are added to every controller's registry. Nothing in them
+ * keeps the process alive (the monitor's timer is unreferenced), and a controller's own metrics start nothing,
+ * so `close()` only has to empty its registry.
  */
-type Labels = Record<string, string>;
+import { collectDefaultMetrics, Counter as PromCounter, Gauge as PromGauge, Histogram as PromHistogram, Registry } from 'prom-client';
 
-function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${escapeLabel(labels[k])}"`).join(',');
+type Labels<L extends string> = Record<L, string>;
+
+/** The content type of the exposition served on /metrics (text format 0.0.4). */
+export const metricsContentType: string = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/**
+ * prom-client prints labels in the key order of the object first passed for a series; sorting keeps every
+ * series' labels in alphabetical order (`{preset="…",template="…"}`), as /metrics has always printed them.
+ */
+function sorted<L extends string>(labels: Labels<L>): Labels<L> {
+  const keys = Object.keys(labels) as L[];
+  if (keys.length < 2) return labels;
+  const out = {} as Labels<L>;
+  for (const k of keys.sort()) out[k] = labels[k];
+  return out;
 }
 
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+/** A value that cannot be printed as a number is reported as 0 (NaN or ±Inf would break most dashboards). */
+function finite(value: number): number {
+  return Number.isFinite(value) ? value : 0;
 }
 
-function series(name: string, key: string, value: number): string {
-  return `${name}${key ? `{${key}}` : ''} ${Number.isFinite(value) ? value : 0}`;
-}
-
-abstract class Metric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: 'counter' | 'gauge' | 'histogram',
-  ) {}
-  abstract lines(): string[];
-  render(): string {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, ...this.lines()].join('\n');
+export class Counter<L extends string = never> {
+  readonly metric: PromCounter<L>;
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly L[] = []) {
+    this.metric = new PromCounter({ name, help, labelNames, registers: [registry] });
   }
-}
-
-export class Counter extends Metric {
-  private values = new Map<string, number>();
-  constructor(name: string, help: string) {
-    super(name, help, 'counter');
-  }
-  inc(labels: Labels = {}, by = 1): void {
-    const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  lines(): string[] {
-    return [...this.values].map(([k, v]) => series(this.name, k, v));
+  inc(labels: Labels<L>, by = 1): void {
+    this.metric.inc(sorted(labels), by);
   }
 }
 
-export class Gauge extends Metric {
-  private values = new Map<string, number>();
-  constructor(name: string, help: string) {
-    super(name, help, 'gauge');
+export class Gauge<L extends string = never> {
+  readonly metric: PromGauge<L>;
+  /** The latest replaceAll(), applied by the gauge's collect() when the registry is next rendered. */
+  private pending: Array<[Labels<L>, number]> | undefined;
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly L[] = []) {
+    const flush = () => this.flush();
+    this.metric = new PromGauge({ name, help, labelNames, registers: [registry], collect: flush });
   }
-  set(labels: Labels, value: number): void {
-    this.values.set(labelKey(labels), value);
+  set(labels: Labels<L>, value: number): void {
+    this.flush();
+    this.metric.set(sorted(labels), finite(value));
   }
-  /** Replaces every series at once, so presets that disappeared stop being reported. */
-  replaceAll(entries: Array<[Labels, number]>): void {
-    this.values = new Map(entries.map(([l, v]) => [labelKey(l), v]));
+  /**
+   * Replaces every series at once, so presets that disappeared stop being reported. The series are built when
+   * /metrics is scraped (prom-client calls collect() then), not at each call.
+   */
+  replaceAll(entries: Array<[Labels<L>, number]>): void {
+    this.pending = entries;
   }
-  get(labels: Labels = {}): number | undefined {
-    return this.values.get(labelKey(labels));
-  }
-  lines(): string[] {
-    return [...this.values].map(([k, v]) => series(this.name, k, v));
+  private flush(): void {
+    const entries = this.pending;
+    if (!entries) return;
+    this.pending = undefined;
+    this.metric.reset();
+    for (const [labels, value] of entries) this.metric.set(sorted(labels), finite(value));
   }
 }
 
-export class Histogram extends Metric {
-  private counts: number[];
-  private sum = 0;
-  private count = 0;
-  constructor(
-    name: string,
-    help: string,
-    private readonly buckets: number[],
-  ) {
-    super(name, help, 'histogram');
-    this.counts = buckets.map(() => 0);
+export class Histogram {
+  readonly metric: PromHistogram<never>;
+  constructor(registry: Registry, name: string, help: string, buckets: number[]) {
+    this.metric = new PromHistogram<never>({ name, help, buckets, registers: [registry] });
   }
   observe(value: number): void {
-    this.sum += value;
-    this.count++;
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) this.counts[i]++;
-  }
-  lines(): string[] {
-    const out = this.buckets.map((b, i) => series(`${this.name}_bucket`, `le="${b}"`, this.counts[i]));
-    out.push(series(`${this.name}_bucket`, 'le="+Inf"', this.count));
-    out.push(series(`${this.name}_sum`, '', this.sum));
-    out.push(series(`${this.name}_count`, '', this.count));
-    return out;
+    this.metric.observe(value);
   }
 }
 
-export class Registry {
-  private metrics: Metric[] = [];
-  register<M extends Metric>(m: M): M {
-    this.metrics.push(m);
-    return m;
-  }
-  render(): string {
-    return `${this.metrics.map((m) => m.render()).join('\n')}\n`;
+/** A controller's registry: a prom-client Registry plus render(), the exposition text for /metrics. */
+export class ControllerRegistry extends Registry {
+  /** Rejects when a collector fails, so /metrics answers 500 rather than a partial 200. */
+  render(): Promise<string> {
+    return this.metrics();
   }
 }
 
-/** The controller's metrics, created once per process. */
+let processRegistry: Registry | undefined;
+
+/** prom-client's default process_* and nodejs_* collectors, started once per process on first use. */
+function processCollectors(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** The controller's metrics, one set per controller (a fresh registry each). */
 export function controllerMetrics() {
-  const registry = new Registry();
-  return {
+  const registry = new ControllerRegistry();
+  const defaults = processCollectors();
+  const metrics = {
     registry,
-    reconcileDuration: registry.register(
-      new Histogram('prewarm_reconcile_duration_seconds', 'Time taken by one reconcile cycle.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
-    ),
-    reconcileTotal: registry.register(new Counter('prewarm_reconcile_total', 'Reconcile cycles by result.')),
-    actions: registry.register(new Counter('prewarm_actions_total', 'Driver operations by type and result.')),
-    desired: registry.register(new Gauge('prewarm_preset_desired', 'Desired pool size per preset.')),
-    ready: registry.register(new Gauge('prewarm_preset_ready', 'Ready, claimable instances per preset.')),
-    starting: registry.register(new Gauge('prewarm_preset_starting', 'Instances being built per preset.')),
-    presetStatus: registry.register(new Gauge('prewarm_preset_status', '1 for the current status of each preset.')),
-    jobsInFlight: registry.register(new Gauge('prewarm_jobs_in_flight', 'Driver operations pending or running.')),
-    outboxDepth: registry.register(new Gauge('prewarm_notification_outbox_depth', 'Notifications waiting for delivery.')),
-    claims: registry.register(new Counter('prewarm_claims_total', 'Claims by result (pool, fallback, empty).')),
-    paused: registry.register(new Gauge('prewarm_reconciliation_paused', '1 while reconciliation is paused globally.')),
-    residentMemory: registry.register(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.')),
-    heapUsed: registry.register(new Gauge('nodejs_heap_used_bytes', 'V8 heap in use, bytes.')),
-    heapTotal: registry.register(new Gauge('nodejs_heap_total_bytes', 'V8 heap reserved, bytes.')),
+    reconcileDuration: new Histogram(registry, 'prewarm_reconcile_duration_seconds', 'Time taken by one reconcile cycle.', [
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]),
+    reconcileTotal: new Counter(registry, 'prewarm_reconcile_total', 'Reconcile cycles by result.', ['result']),
+    actions: new Counter(registry, 'prewarm_actions_total', 'Driver operations by type and result.', ['type', 'result']),
+    desired: new Gauge(registry, 'prewarm_preset_desired', 'Desired pool size per preset.', ['template', 'preset']),
+    ready: new Gauge(registry, 'prewarm_preset_ready', 'Ready, claimable instances per preset.', ['template', 'preset']),
+    starting: new Gauge(registry, 'prewarm_preset_starting', 'Instances being built per preset.', ['template', 'preset']),
+    presetStatus: new Gauge(registry, 'prewarm_preset_status', '1 for the current status of each preset.', ['template', 'preset', 'status']),
+    jobsInFlight: new Gauge(registry, 'prewarm_jobs_in_flight', 'Driver operations pending or running.'),
+    outboxDepth: new Gauge(registry, 'prewarm_notification_outbox_depth', 'Notifications waiting for delivery.'),
+    claims: new Counter(registry, 'prewarm_claims_total', 'Claims by result (pool, fallback, empty).', ['result']),
+    paused: new Gauge(registry, 'prewarm_reconciliation_paused', '1 while reconciliation is paused globally.'),
+    /**
+     * process_resident_memory_bytes is one of prom-client's default metrics, read from the process itself at
+     * each scrape; set() is kept for existing callers and ignores its value.
+     */
+    residentMemory: { set(_labels: Labels<never>, _value: number): void {} },
+    // Not in the default set (which has nodejs_heap_size_used_bytes / _total_bytes): kept under their own names.
+    heapUsed: new Gauge(registry, 'nodejs_heap_used_bytes', 'V8 heap in use, bytes.'),
+    heapTotal: new Gauge(registry, 'nodejs_heap_total_bytes', 'V8 heap reserved, bytes.'),
+    /** Drops this controller's metrics. The process-wide default collectors stay, shared by every registry. */
+    close(): void {
+      registry.clear();
+    },
   };
+  // registerMetric throws on a name that is already registered, so a clash with the defaults fails here.
+  for (const { name } of defaults.getMetricsAsArray()) registry.registerMetric(defaults.getSingleMetric(name)!);
+  return metrics;
 }
 
 export type ControllerMetrics = ReturnType<typeof controllerMetrics>;

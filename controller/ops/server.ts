@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import { parseHostPort } from '../api/address';
+import { metricsContentType } from './metrics';
 
 export interface ReadinessCheck {
   name: string;
@@ -11,6 +12,8 @@ export interface OpsServerOptions {
   readiness: ReadinessCheck[];
   /** Prometheus text; called per scrape. */
   metrics(): Promise<string>;
+  /** Content-Type of that text; default the controller registry's (prom-client's text format 0.0.4). */
+  metricsContentType?: string;
 }
 
 export interface OpsServer {
@@ -70,7 +73,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
   if (path === '/metrics') {
     // Collect first: a failed collection must be a 500, not an empty 200 that looks like a healthy scrape.
     const body = await opts.metrics();
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+    res.writeHead(200, { 'content-type': opts.metricsContentType ?? metricsContentType }).end(body);
     return;
   }
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /healthz, /readyz or /metrics\n');

@@ -134,7 +134,6 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         metrics.outboxDepth.set({}, await store.outboxDepth());
         reconciler!.refreshPresetGauges();
         const mem = process.memoryUsage();
-        metrics.residentMemory.set({}, mem.rss);
         metrics.heapUsed.set({}, mem.heapUsed);
         metrics.heapTotal.set({}, mem.heapTotal);
         return metrics.registry.render();

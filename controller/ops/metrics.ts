@@ -121,11 +121,7 @@ export function controllerMetrics() {
     outboxDepth: new Gauge(registry, 'prewarm_notification_outbox_depth', 'Notifications waiting for delivery.'),
     claims: new Counter(registry, 'prewarm_claims_total', 'Claims by result (pool, fallback, empty).', ['result']),
     paused: new Gauge(registry, 'prewarm_reconciliation_paused', '1 while reconciliation is paused globally.'),
-    /**
-     * process_resident_memory_bytes is one of prom-client's default metrics, read from the process itself at
-     * each scrape; set() is kept for existing callers and ignores its value.
-     */
-    residentMemory: { set(_labels: Labels<never>, _value: number): void {} },
+    // process_resident_memory_bytes comes with prom-client's default metrics, read at each scrape.
     // Not in the default set (which has nodejs_heap_size_used_bytes / _total_bytes): kept under their own names.
     heapUsed: new Gauge(registry, 'nodejs_heap_used_bytes', 'V8 heap in use, bytes.'),
     heapTotal: new Gauge(registry, 'nodejs_heap_total_bytes', 'V8 heap reserved, bytes.'),

@@ -59,7 +59,6 @@ function record(m: ControllerMetrics): void {
   m.paused.set({}, 0);
   m.outboxDepth.set({}, 1);
   const mem = process.memoryUsage();
-  m.residentMemory.set({}, mem.rss);
   m.heapUsed.set({}, mem.heapUsed);
   m.heapTotal.set({}, mem.heapTotal);
 }

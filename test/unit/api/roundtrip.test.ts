@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../controll
 import type { PresetSpec } from '../../../controller/domain/specs';
 import type { ExplainPreset } from '../../../controller/api/service';
 import { BIG_TIME, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
-import { poolSpec, presetSpec, scheduledPrebuilds, templateSpec } from '../../helpers/fixtures';
+import { explainPreset, poolSpec, presetSpec, scheduledPreset, templateSpec } from '../../helpers/fixtures';
 
 /** Calls a method with hand-built metadata and messages, bypassing the client's own checks. */
 function rawCall<I extends DescMessage, O extends DescMessage>(
@@ -38,53 +38,35 @@ function rawCall<I extends DescMessage, O extends DescMessage>(
 }
 
 /** Every field set, none at its default. */
-const fullPreset: PresetSpec = presetSpec({
+const fullPreset: PresetSpec = scheduledPreset({
   description: 'US, with Nix',
   default: true,
   parameters: { region: 'us', 'ünïcode key': 'välue' },
-  prebuilds: scheduledPrebuilds([
-    { cron: '* 8-18 * * 1-5', instances: 3 },
-    { cron: '* 8-14 * * 6', instances: 1 },
-  ]),
 });
 
 const explainPresets: ExplainPreset[] = [
-  {
-    template: 'devbox',
-    preset: 'us-nix',
+  explainPreset({
     desired: 3,
     desired_source: 'schedule[0] "* 8-18 * * 1-5" (lead_time)',
     ready: 1,
     starting: 1,
     expired: 1,
-    outdated: 0,
     claimed: 4,
-    failed: 0,
-    status: 'healthy',
-    paused: false,
-    backoff_until: null,
     actions: [
       { type: 'create', count: 2, reason: 'scale' },
       { type: 'delete', instance_ids: ['i-1', 'i-2'], reason: 'expired' },
       { type: 'cancel_pending', instance_ids: [] },
     ],
-  },
-  {
-    template: 'devbox',
+  }),
+  explainPreset({
     preset: 'eu',
-    desired: 0,
-    desired_source: 'base',
-    ready: 0,
-    starting: 0,
-    expired: 0,
     outdated: 2,
-    claimed: 0,
     failed: 3,
     status: 'hard_limited',
     paused: true,
     backoff_until: '2026-03-08T08:00:00.000Z',
     actions: [{ type: 'backoff', until: '2026-03-08T08:00:00.000Z' }],
-  },
+  }),
 ];
 
 describe('prewarm.v1 round trips through a real server and client', () => {

@@ -8,34 +8,25 @@ import { ValidationError } from '../../../controller/domain/errors';
 import type { ExplainPreset } from '../../../controller/api/service';
 import { BIG_TIME, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
 import { runCli } from '../../helpers/cli-harness';
-import { scheduledPrebuilds } from '../../helpers/fixtures';
+import { explainPreset, scheduledPrebuilds, scheduledPresetInput } from '../../helpers/fixtures';
 
 const EXPLAIN_KEYS = [
   'template', 'preset', 'desired', 'desired_source', 'ready', 'starting', 'expired', 'outdated', 'status', 'backoff_until', 'actions',
 ];
 
-/** A preset file as a user writes it: description and default left out for the CLI to fill in. */
-const presetFile = { template: 'devbox', name: 'us-nix', parameters: { region: 'us' }, prebuilds: scheduledPrebuilds() };
+/** A preset file as a user writes it (description and default left out for the CLI to fill in), one window. */
+const presetFile = scheduledPresetInput({ prebuilds: scheduledPrebuilds() });
 
-const explained: ExplainPreset = {
-  template: 'devbox',
-  preset: 'us-nix',
+const explained: ExplainPreset = explainPreset({
   desired: 3,
   desired_source: 'schedule[0] "* 8-18 * * 1-5"',
   ready: 1,
-  starting: 0,
   expired: 1,
-  outdated: 0,
-  claimed: 0,
-  failed: 0,
-  status: 'healthy',
-  paused: false,
-  backoff_until: null,
   actions: [
     { type: 'create', count: 2, reason: 'scale' },
     { type: 'delete', instance_ids: ['i-7'], reason: 'expired' },
   ],
-};
+});
 
 describe('client commands against a real server with a fake service', () => {
   let api: TestApi;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ValidationError, type FieldError } from '../../../controller/domain/errors';
 import { parsePresetSpec, parseTemplateSpec, validatePresetFields, validateTemplateFields } from '../../../controller/domain/validate';
 import { parseJsonFile } from '../../../controller/domain/json-file';
+import { scheduledPreset, scheduledPresetInput } from '../../helpers/fixtures';
 
 type Expect = Array<[string, RegExp]>;
 
@@ -24,44 +25,12 @@ function matchErrors(errors: FieldError[], expected: Expect): void {
   });
 }
 
-const goodPreset = () => ({
-  template: 'devbox',
-  name: 'us-nix',
-  parameters: { region: 'us' },
-  prebuilds: {
-    instances: 0,
-    expiration_policy: { ttl: 86400 },
-    scheduling: {
-      timezone: 'America/New_York',
-      lead_time: '30m',
-      schedule: [
-        { cron: '* 8-18 * * 1-5', instances: 3 },
-        { cron: '* 8-14 * * 6', instances: 1 },
-      ],
-    },
-  },
-});
-
 const withScheduling = (scheduling: unknown) => ({ template: 't', name: 'p', prebuilds: { instances: 1, scheduling } });
 const withSchedules = (...schedule: unknown[]) => withScheduling({ timezone: 'UTC', schedule });
 
 test('a good preset is accepted and normalized with defaults', () => {
-  assert.deepEqual(parsePresetSpec(goodPreset()), {
-    template: 'devbox',
-    name: 'us-nix',
-    description: '',
-    default: false,
-    parameters: { region: 'us' },
-    prebuilds: {
-      instances: 0,
-      expiration_policy: { ttl: 86400 },
-      scheduling: {
-        timezone: 'America/New_York',
-        lead_time: '30m',
-        schedule: [{ cron: '* 8-18 * * 1-5', instances: 3 }, { cron: '* 8-14 * * 6', instances: 1 }],
-      },
-    },
-  });
+  // Description and default left out come back at their defaults.
+  assert.deepEqual(parsePresetSpec(scheduledPresetInput()), scheduledPreset({ description: '', default: false }));
   assert.deepEqual(parsePresetSpec({ template: 't', name: 'p', default: true, description: null, parameters: null, prebuilds: null }), {
     template: 't', name: 'p', description: '', default: true, parameters: {},
   });

@@ -37,7 +37,8 @@ import {
   types,
   type Harness,
 } from '../../helpers/provider-harness';
-import { presetSpec } from '../../helpers/fixtures';
+import { presetSpec, scheduledPreset } from '../../helpers/fixtures';
+import { scheduledPresetConfig } from './preset-config';
 
 type Kind = 'prewarm_template' | 'prewarm_preset';
 const schemaOf = (k: Kind) => (k === 'prewarm_template' ? jsonBlocks.template : jsonBlocks.preset);
@@ -101,27 +102,7 @@ beforeEach(() => {
   hh.api.fake.failWith = undefined;
 });
 
-const fullPreset = () =>
-  presetObj({
-    description: 'US pool',
-    default: true,
-    parameters: new Map([['region', 'us']]),
-    prebuilds: [
-      prebuilds({
-        instances: 0,
-        expiration_policy: [{ ttl: 86400 }],
-        scheduling: [
-          scheduling({
-            lead_time: '30m',
-            schedule: [
-              { cron: '* 8-18 * * 1-5', instances: 3 },
-              { cron: '* 8-14 * * 6', instances: 1 },
-            ],
-          }),
-        ],
-      }),
-    ],
-  });
+const fullPreset = () => scheduledPresetConfig({ description: 'US pool', default: true });
 
 async function seedTemplate(): Promise<void> {
   await hh.api.fake.putTemplate({ name: 'devbox', driver: 'devbox', config: {} });
@@ -211,25 +192,7 @@ describe('prewarm_preset lifecycle', () => {
     const config = fullPreset();
     const { state } = await planApply(hh, 'prewarm_preset', null, config);
     assert.equal(obj(state).id, 'devbox/us-nix');
-    assert.deepEqual(hh.api.fake.calls[0].args[0], {
-      template: 'devbox',
-      name: 'us-nix',
-      description: 'US pool',
-      default: true,
-      parameters: { region: 'us' },
-      prebuilds: {
-        instances: 0,
-        expiration_policy: { ttl: 86400 },
-        scheduling: {
-          timezone: 'America/New_York',
-          lead_time: '30m',
-          schedule: [
-            { cron: '* 8-18 * * 1-5', instances: 3 },
-            { cron: '* 8-14 * * 6', instances: 1 },
-          ],
-        },
-      },
-    });
+    assert.deepEqual(hh.api.fake.calls[0].args[0], scheduledPreset({ description: 'US pool', default: true }));
     await refreshNoDiff(hh, 'prewarm_preset', state, config);
   });
 

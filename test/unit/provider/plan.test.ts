@@ -9,6 +9,7 @@ import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { CtyNumber, decodeDynamic, encodeDynamic, equalValues, isUnknown, unknown, type CtyValue, type EncodableValue } from '../../../provider/values';
 import { checkApplyResult, checkFinalPlan, checkPlan, checkReadResult, pathExists, type JsonBlock } from '../../helpers/plan-rules';
 import { assertNoDiags, jsonBlocks, p, plan, prebuilds, presetObj, scheduling, templateObj, types } from '../../helpers/provider-harness';
+import { scheduledPrebuildsConfig, scheduledPresetConfig } from './preset-config';
 
 const h = createProviderHandlers({ env: {} });
 const U = unknown();
@@ -109,19 +110,7 @@ describe('prewarm_template plan', () => {
 });
 
 describe('prewarm_preset plan', () => {
-  const full = () =>
-    presetObj({
-      description: 'US pool',
-      default: true,
-      parameters: new Map([['region', 'us']]),
-      prebuilds: [
-        prebuilds({
-          instances: 1,
-          expiration_policy: [{ ttl: 86400 }],
-          scheduling: [scheduling({ lead_time: '30m', schedule: [{ cron: '* 8-18 * * 1-5', instances: 3 }, { cron: '* 8-14 * * 6', instances: 1 }] })],
-        }),
-      ],
-    });
+  const full = () => scheduledPresetConfig({ description: 'US pool', default: true, prebuilds: [scheduledPrebuildsConfig({ instances: 1 })] });
 
   test('create: id = TEMPLATE/NAME, everything else as configured, block counts as configured', async () => {
     const r = await planOk('prewarm_preset', null, full());

@@ -33,6 +33,7 @@ import {
   types,
   validateResource,
 } from '../../helpers/provider-harness';
+import { scheduledPresetConfig } from './preset-config';
 
 const h = createProviderHandlers({ env: {} });
 const U = unknown();
@@ -44,27 +45,7 @@ const withSchedules = (schedule: EncodableValue[], extra: Record<string, Encodab
 
 describe('prewarm_preset validation', () => {
   test('happy path: us-nix with every argument and block set (weekday and Saturday windows) is valid', async () => {
-    assertNoDiags(
-      await validatePreset({
-        parameters: new Map([['region', 'us']]),
-        description: 'US pool',
-        prebuilds: [
-          prebuilds({
-            instances: 0,
-            expiration_policy: [{ ttl: 86400 }],
-            scheduling: [
-              scheduling({
-                lead_time: '30m',
-                schedule: [
-                  { cron: '* 8-18 * * 1-5', instances: 3 },
-                  { cron: '* 8-14 * * 6', instances: 1 },
-                ],
-              }),
-            ],
-          }),
-        ],
-      }),
-    );
+    assertNoDiags(await validateResource(h, 'prewarm_preset', scheduledPresetConfig({ description: 'US pool' })));
   });
 
   test('name: empty and invalid', async () => {

@@ -37,7 +37,7 @@ import {
   types,
   type Harness,
 } from '../../helpers/provider-harness';
-import { presetSpec, scheduledPreset } from '../../helpers/fixtures';
+import { explainPreset, presetSpec, scheduledPreset } from '../../helpers/fixtures';
 import { scheduledPresetConfig } from './preset-config';
 
 type Kind = 'prewarm_template' | 'prewarm_preset';
@@ -391,25 +391,10 @@ describe('API errors become diagnostics', () => {
 
 describe('data source prewarm_preset', () => {
   const dataConfig = { template: 'devbox', name: 'us-nix', id: null, desired: null, ready: null, starting: null, status: null, backoff_until: null };
-  const explainPreset = {
-    template: 'devbox',
-    preset: 'us-nix',
-    desired: 3,
-    desired_source: 'schedule[0]',
-    ready: 2,
-    starting: 1,
-    expired: 0,
-    outdated: 0,
-    claimed: 4,
-    failed: 0,
-    status: 'healthy' as const,
-    paused: false,
-    backoff_until: null,
-    actions: [],
-  };
+  const explained = explainPreset({ desired: 3, desired_source: 'schedule[0]', ready: 2, starting: 1, claimed: 4 });
 
   test('reads desired, ready, starting, status; backoff_until null when not backing off', async () => {
-    hh.api.fake.explainReport = { at: '2026-03-09T12:00:00.000Z', paused: false, presets: [{ ...explainPreset, template: 'other' }, explainPreset] };
+    hh.api.fake.explainReport = { at: '2026-03-09T12:00:00.000Z', paused: false, presets: [{ ...explained, template: 'other' }, explained] };
     const r = await readData(hh.h, dataConfig);
     assertNoDiags(r.diagnostics);
     assert.deepEqual(checkReadResult(jsonBlocks.presetData, r.state ?? null, false), []);
@@ -424,7 +409,7 @@ describe('data source prewarm_preset', () => {
     hh.api.fake.explainReport = {
       at: '2026-03-09T12:00:00.000Z',
       paused: false,
-      presets: [{ ...explainPreset, status: 'hard_limited', backoff_until: '2026-03-09T12:05:00.000Z' }],
+      presets: [{ ...explained, status: 'hard_limited', backoff_until: '2026-03-09T12:05:00.000Z' }],
     };
     const s = obj((await readData(hh.h, dataConfig)).state);
     assert.equal(s.backoff_until, '2026-03-09T12:05:00.000Z');

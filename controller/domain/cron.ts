@@ -4,6 +4,7 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { CompiledSchedule, LocalFields } from './schedule-window';
+import { CRON_TEXT, quote, textProblem } from './text';
 
 /** A cron text that cannot be used as a window. `problems` has one entry per offending field. */
 export class CronSyntaxError extends Error {
@@ -93,6 +94,9 @@ const compiled = new Map<string, CronWindow | CronSyntaxError>();
 const maxCompiled = 10_000;
 
 export function compileCron(text: string, instances: number): CronWindow {
+  // Checked before the memo, so neither an oversized text nor a control character is ever kept or parsed.
+  const problem = typeof text === 'string' ? textProblem(text, CRON_TEXT) : null;
+  if (problem !== null) throw new CronSyntaxError([`cron ${problem}`]);
   const key = `${instances}\u0000${text}`;
   const hit = compiled.get(key);
   if (hit instanceof CronSyntaxError) throw hit;
@@ -128,7 +132,7 @@ function compileCronUncached(text: string, instances: number): CronWindow {
     const msg = errorMessage(err);
     if (/day of month/i.test(msg)) {
       throw new CronSyntaxError([
-        `${FIELD_LABEL.dayOfMonth}: no day in "${fields[2]}" exists in month field "${fields[3]}", so the window would never open`,
+        `${FIELD_LABEL.dayOfMonth}: no day in ${quote(fields[2])} exists in month field ${quote(fields[3])}, so the window would never open`,
       ]);
     }
     throw new CronSyntaxError([humanize(msg, fields.join(' '))]);
@@ -172,7 +176,7 @@ function splitFields(text: string): string[] {
   }
   if (trimmed.startsWith('@')) {
     throw new CronSyntaxError([
-      `descriptors such as "${trimmed.split(/\s+/)[0]}" are not supported; write 5 fields, e.g. "* 8-18 * * 1-5"`,
+      `descriptors such as ${quote(trimmed.split(/\s+/)[0])} are not supported; write 5 fields, e.g. "* 8-18 * * 1-5"`,
     ]);
   }
   const fields = trimmed.split(/\s+/);
@@ -183,14 +187,14 @@ function splitFields(text: string): string[] {
     ]);
   }
   if (fields[0] !== '*') {
-    throw new CronSyntaxError([`minute field must be "*" (windows are whole hours), got "${fields[0]}"`]);
+    throw new CronSyntaxError([`minute field must be "*" (windows are whole hours), got ${quote(fields[0])}`]);
   }
   return fields;
 }
 
 /** Validates one field on its own (the others wildcards) so the error can name the field. */
 function fieldProblem(key: FieldKey, raw: string): string | null {
-  if (isHashed(key, raw)) return `hashed "H" values are not supported (they are not deterministic), got "${raw}"`;
+  if (isHashed(key, raw)) return `hashed "H" values are not supported (they are not deterministic), got ${quote(raw)}`;
   const probe = ['*', '*', '*', '*', '*'];
   probe[FIELD_SLOT[key]] = raw;
   try {
@@ -221,26 +225,26 @@ function errorMessage(err: unknown): string {
 function humanize(msg: string, raw: string): string {
   let m: RegExpMatchArray | null;
   if ((m = msg.match(/got value (\S+) expected range (\d+)-(\d+)/))) {
-    if (!/^\d+$/.test(m[1])) return `"${m[1]}" is not allowed here (range ${m[2]}-${m[3]})`;
+    if (!/^\d+$/.test(m[1])) return `${quote(m[1])} is not allowed here (range ${m[2]}-${m[3]})`;
     return `value ${m[1]} out of range ${m[2]}-${m[3]}`;
   }
   if ((m = msg.match(/got range (\S+)-(\S+) expected range (\d+)-(\d+)/))) {
-    if (m[1] === 'NaN' || m[2] === 'NaN') return `invalid range in "${raw}"`;
+    if (m[1] === 'NaN' || m[2] === 'NaN') return `invalid range in ${quote(raw)}`;
     return `range ${m[1]}-${m[2]} out of range ${m[3]}-${m[4]}`;
   }
   if ((m = msg.match(/^Invalid range: (\d+)-(\d+), min/))) {
     return `range ${m[1]}-${m[2]} runs backwards; ranges cannot wrap around (write e.g. "22-23,0-2")`;
   }
-  if (/^Invalid characters/.test(msg)) return `invalid characters in "${raw}"`;
-  if ((m = msg.match(/cannot resolve alias "([^"]*)"/))) return `unknown name "${m[1]}"`;
+  if (/^Invalid characters/.test(msg)) return `invalid characters in ${quote(raw)}`;
+  if ((m = msg.match(/cannot resolve alias "([^"]*)"/))) return `unknown name ${quote(m[1])}`;
   if ((m = msg.match(/duplicate values found: (\S+)/))) return `value ${m[1]} is listed more than once`;
   if ((m = msg.match(/cannot repeat at every (\S+) time/))) return `step must be a positive integer, got ${m[1]}`;
-  if (/^Invalid repeat/.test(msg)) return `invalid step in "${raw}"`;
-  if (/^Invalid wildcard/.test(msg)) return `"*" and "?" must stand alone or before a step, got "${raw}"`;
-  if (/Invalid list value format/.test(msg)) return `empty list item in "${raw}"`;
+  if (/^Invalid repeat/.test(msg)) return `invalid step in ${quote(raw)}`;
+  if (/^Invalid wildcard/.test(msg)) return `"*" and "?" must stand alone or before a step, got ${quote(raw)}`;
+  if (/Invalid list value format/.test(msg)) return `empty list item in ${quote(raw)}`;
   if (/standalone L/.test(msg)) return '"L" alone is not allowed here; use e.g. "5L" for the last Friday of the month';
-  if ((m = msg.match(/`#` and `(.)` special characters are incompatible/))) return `"#" cannot be combined with "${m[1]}"`;
+  if ((m = msg.match(/`#` and `(.)` special characters are incompatible/))) return `"#" cannot be combined with ${quote(m[1])}`;
   if (/occurrence number/.test(msg)) return 'the occurrence after "#" must be 1-5';
-  if (/too many values/.test(msg)) return `too many values in "${raw}"`;
-  return `${msg} (in "${raw}")`;
+  if (/too many values/.test(msg)) return `too many values in ${quote(raw)}`;
+  return `${msg} (in ${quote(raw)})`;
 }

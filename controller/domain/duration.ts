@@ -4,6 +4,8 @@
  * a millisecond clock anyway.
  */
 
+import { quote } from './text';
+
 const UNIT_MS: Readonly<Record<string, bigint>> = Object.freeze({
   h: 3_600_000n,
   m: 60_000n,
@@ -21,23 +23,23 @@ export function parseDuration(text: string): number {
   if (typeof text !== 'string') throw new Error('must be a duration string such as "30m"');
   if (text === '') throw new Error('must not be empty (use "0s" for no duration)');
   if (text === '0') return 0;
-  if (text.startsWith('-')) throw new Error(`must not be negative, got "${text}"`);
-  if (/^\+/.test(text)) throw new Error(`must not have a sign, got "${text}"`);
+  if (text.startsWith('-')) throw new Error(`must not be negative, got ${quote(text)}`);
+  if (/^\+/.test(text)) throw new Error(`must not have a sign, got ${quote(text)}`);
   if (/^\d+(\.\d*)?$/.test(text)) {
-    throw new Error(`missing unit in "${text}" (use h, m, s or ms, e.g. "${text}m")`);
+    throw new Error(`missing unit in ${quote(text)} (use h, m, s or ms, e.g. ${quote(`${text}m`)})`);
   }
   let rest = text;
   let total = 0n;
   while (rest !== '') {
     const m = TERM.exec(rest);
-    if (!m) throw new Error(`invalid duration "${text}" (expected e.g. "30m", "1h30m" or "1.5h")`);
+    if (!m) throw new Error(`invalid duration ${quote(text)} (expected e.g. "30m", "1h30m" or "1.5h")`);
     const [whole, num, unit] = m;
     const scale = UNIT_MS[unit];
     if (scale === undefined) {
-      throw new Error(`unknown unit "${unit}" in "${text}" (use h, m, s or ms)`);
+      throw new Error(`unknown unit ${quote(unit)} in ${quote(text)} (use h, m, s or ms)`);
     }
     total += termMs(num, scale, text);
-    if (total > MAX_SAFE) throw new Error(`duration "${text}" is too large`);
+    if (total > MAX_SAFE) throw new Error(`duration ${quote(text)} is too large`);
     rest = rest.slice(whole.length);
   }
   return Number(total);
@@ -51,7 +53,7 @@ function termMs(num: string, scale: bigint, text: string): bigint {
   const denom = 10n ** BigInt(fracPart.length);
   const fracScaled = BigInt(fracPart) * scale;
   if (fracScaled % denom !== 0n) {
-    throw new Error(`duration "${text}" is not a whole number of milliseconds`);
+    throw new Error(`duration ${quote(text)} is not a whole number of milliseconds`);
   }
   return intMs + fracScaled / denom;
 }

@@ -1,3 +1,6 @@
+import { MAX_MAP_KEY } from './limits';
+import { quote } from './text';
+
 /** One step of an attribute path: an attribute or block name, or a list index. */
 export type PathStep = string | number;
 
@@ -7,11 +10,19 @@ export interface FieldError {
   message: string;
 }
 
-/** Renders a path as `prebuilds.scheduling.schedule[1].cron`. */
+/** A step that reads unambiguously after a dot: attribute names and plain map keys. */
+const PLAIN_STEP = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_MAP_KEY}}$`);
+
+/**
+ * Renders a path as `prebuilds.scheduling.schedule[1].cron`. A step that is not a plain name (a map key the user
+ * wrote, which may be anything) is shown quoted, escaped and bounded: `parameters["a.b"]`,
+ * `parameters["xxxx…" (10000 characters)]`.
+ */
 export function formatPath(path: readonly PathStep[]): string {
   let out = '';
   for (const step of path) {
     if (typeof step === 'number') out += `[${step}]`;
+    else if (!PLAIN_STEP.test(step)) out += `[${quote(step)}]`;
     else out += out === '' ? step : `.${step}`;
   }
   return out;

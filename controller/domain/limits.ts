@@ -1,6 +1,7 @@
 /**
  * Every numeric limit on user input, in one place: validation, the provider's schema descriptions and the
- * CLI's help quote these constants, so a limit is never written twice.
+ * CLI's help quote these constants, so a limit is never written twice. The character rules that go with the
+ * text limits are in text.ts.
  */
 
 /** Upper bound of any instance count (base pool size and per-window counts). */
@@ -14,5 +15,25 @@ export const TTL_MAX_SECONDS = 31_536_000;
 export const MAX_DESCRIPTION = 256;
 /** Characters in a key of a parameters or config map. */
 export const MAX_MAP_KEY = 128;
+/** UTF-8 bytes in a value of a parameters or config map (room for a certificate or a short script). */
+export const MAX_MAP_VALUE_BYTES = 4096;
+/** Entries in one parameters or config map. */
+export const MAX_MAP_ENTRIES = 128;
 /** Characters in a template, preset or driver name. */
 export const MAX_NAME = 63;
+/** Characters in a claim's owner. */
+export const MAX_OWNER = 128;
+/** Characters in an instance id (the controller's are 36-character UUIDs). */
+export const MAX_INSTANCE_ID = 64;
+/** Characters in a schedule's cron text. */
+export const MAX_CRON = 256;
+/** Characters in a time zone name (the longest IANA name has 32). */
+export const MAX_TIME_ZONE = 64;
+/** Bytes in one API request message; the gRPC server refuses larger ones with INVALID_ARGUMENT. */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Not an input limit but the bound on echoing one: an error message quotes at most this many characters of a
+ * user's value, then says how long the whole value was.
+ */
+export const MAX_QUOTED_CHARS = 40;

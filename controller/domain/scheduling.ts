@@ -8,7 +8,8 @@ import { compileCron, CronSyntaxError, CronWindow } from './cron';
 import { parseDuration } from './duration';
 import { timeZoneProblem } from './timezone';
 import { describeValue } from './describe';
-import { MAX_INSTANCES, MAX_LEAD_TIME_MS } from './limits';
+import { MAX_CRON, MAX_INSTANCES, MAX_LEAD_TIME_MS } from './limits';
+import { quote } from './text';
 import { findOverlapsWithWitness, formatWitness } from './overlap';
 import type { CompiledSchedule, CompiledScheduling } from './schedule-window';
 import type { SchedulingSpec } from './specs';
@@ -34,7 +35,7 @@ export function leadTimeProblem(value: unknown): string | null {
   } catch (err) {
     return (err as Error).message;
   }
-  if (ms > MAX_LEAD_TIME_MS) return `must be at most 24h, got "${value}"`;
+  if (ms > MAX_LEAD_TIME_MS) return `must be at most 24h, got ${quote(value)}`;
   return null;
 }
 
@@ -121,7 +122,7 @@ export function checkScheduling(spec: SchedulingSpec, isUnknown: (v: unknown) =>
     const second = windows[pair[1]];
     err(
       ['schedule', second.index, 'cron'],
-      `schedule[${second.index}] ("${second.window.cron}") overlaps schedule[${first.index}] ("${first.window.cron}"): ` +
+      `schedule[${second.index}] (${quote(second.window.cron, MAX_CRON)}) overlaps schedule[${first.index}] (${quote(first.window.cron, MAX_CRON)}): ` +
         `both are open on ${formatWitness(witness)}; windows of one preset must not overlap`,
     );
   }

@@ -1,4 +1,6 @@
 /** Time zone names as users write them: IANA names only, checked against ICU's tz database through Intl. */
+import { MAX_TIME_ZONE } from './limits';
+import { quote } from './text';
 
 const zoneVerdicts = new Map<string, string | null>();
 
@@ -13,6 +15,10 @@ const zoneVerdicts = new Map<string, string | null>();
  */
 export function timeZoneProblem(name: unknown): string | null {
   if (typeof name !== 'string') return 'must be a string naming an IANA time zone, e.g. "America/New_York"';
+  // Before the cache, so an oversized name is never kept or handed to Intl.
+  if (name.length > MAX_TIME_ZONE) {
+    return `must be an IANA time zone name (at most ${MAX_TIME_ZONE} characters), got ${quote(name)}`;
+  }
   const cached = zoneVerdicts.get(name);
   if (cached !== undefined) return cached;
   const verdict = judgeZone(name);
@@ -22,18 +28,18 @@ export function timeZoneProblem(name: unknown): string | null {
 
 function judgeZone(name: string): string | null {
   if (name === '') return 'must not be empty; use an IANA time zone such as "UTC" or "Europe/Berlin"';
-  if (name.trim() !== name) return `time zone "${name}" has surrounding whitespace`;
+  if (name.trim() !== name) return `time zone ${quote(name)} has surrounding whitespace`;
   if (/^[+\-\u2212]|^(UTC|GMT)[+\-]\d/i.test(name)) {
-    return `"${name}" is an offset, not an IANA time zone; use a region name such as "America/New_York" (or "Etc/GMT-5" for a fixed offset)`;
+    return `${quote(name)} is an offset, not an IANA time zone; use a region name such as "America/New_York" (or "Etc/GMT-5" for a fixed offset)`;
   }
   let resolved: string;
   try {
     resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return `unknown time zone "${name}"; use an IANA name such as "America/New_York", "Europe/Berlin" or "UTC"`;
+    return `unknown time zone ${quote(name)}; use an IANA name such as "America/New_York", "Europe/Berlin" or "UTC"`;
   }
   if (resolved !== name && resolved.toLowerCase() === name.toLowerCase()) {
-    return `time zone names are case-sensitive: did you mean "${resolved}"?`;
+    return `time zone names are case-sensitive: did you mean ${quote(resolved)}?`;
   }
   return null;
 }

@@ -6,13 +6,15 @@
  * index (['prebuilds', 'scheduling', 'timezone']); repeated blocks carry theirs
  * (['prebuilds', 'scheduling', 'schedule', 1, 'cron']). Such a block may be given as an object or as a
  * list of at most one object (the shape hcl2json and Terraform produce); null and [] mean absent, and
- * null means "not set" for optional attributes too.
+ * null means "not set" for optional attributes too. Free text (description, map keys and values) follows the
+ * rules of text.ts; a message never repeats a user's value whole (text.ts's quote bounds it).
  */
 import { ValidationError, type FieldError, type PathStep } from './errors';
 import type { PresetSpec, PrebuildsSpec, ScheduleSpec, SchedulingSpec, TemplateSpec } from './specs';
 import { checkScheduling, instancesProblem } from './scheduling';
 import { describeValue } from './describe';
-import { MAX_DESCRIPTION, MAX_MAP_KEY, TTL_MAX_SECONDS, TTL_MIN_SECONDS } from './limits';
+import { MAX_MAP_ENTRIES, TTL_MAX_SECONDS, TTL_MIN_SECONDS } from './limits';
+import { DESCRIPTION_TEXT, MAP_VALUE_TEXT, mapKeyProblem, quote, textProblem } from './text';
 import { driverProblem, nameProblem } from './names';
 
 export type IsUnknown = (value: unknown) => boolean;
@@ -52,7 +54,7 @@ function checkObject(w: Walk, value: unknown, path: PathStep[], allowed: readonl
     return false;
   }
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) w.add([...path, key], `unknown attribute "${key}" (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) w.add([...path, key], `unknown attribute ${quote(key)} (allowed: ${allowed.join(', ')})`);
   }
   return true;
 }
@@ -99,14 +101,23 @@ function stringMap(w: Walk, obj: Obj, key: string, path: PathStep[], valuesNonEm
     w.add(at, `must be a map of strings, got ${describeValue(v)}`);
     return {};
   }
+  const all = Object.entries(v);
+  if (all.length > MAX_MAP_ENTRIES) {
+    w.add(at, `must have at most ${MAX_MAP_ENTRIES} entries, got ${all.length}`);
+    return {};
+  }
   const entries: Array<[string, string]> = [];
-  for (const [k, val] of Object.entries(v)) {
-    if (k === '') w.add(at, 'keys must not be empty');
-    else if (k.length > MAX_MAP_KEY) w.add([...at, k], `key must be at most ${MAX_MAP_KEY} characters, got ${k.length}`);
+  for (const [k, val] of all) {
+    const keyProblem = mapKeyProblem(k);
+    if (keyProblem !== null) w.add(k === '' ? at : [...at, k], keyProblem);
     if (w.isUnknown(val)) continue;
     if (typeof val !== 'string') w.add([...at, k], `must be a string, got ${describeValue(val)}`);
     else if (valuesNonEmpty && val === '') w.add([...at, k], 'must not be empty');
-    else entries.push([k, val]);
+    else {
+      const valueProblem = textProblem(val, MAP_VALUE_TEXT);
+      if (valueProblem !== null) w.add([...at, k], valueProblem);
+      else entries.push([k, val]);
+    }
   }
   // fromEntries defines own properties, so a key such as "__proto__" is kept as data.
   return Object.fromEntries(entries);
@@ -135,8 +146,9 @@ function walkPreset(w: Walk, input: unknown): PresetSpec {
   const description = input.description;
   if (!w.isUnknown(description) && !absent(description)) {
     if (typeof description !== 'string') w.add(['description'], `must be a string, got ${describeValue(description)}`);
-    else if (description.length > MAX_DESCRIPTION) {
-      w.add(['description'], `must be at most ${MAX_DESCRIPTION} characters, got ${description.length}`);
+    else {
+      const problem = textProblem(description, DESCRIPTION_TEXT);
+      if (problem !== null) w.add(['description'], problem);
     }
   }
   const isDefault = input.default;

@@ -7,20 +7,7 @@ import assert from 'node:assert/strict';
 import { Diagnostic_Severity, type DynamicValue } from '../../../provider/protocol';
 import { createProvider } from '../../../provider/rpc-handlers';
 import { equalValues, unknown } from '../../../provider/values';
-import {
-  apply,
-  assertNoDiags,
-  assertOneError,
-  configure,
-  errors,
-  importState,
-  plan,
-  providerConfig,
-  read,
-  readData,
-  templateObj,
-  types,
-} from '../../helpers/provider-harness';
+import { apply, assertNoDiags, assertOneError, configure, errors, importState, plan, providerConfig, read, readData, templateObj, types } from '../../helpers/provider-harness';
 import { PRIVATE, typeCheck } from './apply-harness';
 
 describe('provider configuration', () => {

@@ -9,22 +9,7 @@ import { ApplyResourceChange_RequestSchema, Diagnostic_Severity, ReadResource_Re
 import { ConflictError, NotFoundError, ValidationError } from '../../../controller/domain/errors';
 import { ApiError } from '../../../controller/api/status';
 import { equalValues, type CtyValue, type EncodableValue } from '../../../provider/values';
-import {
-  apply,
-  assertOneError,
-  ctx,
-  describeDiags,
-  dv,
-  p,
-  plan,
-  prebuilds,
-  presetObj,
-  read,
-  scheduling,
-  steps,
-  templateObj,
-  types,
-} from '../../helpers/provider-harness';
+import { apply, assertOneError, ctx, describeDiags, dv, p, plan, prebuilds, presetObj, read, scheduling, steps, templateObj, types } from '../../helpers/provider-harness';
 import { fullPreset, planApply, PRIVATE, proposedFrom, seedTemplate, useHarness } from './apply-harness';
 
 const hh = useHarness();

@@ -7,17 +7,7 @@ import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { equalValues, type CtyValue, type EncodableValue } from '../../../provider/values';
 import { checkReadResult } from '../../helpers/plan-rules';
-import {
-  apply,
-  assertNoDiags,
-  assertOneError,
-  importState,
-  jsonBlocks,
-  prebuilds,
-  presetObj,
-  read,
-  scheduling,
-} from '../../helpers/provider-harness';
+import { apply, assertNoDiags, assertOneError, importState, jsonBlocks, prebuilds, presetObj, read, scheduling } from '../../helpers/provider-harness';
 import { scheduledPreset } from '../../helpers/fixtures';
 import { fullPreset, obj, planApply, refreshNoDiff, seedTemplate, useHarness } from './apply-harness';
 

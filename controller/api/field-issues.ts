@@ -1,9 +1,15 @@
 /**
  * Server-side structural checks of prewarm.v1 request fields. Problems are collected, not thrown one at a time, so
  * one ValidationError names every bad field; the service still does the semantic validation.
+ *
+ * Identifiers that only select something (names in get/delete, instance ids, preset ids) are checked against the
+ * domain's rules here, before any lookup: a "not found" message quotes what it looked for, so only a valid,
+ * bounded identifier may reach one.
  */
 import { ValidationError, type FieldError, type PathStep } from '../domain/errors';
-import { presetIdProblem } from '../domain/ids';
+import { instanceIdProblem, presetIdProblem } from '../domain/ids';
+import { nameProblem } from '../domain/names';
+import { ownerProblem } from '../domain/text';
 
 /** Collects field problems so one response names every bad field, not just the first. */
 export class FieldIssues {
@@ -19,6 +25,33 @@ export class FieldIssues {
 export function requireText(value: string, path: PathStep[], issues: FieldIssues): string {
   if (value.trim() === '') issues.add(path, 'is required');
   return value;
+}
+
+/** A template or preset name that selects an existing object: required, and a valid name. */
+export function requireName(value: string, path: PathStep[], issues: FieldIssues): string {
+  if (value.trim() === '') issues.add(path, 'is required');
+  else {
+    const problem = nameProblem(value);
+    if (problem !== null) issues.add(path, problem);
+  }
+  return value;
+}
+
+/** An instance id: required, and shaped like one. */
+export function requireInstanceId(value: string, path: PathStep[], issues: FieldIssues): string {
+  if (value.trim() === '') issues.add(path, 'is required');
+  else {
+    const problem = instanceIdProblem(value);
+    if (problem !== null) issues.add(path, problem);
+  }
+  return value;
+}
+
+/** A claim's owner, when given: the domain's owner rule (blank is allowed; the service stores "anonymous"). */
+export function checkOwner(value: string | undefined, path: PathStep[], issues: FieldIssues): void {
+  if (value === undefined) return;
+  const problem = ownerProblem(value);
+  if (problem !== null) issues.add(path, problem);
 }
 
 /** A preset id (TEMPLATE/NAME); reported against `path` otherwise. */

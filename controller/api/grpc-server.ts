@@ -9,13 +9,15 @@ import type { PrewarmService } from './service';
 import { formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { errorToStatus } from './status';
 import { grpcServiceDefinition } from './grpc-bridge';
-import { FieldIssues, checkPresetId, requireText } from './field-issues';
+import { FieldIssues, checkOwner, checkPresetId, requireInstanceId, requireName } from './field-issues';
 import { requestInstant, toInt64 } from './codec-int64';
 import { instanceStateEnum } from './codec-enums';
 import { presetSpecFromProto, templateSpecFromProto } from './codec-specs';
 import { instanceToProto, presetToProto, templateToProto } from './codec-records';
 import { explainReportToProto, statusReportToProto } from './codec-reports';
 import type { InstanceState } from '../domain/states';
+import { ValidationError } from '../domain/errors';
+import { MAX_REQUEST_BYTES } from '../domain/limits';
 import { jsonLogger } from '../log';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -67,7 +69,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       )
     : grpc.ServerCredentials.createInsecure();
 
-  const server = new grpc.Server();
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+    interceptors: [oversizedRequestInterceptor],
+  });
   const handlers = makeHandlers(opts.service) as unknown as Record<string, Handler<DescMethod>>;
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of Prewarm.methods) {
@@ -178,6 +183,49 @@ function unaryHandler(
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Request size
+
+/** What a server call's sendStatus takes (grpc-js does not export the type by name). */
+type PartialStatus = Parameters<grpc.ServerInterceptingCallInterface['sendStatus']>[0];
+
+/** 4194304 → "4 MiB"; other sizes in bytes. */
+function formatBytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+}
+
+/**
+ * grpc-js refuses a request over `grpc.max_receive_message_length` itself, before any handler runs (and before
+ * authentication), with RESOURCE_EXHAUSTED "Received message larger than max (N vs M)". The check is the right
+ * one: it reads only the message's length prefix, so nothing oversized is ever buffered. The status is not: the
+ * request is the caller's mistake, so it becomes INVALID_ARGUMENT saying which limit, with the same field-error
+ * trailer as every other INVALID_ARGUMENT. Null for every other status.
+ */
+export function oversizedRequestStatus(status: PartialStatus): PartialStatus | null {
+  if (status.code !== grpc.status.RESOURCE_EXHAUSTED) return null;
+  const details = status.details ?? '';
+  const framed = /^Received message larger than max \((\d+) vs \d+\)$/.exec(details);
+  const inflated = /^Received message that decompresses to a size larger than \d+$/.test(details);
+  if (framed === null && !inflated) return null;
+  const limit = formatBytes(MAX_REQUEST_BYTES);
+  const message =
+    framed !== null
+      ? `request is ${Number(framed[1]).toLocaleString('en-US')} bytes, over the ${limit} limit of the prewarm API`
+      : `request decompresses to more than the ${limit} limit of the prewarm API`;
+  const mapped = errorToStatus(new ValidationError([{ path: [], message }])).status;
+  return { code: mapped.code!, details: mapped.details!, metadata: mapped.metadata ?? null };
+}
+
+/**
+ * grpc-js sends the oversized-request status from its innermost call object, below every interceptor's
+ * responder; the first server interceptor is handed exactly that object, so it wraps its sendStatus.
+ */
+const oversizedRequestInterceptor: grpc.ServerInterceptor = (_method, call) => {
+  const send = call.sendStatus.bind(call);
+  call.sendStatus = (status) => send(oversizedRequestStatus(status) ?? status);
+  return new grpc.ServerInterceptingCall(call);
+};
+
 /** Runs wire-level checks, throwing one ValidationError listing every problem. */
 function checked<T>(fn: (issues: FieldIssues) => T): T {
   const issues = new FieldIssues();
@@ -197,14 +245,14 @@ function makeHandlers(service: PrewarmService): Handlers {
       return { template: templateToProto(await service.putTemplate(spec, { createOnly: req.createOnly })) };
     },
     async getTemplate(req) {
-      checked((i) => requireText(req.name, ['name'], i));
+      checked((i) => requireName(req.name, ['name'], i));
       return { template: templateToProto(await service.getTemplate(req.name)) };
     },
     async listTemplates() {
       return { templates: (await service.listTemplates()).map(templateToProto) };
     },
     async deleteTemplate(req) {
-      checked((i) => requireText(req.name, ['name'], i));
+      checked((i) => requireName(req.name, ['name'], i));
       await service.deleteTemplate(req.name);
       return {};
     },
@@ -214,19 +262,19 @@ function makeHandlers(service: PrewarmService): Handlers {
     },
     async getPreset(req) {
       checked((i) => {
-        requireText(req.template, ['template'], i);
-        requireText(req.name, ['name'], i);
+        requireName(req.template, ['template'], i);
+        requireName(req.name, ['name'], i);
       });
       return { preset: presetToProto(await service.getPreset(req.template, req.name)) };
     },
     async listPresets(req) {
-      if (req.template !== undefined) checked((i) => requireText(req.template!, ['template'], i));
+      if (req.template !== undefined) checked((i) => requireName(req.template!, ['template'], i));
       return { presets: (await service.listPresets(req.template)).map(presetToProto) };
     },
     async deletePreset(req) {
       checked((i) => {
-        requireText(req.template, ['template'], i);
-        requireText(req.name, ['name'], i);
+        requireName(req.template, ['template'], i);
+        requireName(req.name, ['name'], i);
       });
       await service.deletePreset(req.template, req.name);
       return {};
@@ -246,8 +294,9 @@ function makeHandlers(service: PrewarmService): Handlers {
     },
     async claim(req) {
       checked((i) => {
-        requireText(req.template, ['template'], i);
-        requireText(req.preset, ['preset'], i);
+        requireName(req.template, ['template'], i);
+        requireName(req.preset, ['preset'], i);
+        checkOwner(req.owner, ['owner'], i);
       });
       const claim: Parameters<PrewarmService['claim']>[0] = { template: req.template, preset: req.preset };
       if (req.owner !== undefined) claim.owner = req.owner;
@@ -255,7 +304,7 @@ function makeHandlers(service: PrewarmService): Handlers {
       return { instance: instanceToProto(await service.claim(claim)) };
     },
     async getInstance(req) {
-      checked((i) => requireText(req.id, ['id'], i));
+      checked((i) => requireInstanceId(req.id, ['id'], i));
       return { instance: instanceToProto(await service.getInstance(req.id)) };
     },
     async listInstances(req) {
@@ -283,8 +332,8 @@ function makeHandlers(service: PrewarmService): Handlers {
     },
     async invalidate(req) {
       checked((i) => {
-        requireText(req.template, ['template'], i);
-        requireText(req.name, ['name'], i);
+        requireName(req.template, ['template'], i);
+        requireName(req.name, ['name'], i);
       });
       const { invalidatedAt } = await service.invalidate(req.template, req.name);
       return { invalidatedAt: toInt64(invalidatedAt, 'invalidated_at') };

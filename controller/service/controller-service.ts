@@ -5,6 +5,7 @@ import { formatPresetId } from '../domain/ids';
 import type { InstanceRecord, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState } from '../domain/states';
+import { normalizeOwner, ownerProblem } from '../domain/text';
 import { parsePresetSpec, parseTemplateSpec } from '../domain/validate';
 import { resolveDriverProgram } from '../drivers/program';
 import type { Executor } from '../executor/executor';
@@ -111,7 +112,10 @@ export class ControllerService implements PrewarmService {
   async claim(req: ClaimRequest): Promise<InstanceRecord> {
     const { store, clock } = this.deps;
     const id = formatPresetId(req.template, req.preset);
-    const owner = req.owner && req.owner.trim() !== '' ? req.owner.trim() : 'anonymous';
+    // The API checks the owner too; this covers every other caller, so nothing unchecked is ever stored.
+    const ownerIssue = req.owner === undefined ? null : ownerProblem(req.owner);
+    if (ownerIssue !== null) throw ValidationError.field(['owner'], ownerIssue);
+    const owner = normalizeOwner(req.owner);
     const now = clock.now();
     const claimed = await store.claim({ presetId: id, template: req.template, owner, now });
     if (claimed) {

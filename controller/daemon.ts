@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startApiServer } from './api/grpc-server';
+import { bindApiServer } from './api/grpc-server';
 import { setupToken } from './auth/token';
 import { type Clock, systemClock } from './clock/clock';
 import type { ControllerOptions } from './daemon-options';
@@ -9,7 +9,7 @@ import { backoffMs } from './executor/backoff';
 import { type DriverRunner, Executor } from './executor/executor';
 import { jsonLogger, type Logger } from './log';
 import { controllerMetrics } from './ops/metrics';
-import { startOpsServer } from './ops/server';
+import { bindOpsServer } from './ops/server';
 import { Reconciler } from './loop/reconciler';
 import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
@@ -54,9 +54,43 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
   if (!fs.existsSync(driverDir) || !fs.statSync(driverDir).isDirectory()) {
     throw new Error(`--driver-dir: ${driverDir} is not a directory`);
   }
-  const store = await openStore(opts.database, { exclusive: true, clock });
-  const cleanups: Array<() => Promise<void>> = [() => store.close()];
+  // Closed in reverse order of creation if start-up fails.
+  const cleanups: Array<() => Promise<void>> = [];
   try {
+    const readFile = (flag: string, file: string) => {
+      try {
+        return fs.readFileSync(file);
+      } catch (err) {
+        throw new Error(`${flag}: cannot read ${file}: ${(err as Error).message}`);
+      }
+    };
+    const tls =
+      opts.tlsCert && opts.tlsKey
+        ? {
+            certPem: readFile('--tls-cert', opts.tlsCert),
+            keyPem: readFile('--tls-key', opts.tlsKey),
+            clientCaPem: opts.tlsClientCa ? readFile('--tls-client-ca', opts.tlsClientCa) : undefined,
+          }
+        : undefined;
+
+    // Start-up order: listen first, then touch the database. Both addresses are bound (and held, not merely
+    // probed, so nothing can take them in between) before the database file is created or migrated and before a
+    // token is generated: a taken port then fails the start with nothing written and no token printed that would
+    // never work. Calls and scrapes arriving before the store is open are answered "starting" (UNAVAILABLE, 503).
+    const api = await bindApiServer({
+      listen: opts.listen,
+      tls,
+      allowInsecureNonLoopback: opts.insecureListen,
+      log: (level, msg, fields) => log[level](msg, { component: 'api', ...fields }),
+    }).catch((err: Error) => {
+      throw new Error(`--listen: ${err.message}`);
+    });
+    cleanups.unshift(() => api.close(0));
+    const ops = await bindOpsServer(opts.opsListen);
+    cleanups.unshift(() => ops.close());
+
+    const store = await openStore(opts.database, { exclusive: true, clock });
+    cleanups.unshift(() => store.close());
     const token = await setupToken(store, { envToken: env.PREWARM_TOKEN, rotate: opts.rotateToken });
     if (token.generated) {
       stderr(
@@ -98,33 +132,9 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       log.info('applied specs', applied);
     }
 
-    const readFile = (flag: string, file: string) => {
-      try {
-        return fs.readFileSync(file);
-      } catch (err) {
-        throw new Error(`${flag}: cannot read ${file}: ${(err as Error).message}`);
-      }
-    };
-    const tls =
-      opts.tlsCert && opts.tlsKey
-        ? {
-            certPem: readFile('--tls-cert', opts.tlsCert),
-            keyPem: readFile('--tls-key', opts.tlsKey),
-            clientCaPem: opts.tlsClientCa ? readFile('--tls-client-ca', opts.tlsClientCa) : undefined,
-          }
-        : undefined;
-    const api = await startApiServer({
-      service,
-      listen: opts.listen,
-      verifyToken: token.verify,
-      tls,
-      allowInsecureNonLoopback: opts.insecureListen,
-      log: (level, msg, fields) => log[level](msg, { component: 'api', ...fields }),
-    });
-    cleanups.unshift(() => api.close(5000));
+    api.serve(service, token.verify);
 
-    const ops = await startOpsServer({
-      listen: opts.opsListen,
+    ops.serve({
       readiness: [
         { name: 'running', check: async () => stopping === undefined },
         { name: 'store', check: () => store.ping() },

@@ -48,6 +48,22 @@ const warnLogger = jsonLogger('warn');
 const defaultLog: ApiLog = (level, msg, fields) => warnLogger[level](msg, { component: 'api', ...fields });
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const bound = await bindApiServer(opts);
+  bound.serve(opts.service, opts.verifyToken);
+  return bound;
+}
+
+/** An API server that holds its address but does not serve yet: every call is UNAVAILABLE until `serve`. */
+export interface BoundApiServer extends ApiServer {
+  serve(service: PrewarmService, verifyToken: (token: string) => boolean): void;
+}
+
+/**
+ * Listens now and serves later, so a caller can find out that the address is taken before it does anything
+ * else (the controller binds before it opens its database or generates a token). Calls arriving before `serve`
+ * get UNAVAILABLE, which clients retry.
+ */
+export async function bindApiServer(opts: Omit<ApiServerOptions, 'service' | 'verifyToken'>): Promise<BoundApiServer> {
   const log = opts.log ?? defaultLog;
   let hp;
   try {
@@ -73,17 +89,25 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
     interceptors: [oversizedRequestInterceptor],
   });
-  const handlers = makeHandlers(opts.service) as unknown as Record<string, Handler<DescMethod>>;
+  let serving: { handlers: Record<string, Handler<DescMethod>>; verifyToken: (token: string) => boolean } | undefined;
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of Prewarm.methods) {
-    implementation[method.localName] = unaryHandler(method, handlers[method.localName], opts.verifyToken, log);
+    const starting: grpc.handleUnaryCall<Message, Message> = (_call, callback) =>
+      callback({ code: grpc.status.UNAVAILABLE, details: 'the prewarm controller is starting; retry in a moment' });
+    let ready: grpc.handleUnaryCall<Message, Message> | undefined;
+    implementation[method.localName] = ((call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) => {
+      if (serving === undefined) return starting(call, callback);
+      ready ??= unaryHandler(method, serving.handlers[method.localName], serving.verifyToken, log);
+      return ready(call, callback);
+    }) as grpc.handleUnaryCall<Message, Message>;
   }
   server.addService(grpcServiceDefinition(Prewarm), implementation);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(formatHostPort(hp), credentials, (err, boundPort) => {
-      if (err) reject(new Error(`cannot listen on ${formatHostPort(hp)} for the API: ${err.message}`));
-      else resolve(boundPort);
+      if (!err) resolve(boundPort);
+      else if (/EADDRINUSE/.test(err.message)) reject(new Error(`cannot listen on ${formatHostPort(hp)} for the API: address already in use`));
+      else reject(new Error(`cannot listen on ${formatHostPort(hp)} for the API: ${err.message}`));
     });
   });
   const address = formatHostPort({ host: hp.host, port });
@@ -93,6 +117,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   return {
     address,
     port,
+    serve(service, verifyToken) {
+      serving = { handlers: makeHandlers(service) as unknown as Record<string, Handler<DescMethod>>, verifyToken };
+    },
     close(graceMs = 5000) {
       closing ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.forceShutdown(), graceMs);

@@ -133,7 +133,8 @@ export const controllerCommand: Command = {
   summary: 'Run the reconciliation controller daemon',
   description:
     'Serves the gRPC API, reconciles every pool each tick and runs driver operations. On first start it generates\n' +
-    'an API token and prints it once (PREWARM_TOKEN, when set, is used instead). Logs are JSON lines on stderr.\n' +
+    'an API token and prints it once (PREWARM_TOKEN, when set, is used instead). Both addresses are bound before\n' +
+    'the database is opened, so a taken port fails the start with nothing written. Logs are JSON lines on stderr.\n' +
     'Stops cleanly on SIGTERM or SIGINT.',
   flags: FLAGS,
   examples: [

@@ -21,30 +21,49 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+/** An ops server that holds its address but does not serve yet: /readyz and /metrics answer 503 until `serve`. */
+export interface BoundOpsServer extends OpsServer {
+  serve(handlers: Omit<OpsServerOptions, 'listen'>): void;
+}
+
 /** /healthz (the process answers), /readyz (every readiness check passes), /metrics (Prometheus text). */
 export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
+  const bound = await bindOpsServer(opts.listen);
+  bound.serve(opts);
+  return bound;
+}
+
+/**
+ * Listens on `listen` now, so a taken address is reported before the caller does anything else (the controller
+ * binds before it opens its database). Until `serve` is called, /healthz answers 200, /readyz and /metrics 503.
+ */
+export async function bindOpsServer(listen: string): Promise<BoundOpsServer> {
   let host: string;
   let port: number;
   try {
-    ({ host, port } = parseHostPort(opts.listen));
+    ({ host, port } = parseHostPort(listen));
   } catch (err) {
     throw new Error(`--ops-listen: ${(err as Error).message}`);
   }
+  let handlers: Omit<OpsServerOptions, 'listen'> | undefined;
   const server = http.createServer((req, res) => {
-    void handle(req, res, opts).catch(() => {
+    void handle(req, res, handlers).catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`--ops-listen: cannot listen on ${opts.listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)),
+      reject(new Error(`--ops-listen: cannot listen on ${listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)),
     );
     server.listen(port, host, () => resolve());
   });
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : port,
+    serve(h) {
+      handlers = h;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -53,7 +72,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
   };
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: OpsServerOptions): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: Omit<OpsServerOptions, 'listen'> | undefined): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -64,6 +83,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     return;
   }
   if (path === '/readyz') {
+    if (opts === undefined) {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ready: false, checks: { started: false } })}\n`);
+      return;
+    }
     const results: Record<string, boolean> = {};
     for (const c of opts.readiness) results[c.name] = await c.check().catch(() => false);
     const ok = Object.values(results).every(Boolean);
@@ -71,6 +94,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     return;
   }
   if (path === '/metrics') {
+    if (opts === undefined) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('starting: no metrics yet\n');
+      return;
+    }
     // Collect first: a failed collection must be a 500, not an empty 200 that looks like a healthy scrape.
     const body = await opts.metrics();
     res.writeHead(200, { 'content-type': opts.metricsContentType ?? metricsContentType }).end(body);

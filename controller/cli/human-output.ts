@@ -2,9 +2,15 @@
  * Everything the CLI prints: readable tables and key/value blocks, the `--json` shapes, and error text.
  * JSON output uses snake_case keys (HCL names for specs) and RFC 3339 strings for instants, so it reads the
  * same as `explain --json` and can be fed to jq without knowing the wire format.
+ *
+ * Text output shows stored values (names, owners, descriptions, parameters, errors from drivers) through
+ * escapeText: a control character is printed as `\n`, `\r`, `\u001b`…, so a value stored by an older release or
+ * written by a driver cannot fake table rows or recolour the terminal. `table` and `keyValues` escape every cell;
+ * every other interpolated value goes through `t`. JSON output needs neither: JSON escaping covers it.
  */
 import type { ExplainAction, ExplainPreset, ExplainReport, StatusReport } from '../api/service';
 import { ValidationError, formatPath } from '../domain/errors';
+import { escapeText as t } from '../domain/text';
 import { UsageError } from './args';
 import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
 
@@ -19,11 +25,12 @@ export function instant(ms: number | null | undefined): string | null {
 }
 
 function dash(value: string | null | undefined): string {
-  return value === null || value === undefined || value === '' ? '-' : value;
+  return value === null || value === undefined || value === '' ? '-' : t(value);
 }
 
 /** Left-aligned columns separated by two spaces; the header row is upper-case by convention of the caller. */
-export function table(header: string[], rows: string[][]): string {
+export function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(t));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
@@ -32,7 +39,7 @@ export function table(header: string[], rows: string[][]): string {
 function keyValues(map: Record<string, string>, indent: string): string[] {
   const keys = Object.keys(map).sort();
   if (keys.length === 0) return [`${indent}(none)`];
-  return keys.map((k) => `${indent}${k} = ${map[k]}`);
+  return keys.map((k) => `${indent}${t(k)} = ${t(map[k])}`);
 }
 
 export function json(value: unknown): string {
@@ -54,14 +61,14 @@ export function templateJson(t: TemplateRecord) {
   };
 }
 
-export function templateText(t: TemplateRecord): string {
+export function templateText(tpl: TemplateRecord): string {
   return [
-    `Template ${t.name} (version ${t.version})`,
-    `  driver:   ${t.driver}`,
-    `  created:  ${instant(t.createdAt)}`,
-    `  updated:  ${instant(t.updatedAt)}`,
+    `Template ${t(tpl.name)} (version ${tpl.version})`,
+    `  driver:   ${t(tpl.driver)}`,
+    `  created:  ${instant(tpl.createdAt)}`,
+    `  updated:  ${instant(tpl.updatedAt)}`,
     '  config:',
-    ...keyValues(t.config, '    '),
+    ...keyValues(tpl.config, '    '),
   ].join('\n') + '\n';
 }
 
@@ -69,7 +76,7 @@ export function templateListText(list: TemplateRecord[]): string {
   if (list.length === 0) return 'No templates.\n';
   return table(
     ['NAME', 'DRIVER', 'VERSION', 'UPDATED'],
-    list.map((t) => [t.name, t.driver, String(t.version), dash(instant(t.updatedAt))]),
+    list.map((tpl) => [tpl.name, tpl.driver, String(tpl.version), dash(instant(tpl.updatedAt))]),
   );
 }
 
@@ -99,7 +106,7 @@ function poolSummary(p: PresetRecord): string {
   const pb = p.prebuilds;
   if (!pb) return 'no pool';
   const parts = [`${pb.instances} base`];
-  if (pb.scheduling) parts.push(`${pb.scheduling.schedule.length} schedule(s) in ${pb.scheduling.timezone}`);
+  if (pb.scheduling) parts.push(`${pb.scheduling.schedule.length} schedule(s) in ${t(pb.scheduling.timezone)}`);
   if (pb.expiration_policy && pb.expiration_policy.ttl > 0) parts.push(`ttl ${pb.expiration_policy.ttl}s`);
   return parts.join(', ');
 }
@@ -110,9 +117,9 @@ function statusWord(status: string, paused: boolean): string {
 
 export function presetText(p: PresetRecord): string {
   const lines = [
-    `Preset ${p.id}${p.default ? ' (default)' : ''}`,
+    `Preset ${t(p.id)}${p.default ? ' (default)' : ''}`,
     `  description:  ${dash(p.description)}`,
-    `  status:       ${statusWord(p.status, p.paused)}${p.statusReason ? ` — ${p.statusReason}` : ''}`,
+    `  status:       ${t(statusWord(p.status, p.paused))}${p.statusReason ? ` — ${t(p.statusReason)}` : ''}`,
     `  generation:   ${p.generation}`,
     `  invalidated:  ${dash(instant(p.invalidatedAt))}`,
     `  created:      ${instant(p.createdAt)}`,
@@ -128,8 +135,8 @@ export function presetText(p: PresetRecord): string {
     if (pb.expiration_policy) lines.push(`    ttl:        ${pb.expiration_policy.ttl === 0 ? 'none' : `${pb.expiration_policy.ttl}s`}`);
     if (pb.scheduling) {
       const s = pb.scheduling;
-      lines.push(`    timezone:   ${s.timezone}`, `    lead_time:  ${s.lead_time ?? 'none'}`);
-      s.schedule.forEach((e, i) => lines.push(`    schedule[${i}]: "${e.cron}" → ${e.instances}`));
+      lines.push(`    timezone:   ${t(s.timezone)}`, `    lead_time:  ${t(s.lead_time ?? 'none')}`);
+      s.schedule.forEach((e, i) => lines.push(`    schedule[${i}]: "${t(e.cron)}" → ${e.instances}`));
     }
   }
   return lines.join('\n') + '\n';
@@ -166,15 +173,15 @@ export function instanceJson(i: InstanceRecord) {
 
 export function instanceText(i: InstanceRecord): string {
   const lines = [
-    `Instance ${i.id} (${i.name})`,
-    `  preset:    ${i.presetId} (template version ${i.templateVersion})`,
-    `  state:     ${i.state}`,
-    `  owner:     ${i.owner ?? '- (in the pool)'}`,
+    `Instance ${t(i.id)} (${t(i.name)})`,
+    `  preset:    ${t(i.presetId)} (template version ${i.templateVersion})`,
+    `  state:     ${t(i.state)}`,
+    `  owner:     ${i.owner === null ? '- (in the pool)' : t(i.owner)}`,
     `  created:   ${instant(i.createdAt)}`,
     `  ready:     ${dash(instant(i.readyAt))}`,
     `  claimed:   ${dash(instant(i.claimedAt))}`,
   ];
-  if (i.error) lines.push(`  error:     ${i.error}`);
+  if (i.error) lines.push(`  error:     ${t(i.error)}`);
   lines.push('  attributes:', ...keyValues(i.attributes, '    '));
   return lines.join('\n') + '\n';
 }
@@ -183,8 +190,8 @@ export function claimText(i: InstanceRecord): string {
   const note =
     i.state === 'claimed' || i.state === 'ready'
       ? ''
-      : `\nNo ready instance was in the pool; a fresh one is being built (state ${i.state}). Check it with: prewarm instance get ${i.id}`;
-  return `Claimed ${i.id} (${i.name}) from ${i.presetId}${i.owner ? ` for ${i.owner}` : ''}.${note}\n` + instanceText(i);
+      : `\nNo ready instance was in the pool; a fresh one is being built (state ${t(i.state)}). Check it with: prewarm instance get ${t(i.id)}`;
+  return `Claimed ${t(i.id)} (${t(i.name)}) from ${t(i.presetId)}${i.owner ? ` for ${t(i.owner)}` : ''}.${note}\n` + instanceText(i);
 }
 
 export function instanceListText(list: InstanceRecord[]): string {
@@ -208,6 +215,10 @@ export function statusJson(r: StatusReport) {
 }
 
 export function actionText(a: ExplainAction): string {
+  return t(rawActionText(a));
+}
+
+function rawActionText(a: ExplainAction): string {
   const reason = a.reason ? ` (${a.reason})` : '';
   switch (a.type) {
     case 'create':
@@ -237,7 +248,7 @@ function presetRows(presets: ExplainPreset[], columnsOf: (p: ExplainPreset) => s
 }
 
 export function explainText(r: ExplainReport): string {
-  const head = `Evaluated at ${r.at}${r.paused ? ' — the controller is paused globally: no actions run' : ''}\n\n`;
+  const head = `Evaluated at ${t(r.at)}${r.paused ? ' — the controller is paused globally: no actions run' : ''}\n\n`;
   return (
     head +
     presetRows(
@@ -282,15 +293,19 @@ export function statusText(r: StatusReport): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Errors
 
-/** stderr text for a failure; the exit code is decided by the caller (2 for usage, 1 otherwise). */
+/**
+ * stderr text for a failure; the exit code is decided by the caller (2 for usage, 1 otherwise). Messages may come
+ * from the controller (and quote what it stored), so they are escaped like any other value; only a usage error,
+ * which is the CLI's own text, keeps its line breaks.
+ */
 export function errorText(err: unknown, context?: string): string {
   if (err instanceof ValidationError) {
-    const title = context ?? 'invalid input';
-    if (err.errors.length === 1 && err.errors[0].path.length === 0) return `prewarm: ${title}: ${err.errors[0].message}\n`;
-    const lines = err.errors.map((e) => `  ${e.path.length ? `${formatPath(e.path)}: ` : ''}${e.message}`);
+    const title = context === undefined ? 'invalid input' : t(context);
+    if (err.errors.length === 1 && err.errors[0].path.length === 0) return `prewarm: ${title}: ${t(err.errors[0].message)}\n`;
+    const lines = err.errors.map((e) => `  ${e.path.length ? `${t(formatPath(e.path))}: ` : ''}${t(e.message)}`);
     return `prewarm: ${title}:\n${lines.join('\n')}\n`;
   }
-  if (err instanceof UsageError) return `prewarm: ${err.message}\n`;
+  if (err instanceof UsageError) return `prewarm: ${err.message.split('\n').map(t).join('\n')}\n`;
   const message = err instanceof Error ? err.message : String(err);
-  return `prewarm: ${context ? `${context}: ` : ''}${message}\n`;
+  return `prewarm: ${context ? `${t(context)}: ` : ''}${t(message)}\n`;
 }

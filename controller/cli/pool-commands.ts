@@ -3,10 +3,11 @@ import { UsageError } from './args';
 import type { Command } from './command';
 import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
 import { claimText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './human-output';
-import { parsePresetRef, parseRfc3339 } from './values';
+import { parseOwnerFlag, parsePresetRef, parseRfc3339 } from './values';
 import { instanceStateEnum } from '../api/codec-enums';
 import type { ClaimRequest } from '../api/service';
 import type { InstanceState } from '../domain/states';
+import { OWNER_TEXT } from '../domain/text';
 
 const PRESET_ARG = { name: 'TEMPLATE/PRESET', help: 'Preset id, e.g. devbox/us-nix' };
 const OPTIONAL_PRESET_ARG = { ...PRESET_ARG, optional: true, help: 'Preset id; without it, the global switch' };
@@ -57,7 +58,7 @@ export const poolCommands: Command[] = [
       'asks to fail instead.',
     args: [PRESET_ARG],
     flags: [
-      { name: 'owner', kind: 'string', value: 'NAME', help: 'Who the instance is for' },
+      { name: 'owner', kind: 'string', value: 'NAME', help: `Who the instance is for: ${OWNER_TEXT.words}` },
       { name: 'no-fallback', kind: 'boolean', help: 'Fail instead of building a fresh instance when none is ready' },
       { ...JSON_FLAG, help: 'Print the instance as JSON' },
       ...CLIENT_FLAGS,
@@ -65,8 +66,8 @@ export const poolCommands: Command[] = [
     examples: ['prewarm claim devbox/us-nix --owner alice --json'],
     async run(ctx) {
       const ref = parsePresetRef(ctx.args['TEMPLATE/PRESET']!, 'TEMPLATE/PRESET');
-      const owner = ctx.flags.string('owner');
-      if (owner !== undefined && owner.trim() === '') throw new UsageError('--owner must not be empty');
+      const ownerText = ctx.flags.string('owner');
+      const owner = ownerText === undefined ? undefined : parseOwnerFlag(ownerText, '--owner');
       const req: ClaimRequest = { template: ref.template, preset: ref.name };
       if (owner !== undefined) req.owner = owner;
       if (ctx.flags.boolean('no-fallback')) req.noFallback = true;

@@ -1,9 +1,13 @@
-/** Parsers for flag and argument values; every error names the flag or argument it came from. */
+/**
+ * Parsers for flag and argument values; every error names the flag or argument it came from, and quotes the
+ * value bounded and escaped (domain/text.ts's quote), never whole.
+ */
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseDuration } from '../domain/duration';
 import { parseHostPort } from '../api/address';
 import { UsageError } from './args';
 import { parsePresetId, presetIdProblem, type PresetRef } from '../domain/ids';
+import { ownerProblem, quote } from '../domain/text';
 
 export interface PresetArg extends PresetRef {
   id: string;
@@ -16,6 +20,17 @@ export function parsePresetRef(text: string, what: string): PresetArg {
   return { ...ref, id: text };
 }
 
+/**
+ * A claim's owner (`claim --owner`): not blank, and the domain's owner rule, so the CLI refuses what the controller
+ * would refuse before anything is sent. Returned trimmed, as the controller stores it.
+ */
+export function parseOwnerFlag(text: string, flag: string): string {
+  if (text.trim() === '') throw new UsageError(`${flag} must not be empty`);
+  const problem = ownerProblem(text);
+  if (problem !== null) throw new UsageError(`${flag} ${problem}`);
+  return text.trim();
+}
+
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
@@ -25,7 +40,7 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Z
 export function parseRfc3339(text: string, flag: string): number {
   const m = RFC3339.exec(text.trim());
   const bad = (why: string) =>
-    new UsageError(`${flag}: ${why}; expected RFC 3339 such as 2026-03-08T07:30:00Z or 2026-03-08T02:30:00-05:00, got "${text}"`);
+    new UsageError(`${flag}: ${why}; expected RFC 3339 such as 2026-03-08T07:30:00Z or 2026-03-08T02:30:00-05:00, got ${quote(text)}`);
   if (!m) throw bad('not an RFC 3339 timestamp with a time zone');
   const [, y, mo, d, h, mi, s] = m.map(Number);
   const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
@@ -46,14 +61,14 @@ export function parseDurationFlag(text: string, flag: string, opts: { allowZero?
   } catch (err) {
     throw new UsageError(`${flag}: ${(err as Error).message}`);
   }
-  if (ms === 0 && !opts.allowZero) throw new UsageError(`${flag}: must be longer than 0, got "${text}"`);
+  if (ms === 0 && !opts.allowZero) throw new UsageError(`${flag}: must be longer than 0, got ${quote(text)}`);
   return ms;
 }
 
 export function parseCount(text: string, flag: string, min = 0): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag}: must be a whole number >= ${min}, got "${text}"`);
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag}: must be a whole number >= ${min}, got ${quote(text)}`);
   const n = Number(text.trim());
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag}: must be a whole number >= ${min}, got "${text}"`);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag}: must be a whole number >= ${min}, got ${quote(text)}`);
   return n;
 }
 

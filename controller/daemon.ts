@@ -9,7 +9,7 @@ import { backoffMs } from './executor/backoff';
 import { type DriverRunner, Executor } from './executor/executor';
 import { jsonLogger, type Logger } from './log';
 import { controllerMetrics } from './ops/metrics';
-import { bindOpsServer } from './ops/server';
+import { bindOpsServer, opsExposureWarning } from './ops/server';
 import { Reconciler } from './loop/reconciler';
 import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
@@ -88,6 +88,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     cleanups.unshift(() => api.close(0));
     const ops = await bindOpsServer(opts.opsListen);
     cleanups.unshift(() => ops.close());
+    const exposure = opsExposureWarning(opts.opsListen);
+    if (exposure) log.warn(exposure.msg, exposure.fields);
 
     const store = await openStore(opts.database, { exclusive: true, clock });
     cleanups.unshift(() => store.close());

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { parseHostPort } from '../api/address';
+import { isLoopbackHost, parseHostPort } from '../api/address';
 import { metricsContentType } from './metrics';
 
 export interface ReadinessCheck {
@@ -69,6 +69,22 @@ export async function bindOpsServer(listen: string): Promise<BoundOpsServer> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * The warning to log when the ops port is reachable from other machines, or undefined on loopback. The ops port
+ * has no authentication (Prometheus scrapes it as is), so the operator must know what it shows and to whom.
+ */
+export function opsExposureWarning(listen: string): { msg: string; fields: Record<string, unknown> } | undefined {
+  const { host } = parseHostPort(listen);
+  if (isLoopbackHost(host)) return undefined;
+  return {
+    msg:
+      'the ops port listens on a non-loopback address: /healthz, /readyz and /metrics are served without authentication ' +
+      'to anyone who can reach it, and /metrics names every template and preset with its pool sizes and status. ' +
+      'Restrict it with --ops-listen 127.0.0.1:PORT (scrape from this host or through a proxy), or with a firewall or network policy',
+    fields: { ops: listen, exposes: ['/healthz', '/readyz', '/metrics'] },
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * `prewarm controller` start-up, as a real process: both addresses are bound before the database is touched (a
- * taken port writes nothing and prints no token).
+ * taken port writes nothing and prints no token), and a non-loopback ops address is warned about.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, jest, test } from '@jest/globals';
 import { openStore } from '../../controller/store/store';
 import { systemClock } from '../../controller/clock/clock';
 import { exampleDrivers } from '../helpers/controller';
-import { envWithoutToken, runPrewarm } from '../helpers/prewarm-process';
+import { envWithoutToken, runPrewarm, spawnPrewarm, type PrewarmProcess } from '../helpers/prewarm-process';
+import { ProcessReaper } from '../helpers/processes';
 
 jest.setTimeout(60_000);
 
@@ -26,11 +27,15 @@ async function occupyPort(): Promise<{ address: string; close(): Promise<void> }
 describe('controller start-up', () => {
   let dir: string;
   let db: string;
+  const reaper = new ProcessReaper();
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-startup-'));
     db = path.join(dir, 'prewarm.db');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    reaper.killAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   const controllerArgs = (over: { listen?: string; ops?: string } = {}, extra: string[] = []) => [
     'controller',
@@ -40,6 +45,15 @@ describe('controller start-up', () => {
     '--driver-dir', exampleDrivers,
     ...extra,
   ];
+  const startController = (args: string[]): PrewarmProcess => {
+    const p = spawnPrewarm(args, { env: envWithoutToken({ PREWARM_STATE_DIR: path.join(dir, 'state') }) });
+    reaper.track(p.pid);
+    return p;
+  };
+  const stop = async (p: PrewarmProcess) => {
+    p.child.kill('SIGTERM');
+    assert.equal((await p.exited).code, 0, p.stderr());
+  };
 
   test('with the API port taken, a fresh database path fails naming --listen and the address, and nothing is written', async () => {
     const taken = await occupyPort();
@@ -86,5 +100,23 @@ describe('controller start-up', () => {
     } finally {
       await after.close();
     }
+  });
+
+  test('an ops address that is not loopback is warned about at start; loopback is not', async () => {
+    const opsWarning = /^the ops port listens on a non-loopback address/;
+    const open = startController(controllerArgs({ ops: '0.0.0.0:0' }));
+    await open.waitForLog('controller started');
+    const warning = open.logs().find((l) => typeof l.msg === 'string' && opsWarning.test(l.msg));
+    assert.ok(warning, open.stderr());
+    assert.equal(warning.level, 'warn');
+    assert.equal(warning.ops, '0.0.0.0:0');
+    assert.match(String(warning.msg), /\/metrics .*without authentication|without authentication.*\/metrics/);
+    assert.match(String(warning.msg), /--ops-listen 127\.0\.0\.1:PORT/);
+    await stop(open);
+
+    const local = startController(controllerArgs({ ops: '127.0.0.1:0' }));
+    await local.waitForLog('controller started');
+    assert.equal(local.logs().filter((l) => typeof l.msg === 'string' && opsWarning.test(l.msg)).length, 0, local.stderr());
+    await stop(local);
   });
 });

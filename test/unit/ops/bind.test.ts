@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from '@jest/globals';
-import { bindOpsServer } from '../../../controller/ops/server';
+import { bindOpsServer, opsExposureWarning } from '../../../controller/ops/server';
 
 describe('ops server', () => {
   test('bound but not serving: /healthz 200, /readyz and /metrics 503 until serve()', async () => {
@@ -18,6 +18,18 @@ describe('ops server', () => {
       assert.deepEqual(await get('/metrics'), { status: 200, body: 'm 1\n' });
     } finally {
       await ops.close();
+    }
+  });
+
+  test('a non-loopback address gets a warning saying what is exposed and how to restrict it; loopback none', () => {
+    for (const listen of ['127.0.0.1:7421', 'localhost:7421', '[::1]:7421']) assert.equal(opsExposureWarning(listen), undefined, listen);
+    for (const listen of ['0.0.0.0:7421', '[::]:7421', '10.0.0.5:7421']) {
+      const w = opsExposureWarning(listen);
+      assert.ok(w, listen);
+      assert.match(w.msg, /without authentication/);
+      assert.match(w.msg, /\/metrics names every template and preset/);
+      assert.match(w.msg, /--ops-listen 127\.0\.0\.1:PORT/);
+      assert.equal(w.fields.ops, listen);
     }
   });
 });

@@ -28,6 +28,11 @@ export interface RunningController {
   generatedToken?: string;
   /** Drains and stops everything; resolves when the process may exit. */
   shutdown(reason: string): Promise<void>;
+  /**
+   * Cuts the drain short (a second stop signal): kills every running driver's process group now, then finishes
+   * the shutdown as `shutdown` does. Resolves with the same promise.
+   */
+  forceStop(reason: string): Promise<void>;
 }
 
 export interface StartDeps {
@@ -162,38 +167,75 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       tls: Boolean(tls),
     });
 
+    let forced = false;
     const shutdown = (reason: string) =>
       (stopping ??= (async () => {
         log.info('shutting down', { reason });
         await reconciler!.stop();
         await api.close(5000);
-        const drained = await executor.drain(opts.drainTimeoutMs);
+        const drained = await executor.drain(forced ? 0 : opts.drainTimeoutMs);
         if (!drained.finished) log.warn('killed driver operations still running at the drain timeout; they resume on the next start', { killed: drained.killed });
         await ops.close();
         await store.close();
         log.info('stopped');
       })());
 
-    return { service, reconciler, executor, store, apiPort: api.port, opsPort: ops.port, generatedToken: token.generated, shutdown };
+    const forceStop = (reason: string) => {
+      if (!forced) {
+        forced = true;
+        log.warn('stopping now: killing every running driver operation; their jobs resume on the next start', { reason, running: executor.active });
+        // The driver's own kill path: SIGTERM to each driver's process group now, SIGKILL after its grace period.
+        // A drain in progress then sees its operations settle and returns; one not started yet waits for nothing.
+        driver.killAll();
+      }
+      return shutdown(reason);
+    };
+
+    return {
+      service,
+      reconciler,
+      executor,
+      store,
+      apiPort: api.port,
+      opsPort: ops.port,
+      generatedToken: token.generated,
+      shutdown,
+      forceStop,
+    };
   } catch (err) {
     for (const c of cleanups) await c().catch(() => undefined);
     throw err;
   }
 }
 
-/** `prewarm controller`: runs until SIGTERM or SIGINT, then drains and returns. */
+/**
+ * `prewarm controller`: runs until SIGTERM or SIGINT, then drains and returns. The handlers stay installed for
+ * the whole shutdown: a second signal cuts the drain short (every driver's process group is killed now) instead
+ * of killing this process by default, which would leave the drivers and their children running, unowned.
+ */
 export async function runController(opts: ControllerOptions): Promise<void> {
   const running = await startController(opts);
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      void running.shutdown(sig).then(resolve, (err) => {
-        process.stderr.write(`prewarm: shutdown failed: ${(err as Error).message}\n`);
-        resolve();
-      });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const settle = (p: Promise<void>) =>
+    void p.then(finished, (err) => {
+      process.stderr.write(`prewarm: shutdown failed: ${(err as Error).message}\n`);
+      finished();
+    });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) settle(running.shutdown(sig));
+    else if (signals === 2) settle(running.forceStop(sig));
+    else process.stderr.write(`prewarm: ${sig}: already stopping; the driver process groups are being killed\n`);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await done;
+  } finally {
+    // Only now, with every driver gone and the store closed, may a signal take its default action again.
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }

@@ -13,6 +13,7 @@ import { AttributePathSchema, type AttributePath } from './protocol';
 import type { CtyPath, CtyType, PathStep } from './values';
 import type { BlockDef, NestedBlockDef } from './schema';
 import type { PathStep as ModelPathStep } from '../controller/domain/errors';
+import { quote } from '../controller/domain/text';
 
 type Node = { kind: 'block'; block: BlockDef } | { kind: 'list'; list: NestedBlockDef } | { kind: 'type'; type: CtyType } | null;
 
@@ -76,13 +77,16 @@ export function attributePath(path: CtyPath): AttributePath {
   });
 }
 
-/** `prebuilds[0].scheduling[0].schedule[1].cron`, `parameters["region"]`: how paths read in messages. */
+/**
+ * `prebuilds[0].scheduling[0].schedule[1].cron`, `parameters["region"]`: how paths read in messages. A map key is
+ * the user's text, so it is quoted bounded and escaped (a 10,000-character key reads `["kkkk…" (10000 characters)]`).
+ */
 export function describePath(path: CtyPath): string {
   let out = '';
   for (const s of path) {
     if ('attr' in s) out += out === '' ? s.attr : `.${s.attr}`;
     else if ('index' in s) out += `[${s.index}]`;
-    else out += `[${JSON.stringify(s.key)}]`;
+    else out += `[${quote(s.key)}]`;
   }
   return out;
 }

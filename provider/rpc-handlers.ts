@@ -28,6 +28,7 @@ import { presetResource } from './resources/preset-resource';
 import { presetDataSource, type DataSourceImpl } from './data/preset-data-source';
 import { upgradeState } from './upgrade';
 import { attributePath } from './paths';
+import { quote } from '../controller/domain/text';
 
 /** The response (init shape) of one tfplugin6 RPC. */
 type Response<K extends keyof (typeof ProviderService)['method']> = MessageInitShape<(typeof ProviderService)['method'][K]['output']>;
@@ -264,7 +265,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
       return guard<Response<'importResourceState'>>('ImportResourceState', ctx.log, (diagnostics) => ({ diagnostics }), async () => {
         const impl = resourceImpl(req.typeName);
         // Import is followed by ReadResource, which needs the controller: say so now, not with a stub state.
-        session.getClient(`import ${impl.typeName} "${req.id}"`);
+        session.getClient(`import ${impl.typeName} ${quote(req.id)}`);
         const state = impl.importState(req.id);
         return {
           importedResources: [{ typeName: impl.typeName, state: encode(state, impliedType(impl.schema.block)) }],

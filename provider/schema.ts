@@ -9,7 +9,18 @@
  */
 import { ty, type CtyType } from './values';
 import { formatDuration } from '../controller/domain/duration';
-import { MAX_DESCRIPTION, MAX_INSTANCES, MAX_LEAD_TIME_MS, MAX_NAME, TTL_MAX_SECONDS, TTL_MIN_SECONDS } from '../controller/domain/limits';
+import {
+  MAX_CRON,
+  MAX_DESCRIPTION,
+  MAX_INSTANCES,
+  MAX_LEAD_TIME_MS,
+  MAX_MAP_ENTRIES,
+  MAX_MAP_KEY,
+  MAX_MAP_VALUE_BYTES,
+  MAX_NAME,
+  TTL_MAX_SECONDS,
+  TTL_MIN_SECONDS,
+} from '../controller/domain/limits';
 
 /** How Terraform treats an attribute: exactly one of these (optional+computed is not used by this provider). */
 export type AttributeMode = 'required' | 'optional' | 'computed';
@@ -57,6 +68,12 @@ export const PRESET_TYPE = 'prewarm_preset';
 
 /** The domain's name rule, in Markdown for the registry docs. */
 const NAME_RULE = `1–${MAX_NAME} characters of letters, digits, \`.\`, \`_\` and \`-\`, starting with a letter or digit`;
+
+/** The domain's rules for parameters and config maps (controller/domain/text.ts), in Markdown. */
+const MAP_RULE =
+  `At most ${MAX_MAP_ENTRIES} entries. Keys: 1–${MAX_MAP_KEY} characters of letters, digits, \`_\`, \`-\` and \`.\`, ` +
+  `starting with a letter, digit or \`_\`. Values: at most ${MAX_MAP_VALUE_BYTES} bytes of UTF-8, without control ` +
+  'characters other than tab and newline.';
 
 export const PROVIDER_SCHEMA: SchemaDef = {
   version: 0,
@@ -122,7 +139,8 @@ export const TEMPLATE_SCHEMA: SchemaDef = {
       config: {
         type: ty.map(ty.string),
         mode: 'optional',
-        description: 'Driver settings, passed to the driver with every operation (for example `{ image = "node:20" }`).',
+        description:
+          'Driver settings, passed to the driver with every operation (for example `{ image = "node:20" }`). ' + MAP_RULE,
       },
       version: {
         type: ty.number,
@@ -146,7 +164,8 @@ const SCHEDULE_BLOCK: NestedBlockDef = {
         mode: 'required',
         description:
           'Five cron fields `minute hour day-of-month month day-of-week`; the minute field must be `*`. ' +
-          '`* 8-18 * * 1-5` means every minute from 08:00:00 to 18:59:59, Monday to Friday.',
+          '`* 8-18 * * 1-5` means every minute from 08:00:00 to 18:59:59, Monday to Friday. ' +
+          `At most ${MAX_CRON} characters.`,
       },
       instances: {
         type: ty.number,
@@ -235,7 +254,7 @@ export const PRESET_SCHEMA: SchemaDef = {
       description: {
         type: ty.string,
         mode: 'optional',
-        description: `Free text for people, at most ${MAX_DESCRIPTION} characters.`,
+        description: `Free text for people: one line of at most ${MAX_DESCRIPTION} characters, without control characters.`,
       },
       default: {
         type: ty.bool,
@@ -245,7 +264,7 @@ export const PRESET_SCHEMA: SchemaDef = {
       parameters: {
         type: ty.map(ty.string),
         mode: 'optional',
-        description: 'Parameter values passed to the driver for instances of this preset. Values must not be empty.',
+        description: `Parameter values passed to the driver for instances of this preset. Values must not be empty. ${MAP_RULE}`,
       },
     },
     blocks: { prebuilds: PREBUILDS_BLOCK },

@@ -20,6 +20,7 @@ import { blockAt, keepNullIfEmpty, normalizeBlocks, replacePaths, resolveUnknown
 import { nameProblem } from '../../controller/domain/names';
 import type { PresetRecord } from '../../controller/domain/records';
 import { parsePresetId } from '../../controller/domain/ids';
+import { quote } from '../../controller/domain/text';
 
 const block = PRESET_SCHEMA.block;
 const WHAT = 'prewarm_preset';
@@ -115,7 +116,7 @@ export const presetResource: ResourceImpl = {
       throw new DiagnosticsError([
         errorDiag(
           'Invalid import ID',
-          `A prewarm_preset is imported by TEMPLATE/NAME, e.g. terraform import prewarm_preset.us_nix devbox/us-nix; got ${JSON.stringify(id)}.`,
+          `A prewarm_preset is imported by TEMPLATE/NAME, e.g. terraform import prewarm_preset.us_nix devbox/us-nix; got ${quote(id)}.`,
         ),
       ]);
     }

@@ -14,7 +14,7 @@ export interface PresetConfig extends cdktf.TerraformMetaArguments {
   */
   readonly default?: boolean | cdktf.IResolvable;
   /**
-  * Free text for people, at most 256 characters.
+  * Free text for people: one line of at most 256 characters, without control characters.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs/resources/preset#description Preset#description}
   */
@@ -26,7 +26,7 @@ export interface PresetConfig extends cdktf.TerraformMetaArguments {
   */
   readonly name: string;
   /**
-  * Parameter values passed to the driver for instances of this preset. Values must not be empty.
+  * Parameter values passed to the driver for instances of this preset. Values must not be empty. At most 128 entries. Keys: 1–128 characters of letters, digits, `_`, `-` and `.`, starting with a letter, digit or `_`. Values: at most 4096 bytes of UTF-8, without control characters other than tab and newline.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs/resources/preset#parameters Preset#parameters}
   */
@@ -129,7 +129,7 @@ export class PresetPrebuildsExpirationPolicyOutputReference extends cdktf.Comple
 }
 export interface PresetPrebuildsSchedulingSchedule {
   /**
-  * Five cron fields `minute hour day-of-month month day-of-week`; the minute field must be `*`. `* 8-18 * * 1-5` means every minute from 08:00:00 to 18:59:59, Monday to Friday.
+  * Five cron fields `minute hour day-of-month month day-of-week`; the minute field must be `*`. `* 8-18 * * 1-5` means every minute from 08:00:00 to 18:59:59, Monday to Friday. At most 256 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs/resources/preset#cron Preset#cron}
   */

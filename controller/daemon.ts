@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bindApiServer } from './api/grpc-server';
-import { setupToken } from './auth/token';
+import { type AdminSocket, startAdminSocket } from './auth/admin-socket';
+import { rotateToken, setupToken, SwitchableVerifier } from './auth/token';
 import { type Clock, systemClock } from './clock/clock';
 import type { ControllerOptions } from './daemon-options';
 import { ExecDriver } from './drivers/exec';
@@ -15,6 +16,7 @@ import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
 import { WatchPrinter } from './service/watch';
 import type { FailurePolicy } from './store/jobs';
+import { parseDatabaseUrl } from './store/connection';
 import { openStore, type Store } from './store/store';
 
 export interface RunningController {
@@ -33,6 +35,8 @@ export interface RunningController {
    * the shutdown as `shutdown` does. Resolves with the same promise.
    */
   forceStop(reason: string): Promise<void>;
+  /** The admin socket `prewarm token rotate` talks to; undefined for an in-memory database or when it could not be set up. */
+  adminSocket?: string;
 }
 
 export interface StartDeps {
@@ -99,12 +103,50 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const store = await openStore(opts.database, { exclusive: true, clock });
     cleanups.unshift(() => store.close());
     const token = await setupToken(store, { envToken: env.PREWARM_TOKEN, rotate: opts.rotateToken });
+    // The API checks tokens through this, so a rotation over the admin socket takes effect on the next call.
+    const apiToken = new SwitchableVerifier(token.verify);
+    const { file: databaseFile } = parseDatabaseUrl(opts.database);
+    let admin: AdminSocket | undefined;
+    if (databaseFile !== ':memory:') {
+      try {
+        // We hold the database's exclusive lock now, so a socket left by a killed controller is safely replaced.
+        admin = await startAdminSocket(
+          path.resolve(databaseFile),
+          {
+            rotateToken: async () => {
+              if (token.source === 'environment') {
+                throw new Error('this controller takes its API token from PREWARM_TOKEN; change that variable and restart it instead');
+              }
+              const fresh = await rotateToken(store);
+              apiToken.replace(fresh.verify);
+              log.info('API token rotated through the admin socket; the previous token no longer works');
+              return fresh.token;
+            },
+          },
+          log,
+        );
+        const opened = admin;
+        cleanups.unshift(() => opened.close());
+      } catch (err) {
+        log.warn('no admin socket: "prewarm token rotate" works only while this controller is stopped', { error: err });
+      }
+    }
+    const rotateHint =
+      databaseFile === ':memory:'
+        ? 'restart the controller (an in-memory database gets a new token at every start)'
+        : admin
+          ? `prewarm token rotate --database ${store.description}`
+          : `stop the controller, then run: prewarm token rotate --database ${store.description}`;
     if (token.generated) {
       stderr(
         `\nprewarm: generated an API token. It is shown only this once; only its hash is stored.\n` +
           `  export PREWARM_TOKEN=${token.generated}\n` +
-          `(set PREWARM_TOKEN yourself, or start with --rotate-token to replace it)\n\n`,
+          `(set PREWARM_TOKEN yourself, or replace a lost token with: ${rotateHint})\n\n`,
       );
+    } else if (token.source === 'stored') {
+      stderr(`prewarm: an API token is stored for this database (only its hash; it is not shown again); to replace a lost one run: ${rotateHint}\n`);
+    } else {
+      stderr('prewarm: using the API token from PREWARM_TOKEN (any token stored in the database is ignored); to change it, change PREWARM_TOKEN and restart\n');
     }
 
     const metrics = controllerMetrics();
@@ -139,7 +181,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       log.info('applied specs', applied);
     }
 
-    api.serve(service, token.verify);
+    api.serve(service, apiToken.verify);
 
     ops.serve({
       readiness: [
@@ -165,6 +207,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       driver_dir: driverDir,
       token: token.source,
       tls: Boolean(tls),
+      admin_socket: admin?.path,
     });
 
     let forced = false;
@@ -173,6 +216,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         log.info('shutting down', { reason });
         await reconciler!.stop();
         await api.close(5000);
+        await admin?.close();
         const drained = await executor.drain(forced ? 0 : opts.drainTimeoutMs);
         if (!drained.finished) log.warn('killed driver operations still running at the drain timeout; they resume on the next start', { killed: drained.killed });
         await ops.close();
@@ -201,6 +245,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       generatedToken: token.generated,
       shutdown,
       forceStop,
+      adminSocket: admin?.path,
     };
   } catch (err) {
     for (const c of cleanups) await c().catch(() => undefined);

@@ -24,6 +24,17 @@ export interface TokenSetup {
 }
 
 /**
+ * A new token: only its SHA-256 is stored (replacing any earlier one), the token itself is returned once for
+ * printing, with the verifier that accepts it.
+ */
+export async function rotateToken(store: Pick<Store, 'setTokenHash'>): Promise<{ token: string; verify: TokenVerifier }> {
+  const token = generateToken();
+  const hash = sha256(token);
+  await store.setTokenHash(hash.toString('hex'));
+  return { token, verify: verifierFor(hash) };
+}
+
+/**
  * PREWARM_TOKEN wins when set. Otherwise the stored hash is used; on first start (or --rotate-token) a new
  * token is generated, only its SHA-256 is stored, and the token itself is returned once for printing.
  */
@@ -33,8 +44,20 @@ export async function setupToken(store: Pick<Store, 'tokenHash' | 'setTokenHash'
   }
   const stored = await store.tokenHash();
   if (stored && !opts.rotate) return { verify: verifierFor(Buffer.from(stored, 'hex')), source: 'stored' };
-  const token = generateToken();
-  const hash = sha256(token);
-  await store.setTokenHash(hash.toString('hex'));
-  return { verify: verifierFor(hash), generated: token, source: 'generated' };
+  const fresh = await rotateToken(store);
+  return { verify: fresh.verify, generated: fresh.token, source: 'generated' };
+}
+
+/**
+ * The verifier the API calls for every request. `replace` switches it in one assignment, so a rotation takes
+ * effect on the next call: the old token is refused from then on, without a restart.
+ */
+export class SwitchableVerifier {
+  constructor(private current: TokenVerifier) {}
+
+  readonly verify: TokenVerifier = (token) => this.current(token);
+
+  replace(next: TokenVerifier): void {
+    this.current = next;
+  }
 }

@@ -29,7 +29,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'retention', kind: 'string', value: 'DURATION', help: 'How long failed and stopped pool instances are kept', default: formatDuration(d.retentionMs) },
   { name: 'driver-timeout', kind: 'string', value: 'DURATION', help: 'Kill a driver operation after this long', default: formatDuration(d.driverTimeoutMs) },
   { name: 'drain-timeout', kind: 'string', value: 'DURATION', help: 'On SIGTERM, wait this long for running driver operations (a second signal stops waiting)', default: formatDuration(d.drainTimeoutMs) },
-  { name: 'rotate-token', kind: 'boolean', help: 'Replace the stored API token with a new one and print it' },
+  { name: 'rotate-token', kind: 'boolean', help: 'Replace the stored API token with a new one and print it (prewarm token rotate does this while running)' },
 ];
 
 /**
@@ -133,8 +133,9 @@ export const controllerCommand: Command = {
   summary: 'Run the reconciliation controller daemon',
   description:
     'Serves the gRPC API, reconciles every pool each tick and runs driver operations. On first start it generates\n' +
-    'an API token and prints it once (PREWARM_TOKEN, when set, is used instead). Both addresses are bound before\n' +
-    'the database is opened, so a taken port fails the start with nothing written. Logs are JSON lines on stderr.\n' +
+    'an API token and prints it once (PREWARM_TOKEN, when set, is used instead); "prewarm token rotate" replaces a\n' +
+    'lost one, also while the controller runs. Both addresses are bound before the database is opened, so a taken\n' +
+    'port fails the start with nothing written. Logs are JSON lines on stderr.\n' +
     'Stops cleanly on SIGTERM or SIGINT, waiting up to --drain-timeout for running driver operations; a second\n' +
     'signal kills them (their whole process groups) at once. Their jobs resume on the next start.',
   flags: FLAGS,

@@ -1,6 +1,7 @@
 /**
  * `prewarm controller` start-up, as a real process: both addresses are bound before the database is touched (a
- * taken port writes nothing and prints no token), and a non-loopback ops address is warned about.
+ * taken port writes nothing and prints no token), every start says how to rotate the stored token, and a
+ * non-loopback ops address is warned about.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -100,6 +101,22 @@ describe('controller start-up', () => {
     } finally {
       await after.close();
     }
+  });
+
+  test('every start says a token is stored and how to rotate it, without printing it again', async () => {
+    const first = startController(controllerArgs());
+    await first.waitForLog('controller started');
+    assert.match(first.stderr(), /export PREWARM_TOKEN=pwt_/, 'the first start prints the generated token once');
+    assert.match(first.stderr(), /prewarm token rotate --database sqlite:/);
+    await stop(first);
+
+    const second = startController(controllerArgs());
+    await second.waitForLog('controller started');
+    const lines = second.stderr().split('\n').filter((l) => !l.startsWith('{') && l.trim() !== '');
+    assert.equal(lines.length, 1, second.stderr());
+    assert.match(lines[0], /^prewarm: an API token is stored for this database .*prewarm token rotate --database sqlite:.*prewarm\.db$/);
+    assert.doesNotMatch(second.stderr(), /pwt_/);
+    await stop(second);
   });
 
   test('an ops address that is not loopback is warned about at start; loopback is not', async () => {

@@ -104,6 +104,22 @@ export const PROVIDER_SCHEMA: SchemaDef = {
           'CA certificate that signed the controller\'s TLS certificate: PEM text or the path of a PEM file. ' +
           'Implies TLS. Defaults to the `PREWARM_CA_CERT` environment variable.',
       },
+      client_cert: {
+        type: ty.string,
+        mode: 'optional',
+        description:
+          'Client certificate for a controller started with `--tls-client-ca` (mutual TLS): PEM text or the path of a ' +
+          'PEM file, signed by that CA. Needs `client_key`; implies TLS. Defaults to the `PREWARM_CLIENT_CERT` ' +
+          'environment variable.',
+      },
+      client_key: {
+        type: ty.string,
+        mode: 'optional',
+        sensitive: true,
+        description:
+          'Private key of `client_cert` (unencrypted PEM): PEM text or the path of a PEM file. Needs `client_cert`. ' +
+          'Defaults to the `PREWARM_CLIENT_KEY` environment variable.',
+      },
       insecure: {
         type: ty.bool,
         mode: 'optional',

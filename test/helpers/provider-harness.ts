@@ -249,8 +249,9 @@ export async function configure(h: ProviderHandlers, config: EncodableValue): Pr
   return (res.diagnostics ?? []) as Diagnostic[];
 }
 
+/** A provider block: every attribute of the provider schema null, then `o`. */
 export function providerConfig(o: Record<string, EncodableValue> = {}): Record<string, EncodableValue> {
-  return { endpoint: null, token: null, ca_cert: null, insecure: null, ...o };
+  return { ...Object.fromEntries(Object.keys(PROVIDER_SCHEMA.block.attributes).map((name) => [name, null])), ...o };
 }
 
 // ---- a provider in front of the fake controller -----------------------------------------------------------

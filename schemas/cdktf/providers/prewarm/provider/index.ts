@@ -14,6 +14,18 @@ export interface PrewarmProviderConfig {
   */
   readonly caCert?: string;
   /**
+  * Client certificate for a controller started with `--tls-client-ca` (mutual TLS): PEM text or the path of a PEM file, signed by that CA. Needs `client_key`; implies TLS. Defaults to the `PREWARM_CLIENT_CERT` environment variable.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs#client_cert PrewarmProvider#client_cert}
+  */
+  readonly clientCert?: string;
+  /**
+  * Private key of `client_cert` (unencrypted PEM): PEM text or the path of a PEM file. Needs `client_cert`. Defaults to the `PREWARM_CLIENT_KEY` environment variable.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs#client_key PrewarmProvider#client_key}
+  */
+  readonly clientKey?: string;
+  /**
   * Address of the controller's gRPC API: `HOST:PORT` (plaintext, meant for loopback) or `https://HOST:PORT` (TLS). Defaults to the `PREWARM_ENDPOINT` environment variable, then `127.0.0.1:7420`.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs#endpoint PrewarmProvider#endpoint}
@@ -83,6 +95,8 @@ export class PrewarmProvider extends cdktf.TerraformProvider {
       terraformProviderSource: 'registry.terraform.io/prewarm/prewarm'
     });
     this._caCert = config.caCert;
+    this._clientCert = config.clientCert;
+    this._clientKey = config.clientKey;
     this._endpoint = config.endpoint;
     this._insecure = config.insecure;
     this._token = config.token;
@@ -107,6 +121,38 @@ export class PrewarmProvider extends cdktf.TerraformProvider {
   // Temporarily expose input value. Use with caution.
   public get caCertInput() {
     return this._caCert;
+  }
+
+  // client_cert - computed: false, optional: true, required: false
+  private _clientCert?: string; 
+  public get clientCert() {
+    return this._clientCert;
+  }
+  public set clientCert(value: string | undefined) {
+    this._clientCert = value;
+  }
+  public resetClientCert() {
+    this._clientCert = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get clientCertInput() {
+    return this._clientCert;
+  }
+
+  // client_key - computed: false, optional: true, required: false
+  private _clientKey?: string; 
+  public get clientKey() {
+    return this._clientKey;
+  }
+  public set clientKey(value: string | undefined) {
+    this._clientKey = value;
+  }
+  public resetClientKey() {
+    this._clientKey = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get clientKeyInput() {
+    return this._clientKey;
   }
 
   // endpoint - computed: false, optional: true, required: false
@@ -180,6 +226,8 @@ export class PrewarmProvider extends cdktf.TerraformProvider {
   protected override synthesizeAttributes(): { [name: string]: any } {
     return {
       ca_cert: cdktf.stringToTerraform(this._caCert),
+      client_cert: cdktf.stringToTerraform(this._clientCert),
+      client_key: cdktf.stringToTerraform(this._clientKey),
       endpoint: cdktf.stringToTerraform(this._endpoint),
       insecure: cdktf.booleanToTerraform(this._insecure),
       token: cdktf.stringToTerraform(this._token),
@@ -191,6 +239,18 @@ export class PrewarmProvider extends cdktf.TerraformProvider {
     const attrs = {
       ca_cert: {
         value: cdktf.stringToHclTerraform(this._caCert),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      client_cert: {
+        value: cdktf.stringToHclTerraform(this._clientCert),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      client_key: {
+        value: cdktf.stringToHclTerraform(this._clientKey),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

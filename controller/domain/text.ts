@@ -147,10 +147,14 @@ export const MAP_VALUE_TEXT: TextRule = {
   words: `at most ${MAX_MAP_VALUE_BYTES} bytes of UTF-8, without control characters other than tab and newline`,
 };
 
-/** A schedule's cron text (its syntax is cron.ts's business; this is the bound checked before parsing). */
+/**
+ * A schedule's cron text (its syntax is cron.ts's business; this is the bound checked before parsing). Fields are
+ * separated by spaces or tabs, as in a crontab; no other control character.
+ */
 export const CRON_TEXT: TextRule = {
   maxChars: MAX_CRON,
-  words: `at most ${MAX_CRON} characters, without control characters`,
+  allowed: '\t',
+  words: `at most ${MAX_CRON} characters, without control characters other than tab`,
 };
 
 const MAP_KEY_PATTERN = new RegExp(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,${MAX_MAP_KEY - 1}}$`);

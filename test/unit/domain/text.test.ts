@@ -211,12 +211,13 @@ describe('cron text', () => {
       path,
       message: 'cron must be at most 256 characters, got 412',
     });
-    // Whitespace between fields is spaces: a newline would otherwise pass as a separator and be shown raw.
+    // Fields are separated by spaces or tabs, as in a crontab; a newline would otherwise pass as a separator too.
     assert.deepEqual(onlyError(() => parsePresetSpec(schedule('* 8-18\n* * 1-5'))), {
       path,
-      message: 'cron must not contain control characters, got "\\n" at character 7',
+      message: 'cron must not contain control characters other than tab, got "\\n" at character 7',
     });
     assert.ok(parsePresetSpec(schedule('* 8-18 * * 1-5')));
+    assert.ok(parsePresetSpec(schedule('*\t8-18 * *\t1-5')));
   });
 });
 

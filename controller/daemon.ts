@@ -100,7 +100,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const exposure = opsExposureWarning(opts.opsListen);
     if (exposure) log.warn(exposure.msg, exposure.fields);
 
-    const store = await openStore(opts.database, { exclusive: true, clock });
+    const store = await openStore(opts.database, { exclusive: true, clock, log });
     cleanups.unshift(() => store.close());
     const token = await setupToken(store, { envToken: env.PREWARM_TOKEN, rotate: opts.rotateToken });
     // The API checks tokens through this, so a rotation over the admin socket takes effect on the next call.

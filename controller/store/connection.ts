@@ -1,9 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, SqliteDialect } from 'kysely';
 import { type ClaimCall, claimManySync } from './claims';
-import { migrationProvider } from './migrations';
+import { checkDatabasePath, checkOwnership, DatabaseFileError, explainOpenError, type FileState } from './file-checks';
+import { checkIntegrity, type IntegrityReport } from './integrity';
+import { migrationNames, migrationProvider } from './migrations';
 import type { Database, InstanceRow } from './tables';
 
 /** An open database: the query builder plus what only the SQLite connection itself can do. */
@@ -33,9 +34,19 @@ export class StoreLockedError extends Error {
   }
 }
 
+/** Where the store tells the operator about the file it opened (the controller's logger fits). */
+export interface StoreLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
 export interface OpenOptions {
   /** Hold an exclusive lock on the file for the life of the process (the controller does; tools reading a copy do not). */
   exclusive?: boolean;
+  /** Notes about the file: a new database, an empty file initialised, an integrity check limited by size. */
+  log?: StoreLog;
+  /** Existing files up to this size are integrity-checked whole at open, larger ones partly (integrity.ts). */
+  fullCheckMaxBytes?: number;
 }
 
 /** Parses `sqlite:PATH`, `sqlite://PATH` and `sqlite::memory:`; other schemes get a clear error. */
@@ -50,15 +61,24 @@ export function parseDatabaseUrl(url: string): { kind: 'sqlite'; file: string } 
   return { kind: 'sqlite', file: m[1] };
 }
 
+/**
+ * Opens (creating if needed) and migrates the database. Before anything is written, the file must be a SQLite
+ * database that is prewarm's (or new), that this version knows every migration of, and that passes the integrity
+ * check; otherwise the open fails with a message that names the file and says what to do.
+ */
 export async function openConnection(url: string, options: OpenOptions = {}): Promise<Connection> {
   const { file } = parseDatabaseUrl(url);
   const memory = file === ':memory:';
   const abs = memory ? ':memory:' : path.resolve(file);
-  if (!memory) {
-    const dir = path.dirname(abs);
-    if (!fs.existsSync(dir)) throw new Error(`--database: directory ${dir} does not exist`);
+  const state: FileState = memory ? { existed: false, empty: false, bytes: 0 } : checkDatabasePath(abs);
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = new BetterSqlite3(abs, { timeout: 200 });
+  } catch (err) {
+    throw explainOpenError(err, abs);
   }
-  const raw = new BetterSqlite3(abs, { timeout: 200 });
+  let fresh: boolean;
+  let integrity: IntegrityReport | undefined;
   try {
     if (options.exclusive && !memory) {
       // EXCLUSIVE locking mode keeps the lock after the first write transaction until the connection
@@ -71,7 +91,17 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
         throw err;
       }
     }
-    raw.pragma('journal_mode = WAL');
+    // Reads only, up to here: a database that is someone else's, newer or damaged is left exactly as it was.
+    ({ fresh } = checkOwnership(raw, abs, migrationNames, DEFAULT_MIGRATION_TABLE));
+    if (state.existed && !state.empty) integrity = checkIntegrity(raw, abs, state.bytes, options.fullCheckMaxBytes);
+    const journal = raw.pragma('journal_mode = WAL', { simple: true });
+    if (!memory && journal !== 'wal') {
+      throw new DatabaseFileError(
+        abs,
+        `--database: ${abs} cannot use write-ahead logging (the journal mode stays "${String(journal)}"). ` +
+          `Check that ${path.dirname(abs)} is writable and on a local file system (WAL needs shared memory, which network file systems lack).`,
+      );
+    }
     // FULL: a commit is on disk before it is acknowledged, so a claim handed out or a build intent written
     // survives power loss too, not just a process crash (NORMAL may roll back the last commits then).
     raw.pragma('synchronous = FULL');
@@ -83,8 +113,10 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
   } catch (err) {
     raw.close();
     if (isBusy(err)) throw new StoreLockedError(abs);
-    throw err;
+    throw explainOpenError(err, abs);
   }
+
+  if (!memory) reportOpened(options.log, abs, state, fresh, integrity);
 
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
   const migrator = new Migrator({ db, provider: migrationProvider });
@@ -92,7 +124,7 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+    throw new Error(`--database: ${abs}: migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
   }
 
   return {
@@ -115,6 +147,28 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
       await db.destroy();
     },
   };
+}
+
+function reportOpened(log: StoreLog | undefined, file: string, state: FileState, fresh: boolean, integrity: IntegrityReport | undefined): void {
+  if (!log) return;
+  if (fresh && state.empty) {
+    // An empty file is what `touch` or a provisioning tool leaves, and SQLite reads it as an empty database; it is
+    // also what a failed copy leaves, hence the warning.
+    log.warn('the database file was empty (0 bytes): initialised a new prewarm database in it', {
+      database: file,
+      hint: 'if this file should have held your pools (a truncated copy or a failed restore), stop the controller and restore it from a backup',
+    });
+  } else if (fresh) {
+    log.info(state.existed ? 'initialised a new prewarm database in an empty SQLite database' : 'created a new prewarm database', { database: file });
+  }
+  if (integrity?.scope === 'bounded') {
+    log.warn('database integrity check limited by size: history tables not checked', {
+      database: file,
+      bytes: state.bytes,
+      not_checked: integrity.skipped,
+      hint: `check them while the controller is stopped: sqlite3 ${file} "PRAGMA quick_check"`,
+    });
+  }
 }
 
 function isBusy(err: unknown): boolean {

@@ -157,6 +157,9 @@ async function revisionTriggers(db: Kysely<any>, table: 'instances' | 'presets')
   }
 }
 
+/** Every migration this version knows, in application order: a database that records others is not opened. */
+export const migrationNames: readonly string[] = Object.keys(migrations).sort();
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return migrations;

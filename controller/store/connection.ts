@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, SqliteDialect } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, SqliteDialect, type SqliteStatement } from 'kysely';
 import { type ClaimCall, claimManySync } from './claims';
-import { checkDatabasePath, checkOwnership, DatabaseFileError, explainOpenError, type FileState } from './file-checks';
+import { checkDatabasePath, checkOwnership, DatabaseDamagedError, DatabaseFileError, explainOpenError, type FileState, isDamage } from './file-checks';
 import { checkIntegrity, type IntegrityReport } from './integrity';
 import { migrationNames, migrationProvider } from './migrations';
 import type { Database, InstanceRow } from './tables';
@@ -14,7 +14,10 @@ export interface Connection {
   description: string;
   /** Directory next to the database file, for state that belongs with it (driver state, by default). */
   dataDir: string;
-  /** True once migrations ran and the store answers. */
+  /**
+   * True while the store answers a read of every table the reconcile loop reads, and no query since the open
+   * met a damaged page (damage does not heal while running: false until a restart, whose integrity check names it).
+   */
   ping(): Promise<boolean>;
   /** Moves the WAL into the database without waiting for readers (cheap when there is little to move). */
   checkpoint(): void;
@@ -118,7 +121,21 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
 
   if (!memory) reportOpened(options.log, abs, state, fresh, integrity);
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
+  /** The first damaged page a query met; from then on ping() answers false. */
+  let damage: DatabaseDamagedError | undefined;
+  /** Runs a statement; SQLite's "malformed" errors become ones that name the file and say what to do. */
+  const guard = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (err) {
+      if (!isDamage(err)) throw err;
+      const named = new DatabaseDamagedError(abs, [(err as Error).message], { cause: err });
+      damage ??= named;
+      throw named;
+    }
+  };
+
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw, guard) }) });
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -127,27 +144,45 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
     throw new Error(`--database: ${abs}: migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
   }
 
+  let pingStatement: BetterSqlite3.Statement | undefined;
   return {
     db,
     description: `sqlite:${abs}`,
     dataDir: memory ? process.cwd() : path.dirname(abs),
     async ping() {
+      if (damage) return false;
       try {
-        raw.prepare('select 1').get();
+        guard(() => (pingStatement ??= raw.prepare(pingSql)).get());
         return true;
       } catch {
         return false;
       }
     },
     checkpoint() {
-      raw.pragma('wal_checkpoint(PASSIVE)');
+      guard(() => raw.pragma('wal_checkpoint(PASSIVE)'));
     },
-    claimMany: (requests) => claimManySync(raw, requests),
+    claimMany: (requests) => guard(() => claimManySync(raw, requests)),
     async close() {
       await db.destroy();
     },
   };
 }
+
+/**
+ * One read of every table a reconcile tick reads, along the paths the tick takes, bounded so a readiness probe
+ * stays cheap whatever the pool size: the small tables whole (meta, templates, revisions, as every tick does),
+ * the newest preset and instance through the revision indexes the loop's deltas use (index and table pages), and
+ * the in-flight jobs through the state index. A damaged page elsewhere is met by the loop's own queries (its
+ * periodic full re-read, the API's listings), and from then on ping() stays false.
+ */
+const pingSql = `
+  select
+    (select count(*) from meta)
+  + (select count(*) from templates)
+  + (select count(*) from revisions)
+  + coalesce((select length(spec) from presets order by rev desc limit 1), 0)
+  + coalesce((select length(state) from instances order by rev desc limit 1), 0)
+  + (select count(*) from jobs where state in ('pending', 'running')) as n`;
 
 function reportOpened(log: StoreLog | undefined, file: string, state: FileState, fresh: boolean, integrity: IntegrityReport | undefined): void {
   if (!log) return;
@@ -178,16 +213,26 @@ function isBusy(err: unknown): boolean {
 
 /**
  * Kysely prepares every statement anew; preparing costs more than running the small queries of the claim and
- * API paths. Statements are reused by SQL text (the set of distinct query shapes is small and fixed).
+ * API paths. Statements are reused by SQL text (the set of distinct query shapes is small and fixed). Every run
+ * goes through `guard`, so a damaged page met by any query is noticed (ping) and named in the error.
  */
-function cachingStatements(raw: BetterSqlite3.Database): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+function cachingStatements(
+  raw: BetterSqlite3.Database,
+  guard: <T>(run: () => T) => T,
+): { close(): void; prepare(sql: string): SqliteStatement } {
+  const cache = new Map<string, SqliteStatement>();
   return {
     close: () => raw.close(),
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (!stmt) {
-        stmt = raw.prepare(sql);
+        const prepared = guard(() => raw.prepare(sql));
+        stmt = {
+          reader: prepared.reader,
+          all: (params) => guard(() => prepared.all(params)),
+          run: (params) => guard(() => prepared.run(params)),
+          iterate: (params) => guarded(prepared.iterate(params), guard),
+        };
         // A query built with a variable number of parameters (IN lists) makes many shapes; keep the cache bounded.
         if (cache.size > 500) cache.clear();
         cache.set(sql, stmt);
@@ -195,4 +240,12 @@ function cachingStatements(raw: BetterSqlite3.Database): { close(): void; prepar
       return stmt;
     },
   };
+}
+
+function* guarded(rows: IterableIterator<unknown>, guard: <T>(run: () => T) => T): IterableIterator<unknown> {
+  for (;;) {
+    const next = guard(() => rows.next());
+    if (next.done) return;
+    yield next.value;
+  }
 }

@@ -41,7 +41,10 @@ export interface Store {
   readonly description: string;
   /** Directory next to the database file, for state that belongs with it (driver state, by default). */
   readonly dataDir: string;
-  /** True once migrations ran and the store answers. */
+  /**
+   * True while the store answers a read of every table the reconcile loop reads, and no query since the open met
+   * a damaged page (it stays false then, until a restart runs the integrity check again).
+   */
   ping(): Promise<boolean>;
   /** Store maintenance between ticks, off the claim path (the SQLite WAL checkpoint). */
   checkpoint(): void;

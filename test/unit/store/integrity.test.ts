@@ -1,7 +1,7 @@
 /**
  * A damaged database is found at open, not by the first tick that reads the bad page: real prewarm databases are
  * written, closed, and damaged by overwriting bytes in the middle of a page of a table or index (found with
- * dbstat).
+ * dbstat). And ping() reads the tables the loop reads, so a store that cannot answer them is not "ready".
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -9,9 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import { sql } from 'kysely';
 import { DatabaseDamagedError } from '../../../controller/store/file-checks';
 import { openStore } from '../../../controller/store/store';
 import { damageMiddleLeaf, seedDatabase } from '../../helpers/damage';
+import { tempStore } from '../../helpers/store';
 
 const clock = { now: () => Date.UTC(2026, 2, 2, 12) };
 
@@ -86,7 +88,7 @@ describe('integrity check at open', () => {
       await assert.rejects(openStore(`sqlite:${file}`, { exclusive: true, clock, fullCheckMaxBytes: 1 }), (err: unknown) => assertDamageMessage(err, file));
     });
 
-    test('the history tables are not, and the log says which', async () => {
+    test('the history tables are not: the log says which, and the first query that meets the damage names it; ping stays false', async () => {
       await seedDatabase(file, { historyRows: 400 });
       damageMiddleLeaf(file, 'instances');
       const lines: Logged[] = [];
@@ -98,9 +100,38 @@ describe('integrity check at open', () => {
         assert.deepEqual([...(note.fields?.not_checked as string[])], ['instances', 'jobs', 'notifications']);
         assert.equal(note.fields?.database, file);
         assert.match(String(note.fields?.hint), /PRAGMA quick_check/);
+
+        // The probe's bounded read does not reach the damaged page; the full listing does.
+        assert.equal(await store.ping(), true);
+        await assert.rejects(store.listInstances({}), (err: unknown) => assertDamageMessage(err, file));
+        assert.equal(await store.ping(), false);
       } finally {
         await store.close();
       }
     });
+  });
+});
+
+describe('ping reads the tables the reconcile loop reads', () => {
+  test('a table the loop reads that cannot be read makes ping false, and true again once it can', async () => {
+    const { store, cleanup } = await tempStore(clock);
+    try {
+      assert.equal(await store.ping(), true);
+      for (const table of ['meta', 'templates', 'presets', 'instances', 'jobs', 'revisions']) {
+        await sql.raw(`alter table ${table} rename to ${table}_away`).execute(store.db);
+        assert.equal(await store.ping(), false, `ping with ${table} unreadable`);
+        await sql.raw(`alter table ${table}_away rename to ${table}`).execute(store.db);
+        assert.equal(await store.ping(), true, `ping with ${table} back`);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('a closed store is not ready', async () => {
+    const { store, cleanup } = await tempStore(clock);
+    await store.close();
+    assert.equal(await store.ping(), false);
+    await cleanup();
   });
 });

@@ -187,7 +187,11 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       readiness: [
         { name: 'running', check: async () => stopping === undefined },
         { name: 'store', check: () => store.ping() },
-        { name: 'reconcile_loop', check: async () => clock.now() - reconciler!.lastTickAt < 3 * opts.reconcileIntervalMs + 30_000 },
+        // False while ticks fail (the last one failed), and when no tick succeeded lately (a stuck loop).
+        {
+          name: 'reconcile_loop',
+          check: async () => reconciler!.lastTickSucceeded && clock.now() - reconciler!.lastTickAt < 3 * opts.reconcileIntervalMs + 30_000,
+        },
       ],
       metrics: async () => {
         metrics.outboxDepth.set({}, await store.outboxDepth());

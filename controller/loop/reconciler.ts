@@ -42,8 +42,13 @@ export class Reconciler {
   private again = false;
   private stopped = true;
   private lastHousekeeping = 0;
-  /** Clock time of the last finished tick, for /readyz. */
+  /** Clock time of the last successful tick, for /readyz. */
   lastTickAt = 0;
+  /**
+   * Whether the loop's last tick succeeded (false before the first one): /readyz is false while ticks fail, not
+   * only once the last success is old, since a tick that fails once (a damaged page, a full disk) fails again.
+   */
+  lastTickSucceeded = false;
   /** Ticks finished by the loop (for tests and operators to see it turn). */
   tickCount = 0;
   private lastPlan: Plan | undefined;
@@ -94,8 +99,11 @@ export class Reconciler {
   private runLoopTick(): void {
     this.timer = undefined;
     this.current = this.tick()
-      .then(() => undefined)
+      .then(() => {
+        this.lastTickSucceeded = true;
+      })
       .catch((err) => {
+        this.lastTickSucceeded = false;
         this.deps.metrics?.reconcileTotal.inc({ result: 'error' });
         this.deps.log.error('reconcile failed', { error: err });
       })

@@ -14,7 +14,8 @@ import { bindOpsServer, opsExposureWarning } from './ops/server';
 import { Reconciler } from './loop/reconciler';
 import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
-import { WatchPrinter } from './service/watch';
+import { LiveView, liveViewMode } from './view/live-view';
+import { StatusFeed } from './view/watch-status';
 import type { FailurePolicy } from './store/jobs';
 import { parseDatabaseUrl } from './store/connection';
 import { openStore, type Store } from './store/store';
@@ -46,6 +47,8 @@ export interface StartDeps {
   random?: () => number;
   /** Where human-facing output goes (the token line, --watch); default stdout/stderr. */
   stdout?: (text: string) => void;
+  /** Whether `stdout` is a terminal (the --watch view redraws in place then); default: process.stdout's. */
+  stdoutIsTTY?: boolean;
   stderr?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
 }
@@ -163,7 +166,11 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     };
     let reconciler: Reconciler | undefined;
     const executor = new Executor({ store, driver, clock, log, metrics, policy, onSettled: () => reconciler?.kick() });
-    const watch = opts.watch ? new WatchPrinter(stdout) : undefined;
+    // The --watch view is fed from the same status report `prewarm status` shows, refreshed after every tick.
+    const view = opts.watch
+      ? new LiveView({ write: stdout }, liveViewMode({ isTTY: deps.stdoutIsTTY ?? (deps.stdout ? false : process.stdout.isTTY) }, env))
+      : undefined;
+    let feed: StatusFeed | undefined;
     reconciler = new Reconciler({
       store,
       clock,
@@ -172,9 +179,10 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       intervalMs: opts.reconcileIntervalMs,
       log,
       metrics,
-      onTick: watch ? (r) => watch.update(r.plan) : undefined,
+      onTick: view ? () => feed?.poke() : undefined,
     });
     const service = new ControllerService({ store, clock, reconciler, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
+    if (view) feed = new StatusFeed(() => service.status({}), view, (err) => log.warn('live view refresh failed', { error: err }));
 
     if (opts.apply.length > 0) {
       const applied = await applySpecs(service, opts.apply);
@@ -225,6 +233,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         if (!drained.finished) log.warn('killed driver operations still running at the drain timeout; they resume on the next start', { killed: drained.killed });
         await ops.close();
         await store.close();
+        view?.close();
         log.info('stopped');
       })());
 

@@ -6,6 +6,7 @@
 import { create } from '@bufbuild/protobuf';
 import * as pb from './gen/prewarm/v1/prewarm_pb';
 import type { ExplainAction, ExplainPreset, ExplainReport, StatusReport } from './service';
+import type { PoolEvent } from '../domain/records';
 import { fromInt64, toInt64 } from './codec-int64';
 import { actionTypeEnum, presetStatusEnum } from './codec-enums';
 
@@ -44,6 +45,7 @@ export function explainPresetToProto(p: ExplainPreset): pb.ExplainPreset {
     paused: p.paused,
     backoffUntil: p.backoff_until ?? undefined,
     actions: p.actions.map(explainActionToProto),
+    statusReason: p.status_reason,
   });
 }
 
@@ -63,6 +65,7 @@ export function explainPresetFromProto(msg: pb.ExplainPreset): ExplainPreset {
     paused: msg.paused,
     backoff_until: msg.backoffUntil ?? null,
     actions: msg.actions.map(explainActionFromProto),
+    status_reason: msg.statusReason,
   };
 }
 
@@ -84,14 +87,49 @@ export function statusReportToProto(r: StatusReport): pb.StatusResponse {
     inFlight: toInt64(r.inFlight, 'in_flight'),
     inFlightLimit: toInt64(r.inFlightLimit, 'in_flight_limit'),
     presets: r.presets.map(explainPresetToProto),
+    events: r.events.map(poolEventToProto),
+    at: r.at,
   });
 }
 
 export function statusReportFromProto(msg: pb.StatusResponse): StatusReport {
   return {
+    at: msg.at,
     paused: msg.paused,
     inFlight: fromInt64(msg.inFlight, 'in_flight'),
     inFlightLimit: fromInt64(msg.inFlightLimit, 'in_flight_limit'),
     presets: msg.presets.map(explainPresetFromProto),
+    events: msg.events.map(poolEventFromProto),
+  };
+}
+
+function poolEventToProto(e: PoolEvent): pb.PoolEvent {
+  return create(pb.PoolEventSchema, {
+    at: new Date(e.at).toISOString(),
+    presetId: e.presetId,
+    instanceId: e.instanceId,
+    op: e.op,
+    ok: e.ok,
+    error: e.error,
+    stderrTail: e.stderrTail,
+    durationMs: toInt64(e.durationMs, 'event duration_ms'),
+  });
+}
+
+const EVENT_OPS: ReadonlySet<string> = new Set(['create', 'delete', 'start', 'stop']);
+
+function poolEventFromProto(msg: pb.PoolEvent): PoolEvent {
+  const at = Date.parse(msg.at);
+  if (!Number.isFinite(at)) throw new Error(`the controller sent an event with a bad time ${JSON.stringify(msg.at.slice(0, 40))}`);
+  if (!EVENT_OPS.has(msg.op)) throw new Error(`the controller sent an event with an unknown operation ${JSON.stringify(msg.op.slice(0, 40))}`);
+  return {
+    at,
+    presetId: msg.presetId,
+    instanceId: msg.instanceId,
+    op: msg.op as PoolEvent['op'],
+    ok: msg.ok,
+    error: msg.error,
+    stderrTail: msg.stderrTail,
+    durationMs: fromInt64(msg.durationMs, 'event duration_ms'),
   };
 }

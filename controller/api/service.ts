@@ -1,4 +1,4 @@
-import type { InstanceRecord, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
+import type { InstanceRecord, PoolEvent, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState, PresetStatus } from '../domain/states';
 
@@ -64,6 +64,8 @@ export interface ExplainPreset {
   claimed: number;
   failed: number;
   status: PresetStatus;
+  /** Why the status is not healthy; empty while healthy. */
+  status_reason: string;
   paused: boolean;
   /** RFC 3339 or null. */
   backoff_until: string | null;
@@ -78,8 +80,12 @@ export interface ExplainReport {
 }
 
 export interface StatusReport {
+  /** RFC 3339 instant of the controller's clock the status was taken at. */
+  at: string;
   paused: boolean;
   inFlight: number;
   inFlightLimit: number;
   presets: ExplainPreset[];
+  /** The most recent finished driver operations, newest first. */
+  events: PoolEvent[];
 }

@@ -7,6 +7,8 @@ export interface CliIo {
   /** All of stdin as UTF-8 (for `--file -`). */
   readStdin(): Promise<string>;
   env: Readonly<Record<string, string | undefined>>;
+  /** True when stdout is a terminal (live views redraw in place then). */
+  stdoutIsTTY?: boolean;
 }
 
 export interface ArgSpec {
@@ -49,4 +51,7 @@ export const processIo: CliIo = {
     return Buffer.concat(chunks).toString('utf8');
   },
   env: process.env,
+  get stdoutIsTTY() {
+    return process.stdout.isTTY === true;
+  },
 };

@@ -8,6 +8,7 @@
  * written by a driver cannot fake table rows or recolour the terminal. `table` and `keyValues` escape every cell;
  * every other interpolated value goes through `t`. JSON output needs neither: JSON escaping covers it.
  */
+import { presetState } from '../view/preset-state';
 import type { ExplainAction, ExplainPreset, ExplainReport, StatusReport } from '../api/service';
 import { ValidationError, formatPath } from '../domain/errors';
 import { escapeText as t } from '../domain/text';
@@ -207,11 +208,32 @@ export function instanceListText(list: InstanceRecord[]): string {
 
 /** The `explain --json` contract: the report as the service produced it (snake_case keys already). */
 export function explainJson(r: ExplainReport) {
-  return { at: r.at, paused: r.paused, presets: r.presets };
+  return { at: r.at, paused: r.paused, presets: r.presets.map((p) => withState(p, r.at)) };
 }
 
 export function statusJson(r: StatusReport) {
-  return { paused: r.paused, in_flight: r.inFlight, in_flight_limit: r.inFlightLimit, presets: r.presets };
+  return {
+    at: r.at,
+    paused: r.paused,
+    in_flight: r.inFlight,
+    in_flight_limit: r.inFlightLimit,
+    presets: r.presets.map((p) => withState(p, r.at)),
+    events: r.events.map((e) => ({
+      at: new Date(e.at).toISOString(),
+      preset_id: e.presetId,
+      instance_id: e.instanceId,
+      op: e.op,
+      ok: e.ok,
+      error: e.error,
+      stderr_tail: e.stderrTail,
+      duration_ms: e.durationMs,
+    })),
+  };
+}
+
+/** The preset as reported, plus `state`: the one sentence that says what matters (see preset-state.ts). */
+function withState(p: ExplainPreset, at: string) {
+  return { ...p, state: presetState(p, at).text };
 }
 
 export function actionText(a: ExplainAction): string {
@@ -261,10 +283,9 @@ export function explainText(r: ExplainReport): string {
         String(p.starting),
         String(p.expired),
         String(p.outdated),
-        statusWord(p.status, p.paused),
-        dash(p.backoff_until),
+        presetState(p, r.at).text,
       ],
-      ['PRESET', 'DESIRED', 'SOURCE', 'READY', 'STARTING', 'EXPIRED', 'OUTDATED', 'STATUS', 'BACKOFF UNTIL'],
+      ['PRESET', 'DESIRED', 'SOURCE', 'READY', 'STARTING', 'EXPIRED', 'OUTDATED', 'STATE'],
     )
   );
 }
@@ -275,7 +296,7 @@ export function statusText(r: StatusReport): string {
   return (
     head +
     table(
-      ['PRESET', 'DESIRED', 'READY', 'STARTING', 'CLAIMED', 'FAILED', 'STATUS', 'BACKOFF UNTIL'],
+      ['PRESET', 'DESIRED', 'READY', 'STARTING', 'CLAIMED', 'FAILED', 'STATE'],
       r.presets.map((p) => [
         `${p.template}/${p.preset}`,
         String(p.desired),
@@ -283,8 +304,7 @@ export function statusText(r: StatusReport): string {
         String(p.starting),
         String(p.claimed),
         String(p.failed),
-        statusWord(p.status, p.paused),
-        dash(p.backoff_until),
+        presetState(p, r.at).text,
       ]),
     )
   );

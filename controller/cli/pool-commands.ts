@@ -2,8 +2,9 @@
 import { UsageError } from './args';
 import type { Command } from './command';
 import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
-import { claimText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './human-output';
-import { parseOwnerFlag, parsePresetRef, parseRfc3339 } from './values';
+import { claimText, errorText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './human-output';
+import { parseDurationFlag, parseOwnerFlag, parsePresetRef, parseRfc3339 } from './values';
+import { watchStatus } from '../view/watch-status';
 import { instanceStateEnum } from '../api/codec-enums';
 import type { ClaimRequest } from '../api/service';
 import type { InstanceState } from '../domain/states';
@@ -41,10 +42,26 @@ export const poolCommands: Command[] = [
   {
     path: ['status'],
     summary: 'Show pool sizes, health and driver operations in flight',
-    flags: [{ name: 'preset', kind: 'string', value: 'TEMPLATE/NAME', help: 'Only this preset' }, JSON_FLAG, ...CLIENT_FLAGS],
+    description:
+      'Per preset: desired, ready, starting, claimed and failed counts, and the state that matters (backing off\n' +
+      'until when, hard limited and why, validation failed and why, paused). --watch keeps a live view open: a\n' +
+      'table redrawn in place on a terminal (NO_COLOR turns colour off), plain appended lines in a pipe.',
+    flags: [
+      { name: 'preset', kind: 'string', value: 'TEMPLATE/NAME', help: 'Only this preset' },
+      JSON_FLAG,
+      { name: 'watch', kind: 'boolean', help: 'Keep watching: redraw on a terminal, append lines in a pipe; Ctrl-C stops' },
+      { name: 'interval', kind: 'string', value: 'DURATION', help: 'How often --watch asks the controller', default: '1s' },
+      ...CLIENT_FLAGS,
+    ],
+    examples: ['prewarm status', 'prewarm status --watch', 'prewarm status --preset devbox/us-nix --json'],
     async run(ctx) {
       const presetText = ctx.flags.string('preset');
       const req = presetText === undefined ? {} : { presetId: parsePresetRef(presetText, '--preset').id };
+      if (ctx.flags.boolean('watch')) {
+        if (ctx.flags.boolean('json')) throw new UsageError('--watch and --json cannot be combined (use --json alone, repeatedly)');
+        const intervalMs = parseDurationFlag(ctx.flags.string('interval') ?? '1s', '--interval');
+        return withClient(ctx.flags, (c) => watchStatus(ctx.io, () => c.status(req), intervalMs, (err) => errorText(err, 'status')));
+      }
       const report = await withClient(ctx.flags, (c) => c.status(req));
       ctx.io.stdout(ctx.flags.boolean('json') ? json(statusJson(report)) : statusText(report));
       return 0;

@@ -38,6 +38,21 @@ export interface InstanceRecord {
   error: string;
 }
 
+/** A driver operation that finished, as a live view reports it. */
+export interface PoolEvent {
+  /** Epoch ms the operation finished. */
+  at: number;
+  presetId: string;
+  instanceId: string;
+  op: 'create' | 'delete' | 'start' | 'stop';
+  ok: boolean;
+  /** For a failure: the driver's error message. */
+  error: string;
+  /** The last non-empty line the driver wrote to stderr (failures). */
+  stderrTail: string;
+  durationMs: number;
+}
+
 export interface PutOptions {
   /** Fail with a ConflictError when a live object of that name exists (Terraform creates), instead of replacing it. */
   createOnly?: boolean;

@@ -26,6 +26,8 @@ export interface PresetView {
   deleted: boolean;
   paused: boolean;
   status: PresetStatus;
+  /** Why the status is not healthy (empty while healthy). */
+  statusReason: string;
   /** null when the preset has no `prebuilds` block (instances come only from claims). */
   pool: PoolView | null;
   invalidatedAt: number | null;

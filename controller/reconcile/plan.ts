@@ -95,6 +95,7 @@ export function planPreset(
     desiredSource: d.source,
     counts: countsOf(b),
     status: preset.status,
+    statusReason: preset.statusReason,
     paused,
     backoffUntil,
     actions: [],

@@ -57,6 +57,7 @@ export interface PresetPlan {
   desiredSource: DesiredSource | { kind: 'deleted' };
   counts: PresetCounts;
   status: PresetStatus;
+  statusReason: string;
   paused: boolean;
   backoffUntil: number | null;
   /** Everything this preset would do on the next tick, before the global budget is applied. */

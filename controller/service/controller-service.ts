@@ -20,6 +20,8 @@ import { explainPreset } from './explain';
  * running between every two claims.
  */
 const refillDelayMs = 250;
+/** How many recent driver operations a status report carries (a live view shows the last few). */
+const STATUS_EVENTS = 20;
 
 export interface ControllerServiceDeps {
   store: Store;
@@ -106,7 +108,15 @@ export class ControllerService implements PrewarmService {
   async status(req: { presetId?: string }): Promise<StatusReport> {
     const report = await this.explain({ presetId: req.presetId });
     const inFlight = await this.deps.store.jobsInFlight();
-    return { paused: report.paused, inFlight, inFlightLimit: this.deps.inFlightLimit, presets: report.presets };
+    const events = await this.deps.store.recentEvents(STATUS_EVENTS, req.presetId);
+    return {
+      at: new Date(this.deps.clock.now()).toISOString(),
+      paused: report.paused,
+      inFlight,
+      inFlightLimit: this.deps.inFlightLimit,
+      presets: report.presets,
+      events,
+    };
   }
 
   async claim(req: ClaimRequest): Promise<InstanceRecord> {

@@ -51,6 +51,7 @@ export function explainPreset(p: PresetPlan, budgeted: readonly Action[]): Expla
     claimed: p.counts.claimed,
     failed: p.counts.failed,
     status: p.status,
+    status_reason: p.statusReason,
     paused: p.paused,
     backoff_until: p.backoffUntil === null ? null : new Date(p.backoffUntil).toISOString(),
     actions,

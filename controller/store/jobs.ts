@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Db, inTransaction } from './db';
 import { parseStringMap } from './json-columns';
+import type { PoolEvent } from '../domain/records';
 import type { Database, InstanceRow, JobRow } from './tables';
 
 export type JobOp = 'create' | 'delete' | 'start' | 'stop';
@@ -173,4 +174,39 @@ export async function unfinishedJobs(db: Db): Promise<JobRow[]> {
 
 export async function jobsForInstance(db: Db, instanceId: string): Promise<JobRow[]> {
   return db.selectFrom('jobs').selectAll().where('instance_id', '=', instanceId).orderBy('id').execute();
+}
+
+const EVENT_OPS: ReadonlySet<string> = new Set(['create', 'delete', 'start', 'stop']);
+
+/**
+ * Finished jobs, newest first. Walks the jobs' primary key backwards (no sort over the whole history): ids
+ * follow creation, which is close enough to finishing order for a live view, and costs `limit` rows.
+ */
+export async function recentEvents(db: Db, limit: number, presetId?: string): Promise<PoolEvent[]> {
+  let q = db
+    .selectFrom('jobs')
+    .select(['preset_id', 'instance_id', 'op', 'state', 'error', 'stderr', 'started_at', 'finished_at'])
+    .where('state', 'in', ['succeeded', 'failed'])
+    .orderBy('id', 'desc')
+    .limit(limit);
+  if (presetId !== undefined) q = q.where('preset_id', '=', presetId);
+  const rows = await q.execute();
+  return rows
+    .filter((r) => EVENT_OPS.has(r.op))
+    .map((r) => ({
+      at: Number(r.finished_at),
+      presetId: r.preset_id,
+      instanceId: r.instance_id,
+      op: r.op as PoolEvent['op'],
+      ok: r.state === 'succeeded',
+      error: r.error,
+      stderrTail: r.state === 'succeeded' ? '' : lastLine(r.stderr),
+      durationMs: r.started_at === null || r.finished_at === null ? 0 : Number(r.finished_at) - Number(r.started_at),
+    }));
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i].trim() !== '') return lines[i].trim();
+  return '';
 }

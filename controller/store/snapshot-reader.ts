@@ -184,6 +184,7 @@ export class SnapshotReader {
       deleted: row.deleted_at !== null || templateDeleted,
       paused: row.paused === 1,
       status: row.status as PresetStatus,
+      statusReason: row.status_reason,
       pool: spec.prebuilds
         ? { instances: spec.prebuilds.instances, ttlSeconds: spec.prebuilds.expiration_policy?.ttl ?? 0, scheduling }
         : null,

@@ -3,7 +3,7 @@
  * single transaction. Nothing above this file builds a query; the service, the executor, the reconcile loop
  * and the token setup depend on `Store` alone.
  */
-import type { InstanceRecord, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
+import type { InstanceRecord, PoolEvent, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
 import type { Snapshot } from '../domain/snapshot';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState } from '../domain/states';
@@ -23,7 +23,7 @@ import {
   type Intent,
   listInstances,
 } from './instances';
-import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, startJob, unfinishedJobs } from './jobs';
+import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, recentEvents, startJob, unfinishedJobs } from './jobs';
 import { getMeta, metaKeys, setMeta } from './meta';
 import * as presets from './presets';
 import type { JobRow } from './tables';
@@ -93,6 +93,8 @@ export interface Store {
   takeSnapshotWarnings(): SnapshotWarning[];
   /** Notification rows not delivered yet. */
   outboxDepth(): Promise<number>;
+  /** The `limit` most recently finished driver operations (of one preset, if given), newest first. */
+  recentEvents(limit: number, presetId?: string): Promise<PoolEvent[]>;
   /** Removes history past its retention. */
   purgeFinished(now: number): Promise<void>;
 }
@@ -250,5 +252,8 @@ export class SqlStore implements Store {
   }
   purgeFinished(now: number): Promise<void> {
     return purgeFinished(this.db, now);
+  }
+  recentEvents(limit: number, presetId?: string): Promise<PoolEvent[]> {
+    return recentEvents(this.db, limit, presetId);
   }
 }

@@ -7,7 +7,7 @@ import type { PresetSpec, TemplateSpec } from '../../controller/domain/specs';
 import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport } from '../../controller/api/service';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../controller/api/grpc-server';
 import { createClient, type ClientOptions, type PrewarmClient } from '../../controller/api/client';
-import type { InstanceRecord, PresetRecord, TemplateRecord } from '../../controller/domain/records';
+import type { InstanceRecord, PoolEvent, PresetRecord, TemplateRecord } from '../../controller/domain/records';
 import type { InstanceState } from '../../controller/domain/states';
 
 export const TOKEN = 'pwt_test-token';
@@ -21,6 +21,8 @@ export class FakeService implements PrewarmService {
   readonly instances = new Map<string, InstanceRecord>();
   globalPaused = false;
   explainReport: ExplainReport = { at: '2026-03-08T07:30:00.000Z', paused: false, presets: [] };
+  /** What status() reports as recent driver operations. */
+  events: PoolEvent[] = [];
   /** Set to make the next call throw this error (after recording the call). */
   failWith: Error | undefined;
   now = BIG_TIME;
@@ -113,7 +115,7 @@ export class FakeService implements PrewarmService {
   }
   async status(req: { presetId?: string }): Promise<StatusReport> {
     this.record('status', req);
-    return { paused: this.globalPaused, inFlight: 2, inFlightLimit: 8, presets: this.explainReport.presets };
+    return { at: this.explainReport.at, paused: this.globalPaused, inFlight: 2, inFlightLimit: 8, presets: this.explainReport.presets, events: this.events };
   }
 
   async claim(req: ClaimRequest): Promise<InstanceRecord> {

@@ -70,6 +70,7 @@ export function explainPreset(over: Partial<ExplainPreset> = {}): ExplainPreset 
     claimed: 0,
     failed: 0,
     status: 'healthy',
+    status_reason: '',
     paused: false,
     backoff_until: null,
     actions: [],

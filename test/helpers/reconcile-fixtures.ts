@@ -50,6 +50,7 @@ export function preset(id: string, over: PresetOverrides = {}): PresetView {
     deleted: false,
     paused: false,
     status: 'healthy',
+    statusReason: '',
     pool: pool(1),
     invalidatedAt: null,
     backoffUntil: null,

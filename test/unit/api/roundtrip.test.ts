@@ -11,6 +11,9 @@ import type { ExplainPreset } from '../../../controller/api/service';
 import { BIG_TIME, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
 import { explainPreset, poolSpec, presetSpec, scheduledPreset, templateSpec } from '../../helpers/fixtures';
 
+/** A finish instant far in the future: events carry it as RFC 3339 and must come back to the millisecond. */
+const BIG_EVENT_TIME = Date.UTC(2999, 11, 31, 23, 59, 59, 999);
+
 /** Calls a method with hand-built metadata and messages, bypassing the client's own checks. */
 function rawCall<I extends DescMessage, O extends DescMessage>(
   endpoint: string,
@@ -132,8 +135,12 @@ describe('prewarm.v1 round trips through a real server and client', () => {
     assert.deepEqual(one.presets, [explainPresets[1]]);
 
     api.fake.globalPaused = true;
+    api.fake.events = [
+      { at: BIG_EVENT_TIME, presetId: 'devbox/us-nix', instanceId: 'i-1', op: 'create', ok: true, error: '', stderrTail: '', durationMs: 2300 },
+      { at: 1, presetId: 'devbox/eu', instanceId: 'i-2', op: 'delete', ok: false, error: 'exit 1', stderrTail: 'rm: busy', durationMs: 0 },
+    ];
     const status = await api.client.status({ presetId: 'devbox/us-nix' });
-    assert.deepEqual(status, { paused: true, inFlight: 2, inFlightLimit: 8, presets: explainPresets });
+    assert.deepEqual(status, { at: api.fake.explainReport.at, paused: true, inFlight: 2, inFlightLimit: 8, presets: explainPresets, events: api.fake.events });
     assert.deepEqual(api.fake.calls.at(-1), { method: 'status', args: [{ presetId: 'devbox/us-nix' }] });
   });
 

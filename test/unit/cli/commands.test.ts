@@ -149,7 +149,7 @@ describe('client commands against a real server with a fake service', () => {
     assert.ok(Array.isArray(out.presets));
     assert.equal(out.presets.length, 1);
     for (const key of EXPLAIN_KEYS) assert.ok(key in out.presets[0], `missing ${key}`);
-    assert.deepEqual(out.presets[0], explained);
+    assert.deepEqual(out.presets[0], { ...explained, state: 'healthy' });
     assert.equal(out.presets[0].backoff_until, null);
     assert.deepEqual(out.presets[0].actions[1], { type: 'delete', instance_ids: ['i-7'], reason: 'expired' });
   });
@@ -160,8 +160,8 @@ describe('client commands against a real server with a fake service', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     assert.match(lines[0], /^Evaluated at 2026-03-08T07:30:00\.000Z — the controller is paused globally/);
-    assert.match(lines[2], /^PRESET +DESIRED +SOURCE +READY +STARTING +EXPIRED +OUTDATED +STATUS +BACKOFF UNTIL$/);
-    assert.match(lines[3], /^devbox\/us-nix +3 +schedule\[0\] "\* 8-18 \* \* 1-5" +1 +0 +1 +0 +healthy +-$/);
+    assert.match(lines[2], /^PRESET +DESIRED +SOURCE +READY +STARTING +EXPIRED +OUTDATED +STATE$/);
+    assert.match(lines[3], /^devbox\/us-nix +3 +schedule\[0\] "\* 8-18 \* \* 1-5" +1 +0 +1 +0 +healthy$/);
     assert.equal(lines[4], '  → create 2 (scale)');
     assert.equal(lines[5], '  → delete i-7 (expired)');
   });
@@ -173,9 +173,30 @@ describe('client commands against a real server with a fake service', () => {
     const s = JSON.parse(r.stdout);
     assert.equal(s.in_flight, 2);
     assert.equal(s.in_flight_limit, 8);
-    assert.deepEqual(s.presets, [explained]);
+    assert.deepEqual(s.presets, [{ ...explained, state: 'healthy' }]);
     r = await runCli(['status'], { env });
     assert.match(r.stdout, /driver operations in flight: 2\/8/);
+
+    // The state column says what matters: when a backoff ends, why a preset stopped.
+    api.fake.explainReport = {
+      at: '2026-03-08T07:30:00.000Z',
+      paused: false,
+      presets: [
+        { ...explained, preset: 'a', backoff_until: '2026-03-08T07:35:00.000Z' },
+        { ...explained, preset: 'b', status: 'hard_limited', status_reason: '3 consecutive failed builds (last: exit 1)' },
+        { ...explained, preset: 'c', status: 'validation_failed', status_reason: 'driver exited 78: no such repository' },
+      ],
+    };
+    r = await runCli(['status'], { env });
+    assert.match(r.stdout, /devbox\/a .* backing off until 2026-03-08T07:35:00\.000Z/);
+    assert.match(r.stdout, /devbox\/b .* hard limited: 3 consecutive failed builds \(last: exit 1\)/);
+    assert.match(r.stdout, /devbox\/c .* validation failed: driver exited 78: no such repository/);
+    const states = (JSON.parse((await runCli(['status', '--json'], { env })).stdout) as { presets: Array<{ state: string }> }).presets.map((p) => p.state);
+    assert.deepEqual(states, [
+      'backing off until 2026-03-08T07:35:00.000Z after failed builds',
+      'hard limited: 3 consecutive failed builds (last: exit 1)',
+      'validation failed: driver exited 78: no such repository',
+    ]);
   });
 
   test('claim --json gives the instance with id, name and state', async () => {

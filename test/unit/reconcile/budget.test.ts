@@ -14,6 +14,7 @@ function presetPlan(presetId: string, actions: Action[]): PresetPlan {
     desiredSource: { kind: 'base' },
     counts: { ready: 0, starting: 0, expired: 0, outdated: 0, claimed: 0, failed: 0, stopped: 0, deleting: 0 },
     status: 'healthy',
+    statusReason: '',
     paused: false,
     backoffUntil: null,
     actions,

@@ -29,7 +29,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file prewarm/v1/prewarm.proto.
  */
 export const file_prewarm_v1_prewarm: GenFile = /*@__PURE__*/
-  fileDesc("ChhwcmV3YXJtL3YxL3ByZXdhcm0ucHJvdG8SCnByZXdhcm0udjEikQEKDFRlbXBsYXRlU3BlYxIMCgRuYW1lGAEgASgJEg4KBmRyaXZlchgCIAEoCRI0CgZjb25maWcYAyADKAsyJC5wcmV3YXJtLnYxLlRlbXBsYXRlU3BlYy5Db25maWdFbnRyeRotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIoECCgpQcmVzZXRTcGVjEhAKCHRlbXBsYXRlGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEgoKaXNfZGVmYXVsdBgEIAEoCBI6CgpwYXJhbWV0ZXJzGAUgAygLMiYucHJld2FybS52MS5QcmVzZXRTcGVjLlBhcmFtZXRlcnNFbnRyeRItCglwcmVidWlsZHMYBiABKAsyFS5wcmV3YXJtLnYxLlByZWJ1aWxkc0gAiAEBGjEKD1BhcmFtZXRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgwKCl9wcmVidWlsZHMisgEKCVByZWJ1aWxkcxIRCglpbnN0YW5jZXMYASABKAMSPAoRZXhwaXJhdGlvbl9wb2xpY3kYAiABKAsyHC5wcmV3YXJtLnYxLkV4cGlyYXRpb25Qb2xpY3lIAIgBARIvCgpzY2hlZHVsaW5nGAMgASgLMhYucHJld2FybS52MS5TY2hlZHVsaW5nSAGIAQFCFAoSX2V4cGlyYXRpb25fcG9saWN5Qg0KC19zY2hlZHVsaW5nIh8KEEV4cGlyYXRpb25Qb2xpY3kSCwoDdHRsGAEgASgDImwKClNjaGVkdWxpbmcSEAoIdGltZXpvbmUYASABKAkSFgoJbGVhZF90aW1lGAIgASgJSACIAQESJgoIc2NoZWR1bGUYAyADKAsyFC5wcmV3YXJtLnYxLlNjaGVkdWxlQgwKCl9sZWFkX3RpbWUiKwoIU2NoZWR1bGUSDAoEY3JvbhgBIAEoCRIRCglpbnN0YW5jZXMYAiABKAMidwoIVGVtcGxhdGUSCgoCaWQYASABKAkSJgoEc3BlYxgCIAEoCzIYLnByZXdhcm0udjEuVGVtcGxhdGVTcGVjEg8KB3ZlcnNpb24YAyABKAMSEgoKY3JlYXRlZF9hdBgEIAEoAxISCgp1cGRhdGVkX2F0GAUgASgDIvcBCgZQcmVzZXQSCgoCaWQYASABKAkSJAoEc3BlYxgCIAEoCzIWLnByZXdhcm0udjEuUHJlc2V0U3BlYxISCgpnZW5lcmF0aW9uGAMgASgDEg4KBnBhdXNlZBgEIAEoCBIoCgZzdGF0dXMYBSABKA4yGC5wcmV3YXJtLnYxLlByZXNldFN0YXR1cxIVCg1zdGF0dXNfcmVhc29uGAYgASgJEhsKDmludmFsaWRhdGVkX2F0GAcgASgDSACIAQESEgoKY3JlYXRlZF9hdBgIIAEoAxISCgp1cGRhdGVkX2F0GAkgASgDQhEKD19pbnZhbGlkYXRlZF9hdCKXAwoISW5zdGFuY2USCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCglwcmVzZXRfaWQYAyABKAkSEAoIdGVtcGxhdGUYBCABKAkSDgoGcHJlc2V0GAUgASgJEigKBXN0YXRlGAYgASgOMhkucHJld2FybS52MS5JbnN0YW5jZVN0YXRlEhIKBW93bmVyGAcgASgJSACIAQESGAoQdGVtcGxhdGVfdmVyc2lvbhgIIAEoAxISCgpjcmVhdGVkX2F0GAkgASgDEhUKCHJlYWR5X2F0GAogASgDSAGIAQESFwoKY2xhaW1lZF9hdBgLIAEoA0gCiAEBEjgKCmF0dHJpYnV0ZXMYDCADKAsyJC5wcmV3YXJtLnYxLkluc3RhbmNlLkF0dHJpYnV0ZXNFbnRyeRINCgVlcnJvchgNIAEoCRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfb3duZXJCCwoJX3JlYWR5X2F0Qg0KC19jbGFpbWVkX2F0Ih0KDkluc3RhbmNlSWRMaXN0EgsKA2lkcxgBIAMoCSLDAQoNRXhwbGFpbkFjdGlvbhIkCgR0eXBlGAEgASgOMhYucHJld2FybS52MS5BY3Rpb25UeXBlEhIKBWNvdW50GAIgASgDSACIAQESMAoMaW5zdGFuY2VfaWRzGAMgASgLMhoucHJld2FybS52MS5JbnN0YW5jZUlkTGlzdBITCgZyZWFzb24YBCABKAlIAYgBARISCgV1bnRpbBgFIAEoCUgCiAEBQggKBl9jb3VudEIJCgdfcmVhc29uQggKBl91bnRpbCLTAgoNRXhwbGFpblByZXNldBIQCgh0ZW1wbGF0ZRgBIAEoCRIOCgZwcmVzZXQYAiABKAkSDwoHZGVzaXJlZBgDIAEoAxIWCg5kZXNpcmVkX3NvdXJjZRgEIAEoCRINCgVyZWFkeRgFIAEoAxIQCghzdGFydGluZxgGIAEoAxIPCgdleHBpcmVkGAcgASgDEhAKCG91dGRhdGVkGAggASgDEg8KB2NsYWltZWQYCSABKAMSDgoGZmFpbGVkGAogASgDEigKBnN0YXR1cxgLIAEoDjIYLnByZXdhcm0udjEuUHJlc2V0U3RhdHVzEg4KBnBhdXNlZBgMIAEoCBIaCg1iYWNrb2ZmX3VudGlsGA0gASgJSACIAQESKgoHYWN0aW9ucxgOIAMoCzIZLnByZXdhcm0udjEuRXhwbGFpbkFjdGlvbkIQCg5fYmFja29mZl91bnRpbCJVChJQdXRUZW1wbGF0ZVJlcXVlc3QSKgoIdGVtcGxhdGUYASABKAsyGC5wcmV3YXJtLnYxLlRlbXBsYXRlU3BlYxITCgtjcmVhdGVfb25seRgCIAEoCCI9ChNQdXRUZW1wbGF0ZVJlc3BvbnNlEiYKCHRlbXBsYXRlGAEgASgLMhQucHJld2FybS52MS5UZW1wbGF0ZSIiChJHZXRUZW1wbGF0ZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSI9ChNHZXRUZW1wbGF0ZVJlc3BvbnNlEiYKCHRlbXBsYXRlGAEgASgLMhQucHJld2FybS52MS5UZW1wbGF0ZSIWChRMaXN0VGVtcGxhdGVzUmVxdWVzdCJAChVMaXN0VGVtcGxhdGVzUmVzcG9uc2USJwoJdGVtcGxhdGVzGAEgAygLMhQucHJld2FybS52MS5UZW1wbGF0ZSIlChVEZWxldGVUZW1wbGF0ZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIYChZEZWxldGVUZW1wbGF0ZVJlc3BvbnNlIk8KEFB1dFByZXNldFJlcXVlc3QSJgoGcHJlc2V0GAEgASgLMhYucHJld2FybS52MS5QcmVzZXRTcGVjEhMKC2NyZWF0ZV9vbmx5GAIgASgIIjcKEVB1dFByZXNldFJlc3BvbnNlEiIKBnByZXNldBgBIAEoCzISLnByZXdhcm0udjEuUHJlc2V0IjIKEEdldFByZXNldFJlcXVlc3QSEAoIdGVtcGxhdGUYASABKAkSDAoEbmFtZRgCIAEoCSI3ChFHZXRQcmVzZXRSZXNwb25zZRIiCgZwcmVzZXQYASABKAsyEi5wcmV3YXJtLnYxLlByZXNldCI4ChJMaXN0UHJlc2V0c1JlcXVlc3QSFQoIdGVtcGxhdGUYASABKAlIAIgBAUILCglfdGVtcGxhdGUiOgoTTGlzdFByZXNldHNSZXNwb25zZRIjCgdwcmVzZXRzGAEgAygLMhIucHJld2FybS52MS5QcmVzZXQiNQoTRGVsZXRlUHJlc2V0UmVxdWVzdBIQCgh0ZW1wbGF0ZRgBIAEoCRIMCgRuYW1lGAIgASgJIhYKFERlbGV0ZVByZXNldFJlc3BvbnNlIk4KDkV4cGxhaW5SZXF1ZXN0Eg8KAmF0GAEgASgDSACIAQESFgoJcHJlc2V0X2lkGAIgASgJSAGIAQFCBQoDX2F0QgwKCl9wcmVzZXRfaWQiWQoPRXhwbGFpblJlc3BvbnNlEgoKAmF0GAEgASgJEg4KBnBhdXNlZBgCIAEoCBIqCgdwcmVzZXRzGAMgAygLMhkucHJld2FybS52MS5FeHBsYWluUHJlc2V0IjUKDVN0YXR1c1JlcXVlc3QSFgoJcHJlc2V0X2lkGAEgASgJSACIAQFCDAoKX3ByZXNldF9pZCJ4Cg5TdGF0dXNSZXNwb25zZRIOCgZwYXVzZWQYASABKAgSEQoJaW5fZmxpZ2h0GAIgASgDEhcKD2luX2ZsaWdodF9saW1pdBgDIAEoAxIqCgdwcmVzZXRzGAQgAygLMhkucHJld2FybS52MS5FeHBsYWluUHJlc2V0IngKDENsYWltUmVxdWVzdBIQCgh0ZW1wbGF0ZRgBIAEoCRIOCgZwcmVzZXQYAiABKAkSEgoFb3duZXIYAyABKAlIAIgBARIYCgtub19mYWxsYmFjaxgEIAEoCEgBiAEBQggKBl9vd25lckIOCgxfbm9fZmFsbGJhY2siNwoNQ2xhaW1SZXNwb25zZRImCghpbnN0YW5jZRgBIAEoCzIULnByZXdhcm0udjEuSW5zdGFuY2UiIAoSR2V0SW5zdGFuY2VSZXF1ZXN0EgoKAmlkGAEgASgJIj0KE0dldEluc3RhbmNlUmVzcG9uc2USJgoIaW5zdGFuY2UYASABKAsyFC5wcmV3YXJtLnYxLkluc3RhbmNlInUKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBEi0KBXN0YXRlGAIgASgOMhkucHJld2FybS52MS5JbnN0YW5jZVN0YXRlSAGIAQFCDAoKX3ByZXNldF9pZEIICgZfc3RhdGUiQAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEicKCWluc3RhbmNlcxgBIAMoCzIULnByZXdhcm0udjEuSW5zdGFuY2UiNAoMUGF1c2VSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBQgwKCl9wcmVzZXRfaWQiDwoNUGF1c2VSZXNwb25zZSI1Cg1SZXN1bWVSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBQgwKCl9wcmVzZXRfaWQiEAoOUmVzdW1lUmVzcG9uc2UiMwoRSW52YWxpZGF0ZVJlcXVlc3QSEAoIdGVtcGxhdGUYASABKAkSDAoEbmFtZRgCIAEoCSIsChJJbnZhbGlkYXRlUmVzcG9uc2USFgoOaW52YWxpZGF0ZWRfYXQYASABKAMqjQEKDFByZXNldFN0YXR1cxIdChlQUkVTRVRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVUFJFU0VUX1NUQVRVU19IRUFMVEhZEAESHgoaUFJFU0VUX1NUQVRVU19IQVJEX0xJTUlURUQQAhIjCh9QUkVTRVRfU1RBVFVTX1ZBTElEQVRJT05fRkFJTEVEEAMqyAIKDUluc3RhbmNlU3RhdGUSHgoaSU5TVEFOQ0VfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZJTlNUQU5DRV9TVEFURV9QRU5ESU5HEAESGwoXSU5TVEFOQ0VfU1RBVEVfU1RBUlRJTkcQAhIYChRJTlNUQU5DRV9TVEFURV9SRUFEWRADEhoKFklOU1RBTkNFX1NUQVRFX0NMQUlNRUQQBBIbChdJTlNUQU5DRV9TVEFURV9TVE9QUElORxAFEhoKFklOU1RBTkNFX1NUQVRFX1NUT1BQRUQQBhIbChdJTlNUQU5DRV9TVEFURV9ERUxFVElORxAHEhoKFklOU1RBTkNFX1NUQVRFX0RFTEVURUQQCBIZChVJTlNUQU5DRV9TVEFURV9GQUlMRUQQCRIbChdJTlNUQU5DRV9TVEFURV9BUkNISVZFRBAKKpIBCgpBY3Rpb25UeXBlEhsKF0FDVElPTl9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSQUNUSU9OX1RZUEVfQ1JFQVRFEAESFgoSQUNUSU9OX1RZUEVfREVMRVRFEAISFwoTQUNUSU9OX1RZUEVfQkFDS09GRhADEh4KGkFDVElPTl9UWVBFX0NBTkNFTF9QRU5ESU5HEAQyxAkKB1ByZXdhcm0STgoLUHV0VGVtcGxhdGUSHi5wcmV3YXJtLnYxLlB1dFRlbXBsYXRlUmVxdWVzdBofLnByZXdhcm0udjEuUHV0VGVtcGxhdGVSZXNwb25zZRJOCgtHZXRUZW1wbGF0ZRIeLnByZXdhcm0udjEuR2V0VGVtcGxhdGVSZXF1ZXN0Gh8ucHJld2FybS52MS5HZXRUZW1wbGF0ZVJlc3BvbnNlElQKDUxpc3RUZW1wbGF0ZXMSIC5wcmV3YXJtLnYxLkxpc3RUZW1wbGF0ZXNSZXF1ZXN0GiEucHJld2FybS52MS5MaXN0VGVtcGxhdGVzUmVzcG9uc2USVwoORGVsZXRlVGVtcGxhdGUSIS5wcmV3YXJtLnYxLkRlbGV0ZVRlbXBsYXRlUmVxdWVzdBoiLnByZXdhcm0udjEuRGVsZXRlVGVtcGxhdGVSZXNwb25zZRJICglQdXRQcmVzZXQSHC5wcmV3YXJtLnYxLlB1dFByZXNldFJlcXVlc3QaHS5wcmV3YXJtLnYxLlB1dFByZXNldFJlc3BvbnNlEkgKCUdldFByZXNldBIcLnByZXdhcm0udjEuR2V0UHJlc2V0UmVxdWVzdBodLnByZXdhcm0udjEuR2V0UHJlc2V0UmVzcG9uc2USTgoLTGlzdFByZXNldHMSHi5wcmV3YXJtLnYxLkxpc3RQcmVzZXRzUmVxdWVzdBofLnByZXdhcm0udjEuTGlzdFByZXNldHNSZXNwb25zZRJRCgxEZWxldGVQcmVzZXQSHy5wcmV3YXJtLnYxLkRlbGV0ZVByZXNldFJlcXVlc3QaIC5wcmV3YXJtLnYxLkRlbGV0ZVByZXNldFJlc3BvbnNlEkIKB0V4cGxhaW4SGi5wcmV3YXJtLnYxLkV4cGxhaW5SZXF1ZXN0GhsucHJld2FybS52MS5FeHBsYWluUmVzcG9uc2USPwoGU3RhdHVzEhkucHJld2FybS52MS5TdGF0dXNSZXF1ZXN0GhoucHJld2FybS52MS5TdGF0dXNSZXNwb25zZRI8CgVDbGFpbRIYLnByZXdhcm0udjEuQ2xhaW1SZXF1ZXN0GhkucHJld2FybS52MS5DbGFpbVJlc3BvbnNlEk4KC0dldEluc3RhbmNlEh4ucHJld2FybS52MS5HZXRJbnN0YW5jZVJlcXVlc3QaHy5wcmV3YXJtLnYxLkdldEluc3RhbmNlUmVzcG9uc2USVAoNTGlzdEluc3RhbmNlcxIgLnByZXdhcm0udjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaIS5wcmV3YXJtLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRI8CgVQYXVzZRIYLnByZXdhcm0udjEuUGF1c2VSZXF1ZXN0GhkucHJld2FybS52MS5QYXVzZVJlc3BvbnNlEj8KBlJlc3VtZRIZLnByZXdhcm0udjEuUmVzdW1lUmVxdWVzdBoaLnByZXdhcm0udjEuUmVzdW1lUmVzcG9uc2USSwoKSW52YWxpZGF0ZRIdLnByZXdhcm0udjEuSW52YWxpZGF0ZVJlcXVlc3QaHi5wcmV3YXJtLnYxLkludmFsaWRhdGVSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChhwcmV3YXJtL3YxL3ByZXdhcm0ucHJvdG8SCnByZXdhcm0udjEikQEKDFRlbXBsYXRlU3BlYxIMCgRuYW1lGAEgASgJEg4KBmRyaXZlchgCIAEoCRI0CgZjb25maWcYAyADKAsyJC5wcmV3YXJtLnYxLlRlbXBsYXRlU3BlYy5Db25maWdFbnRyeRotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIoECCgpQcmVzZXRTcGVjEhAKCHRlbXBsYXRlGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEgoKaXNfZGVmYXVsdBgEIAEoCBI6CgpwYXJhbWV0ZXJzGAUgAygLMiYucHJld2FybS52MS5QcmVzZXRTcGVjLlBhcmFtZXRlcnNFbnRyeRItCglwcmVidWlsZHMYBiABKAsyFS5wcmV3YXJtLnYxLlByZWJ1aWxkc0gAiAEBGjEKD1BhcmFtZXRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgwKCl9wcmVidWlsZHMisgEKCVByZWJ1aWxkcxIRCglpbnN0YW5jZXMYASABKAMSPAoRZXhwaXJhdGlvbl9wb2xpY3kYAiABKAsyHC5wcmV3YXJtLnYxLkV4cGlyYXRpb25Qb2xpY3lIAIgBARIvCgpzY2hlZHVsaW5nGAMgASgLMhYucHJld2FybS52MS5TY2hlZHVsaW5nSAGIAQFCFAoSX2V4cGlyYXRpb25fcG9saWN5Qg0KC19zY2hlZHVsaW5nIh8KEEV4cGlyYXRpb25Qb2xpY3kSCwoDdHRsGAEgASgDImwKClNjaGVkdWxpbmcSEAoIdGltZXpvbmUYASABKAkSFgoJbGVhZF90aW1lGAIgASgJSACIAQESJgoIc2NoZWR1bGUYAyADKAsyFC5wcmV3YXJtLnYxLlNjaGVkdWxlQgwKCl9sZWFkX3RpbWUiKwoIU2NoZWR1bGUSDAoEY3JvbhgBIAEoCRIRCglpbnN0YW5jZXMYAiABKAMidwoIVGVtcGxhdGUSCgoCaWQYASABKAkSJgoEc3BlYxgCIAEoCzIYLnByZXdhcm0udjEuVGVtcGxhdGVTcGVjEg8KB3ZlcnNpb24YAyABKAMSEgoKY3JlYXRlZF9hdBgEIAEoAxISCgp1cGRhdGVkX2F0GAUgASgDIvcBCgZQcmVzZXQSCgoCaWQYASABKAkSJAoEc3BlYxgCIAEoCzIWLnByZXdhcm0udjEuUHJlc2V0U3BlYxISCgpnZW5lcmF0aW9uGAMgASgDEg4KBnBhdXNlZBgEIAEoCBIoCgZzdGF0dXMYBSABKA4yGC5wcmV3YXJtLnYxLlByZXNldFN0YXR1cxIVCg1zdGF0dXNfcmVhc29uGAYgASgJEhsKDmludmFsaWRhdGVkX2F0GAcgASgDSACIAQESEgoKY3JlYXRlZF9hdBgIIAEoAxISCgp1cGRhdGVkX2F0GAkgASgDQhEKD19pbnZhbGlkYXRlZF9hdCKXAwoISW5zdGFuY2USCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCglwcmVzZXRfaWQYAyABKAkSEAoIdGVtcGxhdGUYBCABKAkSDgoGcHJlc2V0GAUgASgJEigKBXN0YXRlGAYgASgOMhkucHJld2FybS52MS5JbnN0YW5jZVN0YXRlEhIKBW93bmVyGAcgASgJSACIAQESGAoQdGVtcGxhdGVfdmVyc2lvbhgIIAEoAxISCgpjcmVhdGVkX2F0GAkgASgDEhUKCHJlYWR5X2F0GAogASgDSAGIAQESFwoKY2xhaW1lZF9hdBgLIAEoA0gCiAEBEjgKCmF0dHJpYnV0ZXMYDCADKAsyJC5wcmV3YXJtLnYxLkluc3RhbmNlLkF0dHJpYnV0ZXNFbnRyeRINCgVlcnJvchgNIAEoCRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfb3duZXJCCwoJX3JlYWR5X2F0Qg0KC19jbGFpbWVkX2F0Ih0KDkluc3RhbmNlSWRMaXN0EgsKA2lkcxgBIAMoCSLDAQoNRXhwbGFpbkFjdGlvbhIkCgR0eXBlGAEgASgOMhYucHJld2FybS52MS5BY3Rpb25UeXBlEhIKBWNvdW50GAIgASgDSACIAQESMAoMaW5zdGFuY2VfaWRzGAMgASgLMhoucHJld2FybS52MS5JbnN0YW5jZUlkTGlzdBITCgZyZWFzb24YBCABKAlIAYgBARISCgV1bnRpbBgFIAEoCUgCiAEBQggKBl9jb3VudEIJCgdfcmVhc29uQggKBl91bnRpbCLqAgoNRXhwbGFpblByZXNldBIQCgh0ZW1wbGF0ZRgBIAEoCRIOCgZwcmVzZXQYAiABKAkSDwoHZGVzaXJlZBgDIAEoAxIWCg5kZXNpcmVkX3NvdXJjZRgEIAEoCRINCgVyZWFkeRgFIAEoAxIQCghzdGFydGluZxgGIAEoAxIPCgdleHBpcmVkGAcgASgDEhAKCG91dGRhdGVkGAggASgDEg8KB2NsYWltZWQYCSABKAMSDgoGZmFpbGVkGAogASgDEigKBnN0YXR1cxgLIAEoDjIYLnByZXdhcm0udjEuUHJlc2V0U3RhdHVzEg4KBnBhdXNlZBgMIAEoCBIaCg1iYWNrb2ZmX3VudGlsGA0gASgJSACIAQESKgoHYWN0aW9ucxgOIAMoCzIZLnByZXdhcm0udjEuRXhwbGFpbkFjdGlvbhIVCg1zdGF0dXNfcmVhc29uGA8gASgJQhAKDl9iYWNrb2ZmX3VudGlsIpABCglQb29sRXZlbnQSCgoCYXQYASABKAkSEQoJcHJlc2V0X2lkGAIgASgJEhMKC2luc3RhbmNlX2lkGAMgASgJEgoKAm9wGAQgASgJEgoKAm9rGAUgASgIEg0KBWVycm9yGAYgASgJEhMKC3N0ZGVycl90YWlsGAcgASgJEhMKC2R1cmF0aW9uX21zGAggASgDIlUKElB1dFRlbXBsYXRlUmVxdWVzdBIqCgh0ZW1wbGF0ZRgBIAEoCzIYLnByZXdhcm0udjEuVGVtcGxhdGVTcGVjEhMKC2NyZWF0ZV9vbmx5GAIgASgIIj0KE1B1dFRlbXBsYXRlUmVzcG9uc2USJgoIdGVtcGxhdGUYASABKAsyFC5wcmV3YXJtLnYxLlRlbXBsYXRlIiIKEkdldFRlbXBsYXRlUmVxdWVzdBIMCgRuYW1lGAEgASgJIj0KE0dldFRlbXBsYXRlUmVzcG9uc2USJgoIdGVtcGxhdGUYASABKAsyFC5wcmV3YXJtLnYxLlRlbXBsYXRlIhYKFExpc3RUZW1wbGF0ZXNSZXF1ZXN0IkAKFUxpc3RUZW1wbGF0ZXNSZXNwb25zZRInCgl0ZW1wbGF0ZXMYASADKAsyFC5wcmV3YXJtLnYxLlRlbXBsYXRlIiUKFURlbGV0ZVRlbXBsYXRlUmVxdWVzdBIMCgRuYW1lGAEgASgJIhgKFkRlbGV0ZVRlbXBsYXRlUmVzcG9uc2UiTwoQUHV0UHJlc2V0UmVxdWVzdBImCgZwcmVzZXQYASABKAsyFi5wcmV3YXJtLnYxLlByZXNldFNwZWMSEwoLY3JlYXRlX29ubHkYAiABKAgiNwoRUHV0UHJlc2V0UmVzcG9uc2USIgoGcHJlc2V0GAEgASgLMhIucHJld2FybS52MS5QcmVzZXQiMgoQR2V0UHJlc2V0UmVxdWVzdBIQCgh0ZW1wbGF0ZRgBIAEoCRIMCgRuYW1lGAIgASgJIjcKEUdldFByZXNldFJlc3BvbnNlEiIKBnByZXNldBgBIAEoCzISLnByZXdhcm0udjEuUHJlc2V0IjgKEkxpc3RQcmVzZXRzUmVxdWVzdBIVCgh0ZW1wbGF0ZRgBIAEoCUgAiAEBQgsKCV90ZW1wbGF0ZSI6ChNMaXN0UHJlc2V0c1Jlc3BvbnNlEiMKB3ByZXNldHMYASADKAsyEi5wcmV3YXJtLnYxLlByZXNldCI1ChNEZWxldGVQcmVzZXRSZXF1ZXN0EhAKCHRlbXBsYXRlGAEgASgJEgwKBG5hbWUYAiABKAkiFgoURGVsZXRlUHJlc2V0UmVzcG9uc2UiTgoORXhwbGFpblJlcXVlc3QSDwoCYXQYASABKANIAIgBARIWCglwcmVzZXRfaWQYAiABKAlIAYgBAUIFCgNfYXRCDAoKX3ByZXNldF9pZCJZCg9FeHBsYWluUmVzcG9uc2USCgoCYXQYASABKAkSDgoGcGF1c2VkGAIgASgIEioKB3ByZXNldHMYAyADKAsyGS5wcmV3YXJtLnYxLkV4cGxhaW5QcmVzZXQiNQoNU3RhdHVzUmVxdWVzdBIWCglwcmVzZXRfaWQYASABKAlIAIgBAUIMCgpfcHJlc2V0X2lkIqsBCg5TdGF0dXNSZXNwb25zZRIOCgZwYXVzZWQYASABKAgSEQoJaW5fZmxpZ2h0GAIgASgDEhcKD2luX2ZsaWdodF9saW1pdBgDIAEoAxIqCgdwcmVzZXRzGAQgAygLMhkucHJld2FybS52MS5FeHBsYWluUHJlc2V0EiUKBmV2ZW50cxgFIAMoCzIVLnByZXdhcm0udjEuUG9vbEV2ZW50EgoKAmF0GAYgASgJIngKDENsYWltUmVxdWVzdBIQCgh0ZW1wbGF0ZRgBIAEoCRIOCgZwcmVzZXQYAiABKAkSEgoFb3duZXIYAyABKAlIAIgBARIYCgtub19mYWxsYmFjaxgEIAEoCEgBiAEBQggKBl9vd25lckIOCgxfbm9fZmFsbGJhY2siNwoNQ2xhaW1SZXNwb25zZRImCghpbnN0YW5jZRgBIAEoCzIULnByZXdhcm0udjEuSW5zdGFuY2UiIAoSR2V0SW5zdGFuY2VSZXF1ZXN0EgoKAmlkGAEgASgJIj0KE0dldEluc3RhbmNlUmVzcG9uc2USJgoIaW5zdGFuY2UYASABKAsyFC5wcmV3YXJtLnYxLkluc3RhbmNlInUKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBEi0KBXN0YXRlGAIgASgOMhkucHJld2FybS52MS5JbnN0YW5jZVN0YXRlSAGIAQFCDAoKX3ByZXNldF9pZEIICgZfc3RhdGUiQAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEicKCWluc3RhbmNlcxgBIAMoCzIULnByZXdhcm0udjEuSW5zdGFuY2UiNAoMUGF1c2VSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBQgwKCl9wcmVzZXRfaWQiDwoNUGF1c2VSZXNwb25zZSI1Cg1SZXN1bWVSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBQgwKCl9wcmVzZXRfaWQiEAoOUmVzdW1lUmVzcG9uc2UiMwoRSW52YWxpZGF0ZVJlcXVlc3QSEAoIdGVtcGxhdGUYASABKAkSDAoEbmFtZRgCIAEoCSIsChJJbnZhbGlkYXRlUmVzcG9uc2USFgoOaW52YWxpZGF0ZWRfYXQYASABKAMqjQEKDFByZXNldFN0YXR1cxIdChlQUkVTRVRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVUFJFU0VUX1NUQVRVU19IRUFMVEhZEAESHgoaUFJFU0VUX1NUQVRVU19IQVJEX0xJTUlURUQQAhIjCh9QUkVTRVRfU1RBVFVTX1ZBTElEQVRJT05fRkFJTEVEEAMqyAIKDUluc3RhbmNlU3RhdGUSHgoaSU5TVEFOQ0VfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZJTlNUQU5DRV9TVEFURV9QRU5ESU5HEAESGwoXSU5TVEFOQ0VfU1RBVEVfU1RBUlRJTkcQAhIYChRJTlNUQU5DRV9TVEFURV9SRUFEWRADEhoKFklOU1RBTkNFX1NUQVRFX0NMQUlNRUQQBBIbChdJTlNUQU5DRV9TVEFURV9TVE9QUElORxAFEhoKFklOU1RBTkNFX1NUQVRFX1NUT1BQRUQQBhIbChdJTlNUQU5DRV9TVEFURV9ERUxFVElORxAHEhoKFklOU1RBTkNFX1NUQVRFX0RFTEVURUQQCBIZChVJTlNUQU5DRV9TVEFURV9GQUlMRUQQCRIbChdJTlNUQU5DRV9TVEFURV9BUkNISVZFRBAKKpIBCgpBY3Rpb25UeXBlEhsKF0FDVElPTl9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSQUNUSU9OX1RZUEVfQ1JFQVRFEAESFgoSQUNUSU9OX1RZUEVfREVMRVRFEAISFwoTQUNUSU9OX1RZUEVfQkFDS09GRhADEh4KGkFDVElPTl9UWVBFX0NBTkNFTF9QRU5ESU5HEAQyxAkKB1ByZXdhcm0STgoLUHV0VGVtcGxhdGUSHi5wcmV3YXJtLnYxLlB1dFRlbXBsYXRlUmVxdWVzdBofLnByZXdhcm0udjEuUHV0VGVtcGxhdGVSZXNwb25zZRJOCgtHZXRUZW1wbGF0ZRIeLnByZXdhcm0udjEuR2V0VGVtcGxhdGVSZXF1ZXN0Gh8ucHJld2FybS52MS5HZXRUZW1wbGF0ZVJlc3BvbnNlElQKDUxpc3RUZW1wbGF0ZXMSIC5wcmV3YXJtLnYxLkxpc3RUZW1wbGF0ZXNSZXF1ZXN0GiEucHJld2FybS52MS5MaXN0VGVtcGxhdGVzUmVzcG9uc2USVwoORGVsZXRlVGVtcGxhdGUSIS5wcmV3YXJtLnYxLkRlbGV0ZVRlbXBsYXRlUmVxdWVzdBoiLnByZXdhcm0udjEuRGVsZXRlVGVtcGxhdGVSZXNwb25zZRJICglQdXRQcmVzZXQSHC5wcmV3YXJtLnYxLlB1dFByZXNldFJlcXVlc3QaHS5wcmV3YXJtLnYxLlB1dFByZXNldFJlc3BvbnNlEkgKCUdldFByZXNldBIcLnByZXdhcm0udjEuR2V0UHJlc2V0UmVxdWVzdBodLnByZXdhcm0udjEuR2V0UHJlc2V0UmVzcG9uc2USTgoLTGlzdFByZXNldHMSHi5wcmV3YXJtLnYxLkxpc3RQcmVzZXRzUmVxdWVzdBofLnByZXdhcm0udjEuTGlzdFByZXNldHNSZXNwb25zZRJRCgxEZWxldGVQcmVzZXQSHy5wcmV3YXJtLnYxLkRlbGV0ZVByZXNldFJlcXVlc3QaIC5wcmV3YXJtLnYxLkRlbGV0ZVByZXNldFJlc3BvbnNlEkIKB0V4cGxhaW4SGi5wcmV3YXJtLnYxLkV4cGxhaW5SZXF1ZXN0GhsucHJld2FybS52MS5FeHBsYWluUmVzcG9uc2USPwoGU3RhdHVzEhkucHJld2FybS52MS5TdGF0dXNSZXF1ZXN0GhoucHJld2FybS52MS5TdGF0dXNSZXNwb25zZRI8CgVDbGFpbRIYLnByZXdhcm0udjEuQ2xhaW1SZXF1ZXN0GhkucHJld2FybS52MS5DbGFpbVJlc3BvbnNlEk4KC0dldEluc3RhbmNlEh4ucHJld2FybS52MS5HZXRJbnN0YW5jZVJlcXVlc3QaHy5wcmV3YXJtLnYxLkdldEluc3RhbmNlUmVzcG9uc2USVAoNTGlzdEluc3RhbmNlcxIgLnByZXdhcm0udjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaIS5wcmV3YXJtLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRI8CgVQYXVzZRIYLnByZXdhcm0udjEuUGF1c2VSZXF1ZXN0GhkucHJld2FybS52MS5QYXVzZVJlc3BvbnNlEj8KBlJlc3VtZRIZLnByZXdhcm0udjEuUmVzdW1lUmVxdWVzdBoaLnByZXdhcm0udjEuUmVzdW1lUmVzcG9uc2USSwoKSW52YWxpZGF0ZRIdLnByZXdhcm0udjEuSW52YWxpZGF0ZVJlcXVlc3QaHi5wcmV3YXJtLnYxLkludmFsaWRhdGVSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message prewarm.v1.TemplateSpec
@@ -519,6 +519,13 @@ export type ExplainPreset = Message<"prewarm.v1.ExplainPreset"> & {
    * @generated from field: repeated prewarm.v1.ExplainAction actions = 14;
    */
   actions: ExplainAction[];
+
+  /**
+   * Why the preset is hard_limited or validation_failed (empty while healthy).
+   *
+   * @generated from field: string status_reason = 15;
+   */
+  statusReason: string;
 };
 
 /**
@@ -527,6 +534,66 @@ export type ExplainPreset = Message<"prewarm.v1.ExplainPreset"> & {
  */
 export const ExplainPresetSchema: GenMessage<ExplainPreset> = /*@__PURE__*/
   messageDesc(file_prewarm_v1_prewarm, 11);
+
+/**
+ * A driver operation that finished: what a live view shows as it happens.
+ *
+ * @generated from message prewarm.v1.PoolEvent
+ */
+export type PoolEvent = Message<"prewarm.v1.PoolEvent"> & {
+  /**
+   * RFC 3339 instant the operation finished.
+   *
+   * @generated from field: string at = 1;
+   */
+  at: string;
+
+  /**
+   * @generated from field: string preset_id = 2;
+   */
+  presetId: string;
+
+  /**
+   * @generated from field: string instance_id = 3;
+   */
+  instanceId: string;
+
+  /**
+   * create or delete.
+   *
+   * @generated from field: string op = 4;
+   */
+  op: string;
+
+  /**
+   * @generated from field: bool ok = 5;
+   */
+  ok: boolean;
+
+  /**
+   * For a failure: the driver's error and the last line it wrote to stderr.
+   *
+   * @generated from field: string error = 6;
+   */
+  error: string;
+
+  /**
+   * @generated from field: string stderr_tail = 7;
+   */
+  stderrTail: string;
+
+  /**
+   * @generated from field: int64 duration_ms = 8;
+   */
+  durationMs: bigint;
+};
+
+/**
+ * Describes the message prewarm.v1.PoolEvent.
+ * Use `create(PoolEventSchema)` to create a new message.
+ */
+export const PoolEventSchema: GenMessage<PoolEvent> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 12);
 
 /**
  * @generated from message prewarm.v1.PutTemplateRequest
@@ -551,7 +618,7 @@ export type PutTemplateRequest = Message<"prewarm.v1.PutTemplateRequest"> & {
  * Use `create(PutTemplateRequestSchema)` to create a new message.
  */
 export const PutTemplateRequestSchema: GenMessage<PutTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 12);
+  messageDesc(file_prewarm_v1_prewarm, 13);
 
 /**
  * @generated from message prewarm.v1.PutTemplateResponse
@@ -568,7 +635,7 @@ export type PutTemplateResponse = Message<"prewarm.v1.PutTemplateResponse"> & {
  * Use `create(PutTemplateResponseSchema)` to create a new message.
  */
 export const PutTemplateResponseSchema: GenMessage<PutTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 13);
+  messageDesc(file_prewarm_v1_prewarm, 14);
 
 /**
  * @generated from message prewarm.v1.GetTemplateRequest
@@ -585,7 +652,7 @@ export type GetTemplateRequest = Message<"prewarm.v1.GetTemplateRequest"> & {
  * Use `create(GetTemplateRequestSchema)` to create a new message.
  */
 export const GetTemplateRequestSchema: GenMessage<GetTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 14);
+  messageDesc(file_prewarm_v1_prewarm, 15);
 
 /**
  * @generated from message prewarm.v1.GetTemplateResponse
@@ -602,7 +669,7 @@ export type GetTemplateResponse = Message<"prewarm.v1.GetTemplateResponse"> & {
  * Use `create(GetTemplateResponseSchema)` to create a new message.
  */
 export const GetTemplateResponseSchema: GenMessage<GetTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 15);
+  messageDesc(file_prewarm_v1_prewarm, 16);
 
 /**
  * @generated from message prewarm.v1.ListTemplatesRequest
@@ -615,7 +682,7 @@ export type ListTemplatesRequest = Message<"prewarm.v1.ListTemplatesRequest"> & 
  * Use `create(ListTemplatesRequestSchema)` to create a new message.
  */
 export const ListTemplatesRequestSchema: GenMessage<ListTemplatesRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 16);
+  messageDesc(file_prewarm_v1_prewarm, 17);
 
 /**
  * @generated from message prewarm.v1.ListTemplatesResponse
@@ -632,7 +699,7 @@ export type ListTemplatesResponse = Message<"prewarm.v1.ListTemplatesResponse"> 
  * Use `create(ListTemplatesResponseSchema)` to create a new message.
  */
 export const ListTemplatesResponseSchema: GenMessage<ListTemplatesResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 17);
+  messageDesc(file_prewarm_v1_prewarm, 18);
 
 /**
  * @generated from message prewarm.v1.DeleteTemplateRequest
@@ -649,7 +716,7 @@ export type DeleteTemplateRequest = Message<"prewarm.v1.DeleteTemplateRequest"> 
  * Use `create(DeleteTemplateRequestSchema)` to create a new message.
  */
 export const DeleteTemplateRequestSchema: GenMessage<DeleteTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 18);
+  messageDesc(file_prewarm_v1_prewarm, 19);
 
 /**
  * @generated from message prewarm.v1.DeleteTemplateResponse
@@ -662,7 +729,7 @@ export type DeleteTemplateResponse = Message<"prewarm.v1.DeleteTemplateResponse"
  * Use `create(DeleteTemplateResponseSchema)` to create a new message.
  */
 export const DeleteTemplateResponseSchema: GenMessage<DeleteTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 19);
+  messageDesc(file_prewarm_v1_prewarm, 20);
 
 /**
  * @generated from message prewarm.v1.PutPresetRequest
@@ -686,7 +753,7 @@ export type PutPresetRequest = Message<"prewarm.v1.PutPresetRequest"> & {
  * Use `create(PutPresetRequestSchema)` to create a new message.
  */
 export const PutPresetRequestSchema: GenMessage<PutPresetRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 20);
+  messageDesc(file_prewarm_v1_prewarm, 21);
 
 /**
  * @generated from message prewarm.v1.PutPresetResponse
@@ -703,7 +770,7 @@ export type PutPresetResponse = Message<"prewarm.v1.PutPresetResponse"> & {
  * Use `create(PutPresetResponseSchema)` to create a new message.
  */
 export const PutPresetResponseSchema: GenMessage<PutPresetResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 21);
+  messageDesc(file_prewarm_v1_prewarm, 22);
 
 /**
  * @generated from message prewarm.v1.GetPresetRequest
@@ -725,7 +792,7 @@ export type GetPresetRequest = Message<"prewarm.v1.GetPresetRequest"> & {
  * Use `create(GetPresetRequestSchema)` to create a new message.
  */
 export const GetPresetRequestSchema: GenMessage<GetPresetRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 22);
+  messageDesc(file_prewarm_v1_prewarm, 23);
 
 /**
  * @generated from message prewarm.v1.GetPresetResponse
@@ -742,7 +809,7 @@ export type GetPresetResponse = Message<"prewarm.v1.GetPresetResponse"> & {
  * Use `create(GetPresetResponseSchema)` to create a new message.
  */
 export const GetPresetResponseSchema: GenMessage<GetPresetResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 23);
+  messageDesc(file_prewarm_v1_prewarm, 24);
 
 /**
  * @generated from message prewarm.v1.ListPresetsRequest
@@ -761,7 +828,7 @@ export type ListPresetsRequest = Message<"prewarm.v1.ListPresetsRequest"> & {
  * Use `create(ListPresetsRequestSchema)` to create a new message.
  */
 export const ListPresetsRequestSchema: GenMessage<ListPresetsRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 24);
+  messageDesc(file_prewarm_v1_prewarm, 25);
 
 /**
  * @generated from message prewarm.v1.ListPresetsResponse
@@ -778,7 +845,7 @@ export type ListPresetsResponse = Message<"prewarm.v1.ListPresetsResponse"> & {
  * Use `create(ListPresetsResponseSchema)` to create a new message.
  */
 export const ListPresetsResponseSchema: GenMessage<ListPresetsResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 25);
+  messageDesc(file_prewarm_v1_prewarm, 26);
 
 /**
  * @generated from message prewarm.v1.DeletePresetRequest
@@ -800,7 +867,7 @@ export type DeletePresetRequest = Message<"prewarm.v1.DeletePresetRequest"> & {
  * Use `create(DeletePresetRequestSchema)` to create a new message.
  */
 export const DeletePresetRequestSchema: GenMessage<DeletePresetRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 26);
+  messageDesc(file_prewarm_v1_prewarm, 27);
 
 /**
  * @generated from message prewarm.v1.DeletePresetResponse
@@ -813,7 +880,7 @@ export type DeletePresetResponse = Message<"prewarm.v1.DeletePresetResponse"> & 
  * Use `create(DeletePresetResponseSchema)` to create a new message.
  */
 export const DeletePresetResponseSchema: GenMessage<DeletePresetResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 27);
+  messageDesc(file_prewarm_v1_prewarm, 28);
 
 /**
  * @generated from message prewarm.v1.ExplainRequest
@@ -839,7 +906,7 @@ export type ExplainRequest = Message<"prewarm.v1.ExplainRequest"> & {
  * Use `create(ExplainRequestSchema)` to create a new message.
  */
 export const ExplainRequestSchema: GenMessage<ExplainRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 28);
+  messageDesc(file_prewarm_v1_prewarm, 29);
 
 /**
  * @generated from message prewarm.v1.ExplainResponse
@@ -868,7 +935,7 @@ export type ExplainResponse = Message<"prewarm.v1.ExplainResponse"> & {
  * Use `create(ExplainResponseSchema)` to create a new message.
  */
 export const ExplainResponseSchema: GenMessage<ExplainResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 29);
+  messageDesc(file_prewarm_v1_prewarm, 30);
 
 /**
  * @generated from message prewarm.v1.StatusRequest
@@ -885,7 +952,7 @@ export type StatusRequest = Message<"prewarm.v1.StatusRequest"> & {
  * Use `create(StatusRequestSchema)` to create a new message.
  */
 export const StatusRequestSchema: GenMessage<StatusRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 30);
+  messageDesc(file_prewarm_v1_prewarm, 31);
 
 /**
  * @generated from message prewarm.v1.StatusResponse
@@ -910,6 +977,20 @@ export type StatusResponse = Message<"prewarm.v1.StatusResponse"> & {
    * @generated from field: repeated prewarm.v1.ExplainPreset presets = 4;
    */
   presets: ExplainPreset[];
+
+  /**
+   * The most recent finished driver operations, newest first.
+   *
+   * @generated from field: repeated prewarm.v1.PoolEvent events = 5;
+   */
+  events: PoolEvent[];
+
+  /**
+   * RFC 3339 instant the status was taken at (the controller's clock).
+   *
+   * @generated from field: string at = 6;
+   */
+  at: string;
 };
 
 /**
@@ -917,7 +998,7 @@ export type StatusResponse = Message<"prewarm.v1.StatusResponse"> & {
  * Use `create(StatusResponseSchema)` to create a new message.
  */
 export const StatusResponseSchema: GenMessage<StatusResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 31);
+  messageDesc(file_prewarm_v1_prewarm, 32);
 
 /**
  * @generated from message prewarm.v1.ClaimRequest
@@ -951,7 +1032,7 @@ export type ClaimRequest = Message<"prewarm.v1.ClaimRequest"> & {
  * Use `create(ClaimRequestSchema)` to create a new message.
  */
 export const ClaimRequestSchema: GenMessage<ClaimRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 32);
+  messageDesc(file_prewarm_v1_prewarm, 33);
 
 /**
  * @generated from message prewarm.v1.ClaimResponse
@@ -968,7 +1049,7 @@ export type ClaimResponse = Message<"prewarm.v1.ClaimResponse"> & {
  * Use `create(ClaimResponseSchema)` to create a new message.
  */
 export const ClaimResponseSchema: GenMessage<ClaimResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 33);
+  messageDesc(file_prewarm_v1_prewarm, 34);
 
 /**
  * @generated from message prewarm.v1.GetInstanceRequest
@@ -985,7 +1066,7 @@ export type GetInstanceRequest = Message<"prewarm.v1.GetInstanceRequest"> & {
  * Use `create(GetInstanceRequestSchema)` to create a new message.
  */
 export const GetInstanceRequestSchema: GenMessage<GetInstanceRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 34);
+  messageDesc(file_prewarm_v1_prewarm, 35);
 
 /**
  * @generated from message prewarm.v1.GetInstanceResponse
@@ -1002,7 +1083,7 @@ export type GetInstanceResponse = Message<"prewarm.v1.GetInstanceResponse"> & {
  * Use `create(GetInstanceResponseSchema)` to create a new message.
  */
 export const GetInstanceResponseSchema: GenMessage<GetInstanceResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 35);
+  messageDesc(file_prewarm_v1_prewarm, 36);
 
 /**
  * @generated from message prewarm.v1.ListInstancesRequest
@@ -1024,7 +1105,7 @@ export type ListInstancesRequest = Message<"prewarm.v1.ListInstancesRequest"> & 
  * Use `create(ListInstancesRequestSchema)` to create a new message.
  */
 export const ListInstancesRequestSchema: GenMessage<ListInstancesRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 36);
+  messageDesc(file_prewarm_v1_prewarm, 37);
 
 /**
  * @generated from message prewarm.v1.ListInstancesResponse
@@ -1041,7 +1122,7 @@ export type ListInstancesResponse = Message<"prewarm.v1.ListInstancesResponse"> 
  * Use `create(ListInstancesResponseSchema)` to create a new message.
  */
 export const ListInstancesResponseSchema: GenMessage<ListInstancesResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 37);
+  messageDesc(file_prewarm_v1_prewarm, 38);
 
 /**
  * @generated from message prewarm.v1.PauseRequest
@@ -1060,7 +1141,7 @@ export type PauseRequest = Message<"prewarm.v1.PauseRequest"> & {
  * Use `create(PauseRequestSchema)` to create a new message.
  */
 export const PauseRequestSchema: GenMessage<PauseRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 38);
+  messageDesc(file_prewarm_v1_prewarm, 39);
 
 /**
  * @generated from message prewarm.v1.PauseResponse
@@ -1073,7 +1154,7 @@ export type PauseResponse = Message<"prewarm.v1.PauseResponse"> & {
  * Use `create(PauseResponseSchema)` to create a new message.
  */
 export const PauseResponseSchema: GenMessage<PauseResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 39);
+  messageDesc(file_prewarm_v1_prewarm, 40);
 
 /**
  * @generated from message prewarm.v1.ResumeRequest
@@ -1090,7 +1171,7 @@ export type ResumeRequest = Message<"prewarm.v1.ResumeRequest"> & {
  * Use `create(ResumeRequestSchema)` to create a new message.
  */
 export const ResumeRequestSchema: GenMessage<ResumeRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 40);
+  messageDesc(file_prewarm_v1_prewarm, 41);
 
 /**
  * @generated from message prewarm.v1.ResumeResponse
@@ -1103,7 +1184,7 @@ export type ResumeResponse = Message<"prewarm.v1.ResumeResponse"> & {
  * Use `create(ResumeResponseSchema)` to create a new message.
  */
 export const ResumeResponseSchema: GenMessage<ResumeResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 41);
+  messageDesc(file_prewarm_v1_prewarm, 42);
 
 /**
  * @generated from message prewarm.v1.InvalidateRequest
@@ -1125,7 +1206,7 @@ export type InvalidateRequest = Message<"prewarm.v1.InvalidateRequest"> & {
  * Use `create(InvalidateRequestSchema)` to create a new message.
  */
 export const InvalidateRequestSchema: GenMessage<InvalidateRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 42);
+  messageDesc(file_prewarm_v1_prewarm, 43);
 
 /**
  * @generated from message prewarm.v1.InvalidateResponse
@@ -1142,7 +1223,7 @@ export type InvalidateResponse = Message<"prewarm.v1.InvalidateResponse"> & {
  * Use `create(InvalidateResponseSchema)` to create a new message.
  */
 export const InvalidateResponseSchema: GenMessage<InvalidateResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 43);
+  messageDesc(file_prewarm_v1_prewarm, 44);
 
 /**
  * @generated from enum prewarm.v1.PresetStatus

@@ -1,0 +1,171 @@
+/**
+ * The live view of `prewarm status --watch`, `prewarm controller --watch` and `npm start`.
+ *
+ * On a terminal it is a table redrawn in place (colour and a legend; NO_COLOR or TERM=dumb turn colour off):
+ * per preset desired / ready / starting / claimed and the state that matters, then the last driver events.
+ * Anywhere else (a pipe, a log file, CI) it appends plain lines: a line for a preset when its numbers or state
+ * change, and a line per new event, so the output reads as a log.
+ */
+import type { ExplainPreset, StatusReport } from '../api/service';
+import type { PoolEvent } from '../domain/records';
+import { escapeText as printable } from '../domain/text';
+import { type PresetCondition, presetState } from './preset-state';
+
+export interface LiveOutput {
+  write(text: string): void;
+}
+
+export interface LiveViewMode {
+  /** Redraw in place (a terminal) or append lines (anything else). */
+  tty: boolean;
+  color: boolean;
+}
+
+/** What a stream and an environment allow: redraw on a TTY, colour unless NO_COLOR (any value) or TERM=dumb. */
+export function liveViewMode(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): LiveViewMode {
+  const tty = stream.isTTY === true;
+  const noColor = env.NO_COLOR !== undefined || env.TERM === 'dumb';
+  return { tty, color: tty && !noColor };
+}
+
+/** How many events the terminal view keeps on screen. */
+const EVENTS_SHOWN = 6;
+
+const ESC = '\u001b[';
+const paint = {
+  green: (s: string) => `${ESC}32m${s}${ESC}39m`,
+  yellow: (s: string) => `${ESC}33m${s}${ESC}39m`,
+  red: (s: string) => `${ESC}31m${s}${ESC}39m`,
+  dim: (s: string) => `${ESC}2m${s}${ESC}22m`,
+  bold: (s: string) => `${ESC}1m${s}${ESC}22m`,
+};
+const CONDITION_PAINT: Record<PresetCondition, (s: string) => string> = {
+  healthy: paint.green,
+  backing_off: paint.yellow,
+  hard_limited: paint.red,
+  validation_failed: paint.red,
+};
+
+export class LiveView {
+  private frameLines = 0;
+  private readonly presetLines = new Map<string, string>();
+  private seenEvents = new Set<string>();
+  private first = true;
+
+  constructor(
+    private readonly out: LiveOutput,
+    private readonly mode: LiveViewMode,
+  ) {}
+
+  update(report: StatusReport): void {
+    if (this.mode.tty) this.redraw(report);
+    else this.append(report);
+  }
+
+  /** Leaves the terminal as it was: the last frame stays, the cursor goes below it. */
+  close(): void {
+    if (this.mode.tty && this.frameLines > 0) this.out.write(`${ESC}?25h`);
+    this.frameLines = 0;
+  }
+
+  private redraw(report: StatusReport): void {
+    const lines = this.frame(report);
+    const up = this.frameLines > 0 ? `${ESC}${this.frameLines}F${ESC}J` : `${ESC}?25l`;
+    this.out.write(up + lines.join('\n') + '\n');
+    this.frameLines = lines.length;
+  }
+
+  private frame(report: StatusReport): string[] {
+    const c = this.mode.color ? paint : undefined;
+    const time = report.at.slice(11, 19);
+    const head = `prewarm  ${time} UTC  ${report.paused ? 'PAUSED globally' : 'running'}  driver operations ${report.inFlight}/${report.inFlightLimit}`;
+    const header = ['PRESET', 'DESIRED', 'READY', 'STARTING', 'CLAIMED', 'STATE'];
+    const rows = report.presets.map((p) => this.cells(p, report.at));
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].text.length)));
+    const line = (cells: Array<{ text: string; style?: (s: string) => string }>) =>
+      cells
+        .map((cell, i) => {
+          const padded = i === cells.length - 1 ? cell.text : cell.text.padEnd(widths[i]);
+          return c && cell.style ? cell.style(padded) : padded;
+        })
+        .join('  ');
+    const out = [c ? c.bold(head) : head, ''];
+    out.push(line(header.map((text) => ({ text, style: c?.dim }))));
+    if (rows.length === 0) out.push('(no presets yet)');
+    for (const r of rows) out.push(line(r));
+    out.push('');
+    const events = report.events.slice(0, EVENTS_SHOWN).reverse();
+    out.push(c ? c.dim('Recent events') : 'Recent events');
+    if (events.length === 0) out.push('  (none yet)');
+    for (const e of events) out.push(`  ${this.eventLine(e)}`);
+    out.push('');
+    const legend = 'READY: claimable now · STARTING: being built · CLAIMED: handed out · Ctrl-C to stop';
+    out.push(c ? c.dim(legend) : legend);
+    return out;
+  }
+
+  private cells(p: ExplainPreset, at: string): Array<{ text: string; style?: (s: string) => string }> {
+    const state = presetState(p, at);
+    const readyStyle = p.ready >= p.desired ? paint.green : paint.yellow;
+    return [
+      { text: printable(`${p.template}/${p.preset}`) },
+      { text: String(p.desired) },
+      { text: String(p.ready), style: readyStyle },
+      { text: String(p.starting), style: p.starting > 0 ? paint.yellow : undefined },
+      { text: String(p.claimed) },
+      { text: printable(state.text), style: state.paused ? paint.dim : CONDITION_PAINT[state.condition] },
+    ];
+  }
+
+  private append(report: StatusReport): void {
+    const time = report.at.slice(11, 19);
+    const out: string[] = [];
+    if (this.first && report.paused) out.push(`${time}  the controller is paused globally: no actions run`);
+    const seen = new Set<string>();
+    for (const e of [...report.events].reverse()) {
+      const key = eventKey(e);
+      seen.add(key);
+      if (!this.seenEvents.has(key)) out.push(`${new Date(e.at).toISOString().slice(11, 19)}  ${this.eventLine(e)}`);
+    }
+    const live = new Set<string>();
+    for (const p of report.presets) {
+      const id = `${p.template}/${p.preset}`;
+      live.add(id);
+      const text = `desired ${p.desired}  ready ${p.ready}  starting ${p.starting}  claimed ${p.claimed}  ${presetState(p, report.at).text}`;
+      if (this.presetLines.get(id) === text) continue;
+      this.presetLines.set(id, text);
+      out.push(`${time}  ${printable(id)}  ${printable(text)}`);
+    }
+    for (const id of [...this.presetLines.keys()]) {
+      if (live.has(id)) continue;
+      this.presetLines.delete(id);
+      out.push(`${time}  ${printable(id)}  gone`);
+    }
+    // Only the keys still in the report are kept: the set stays as small as the report's event list.
+    this.seenEvents = seen;
+    this.first = false;
+    if (out.length > 0) this.out.write(out.join('\n') + '\n');
+  }
+
+  private eventLine(e: PoolEvent): string {
+    const c = this.mode.color ? paint : undefined;
+    const took = e.durationMs >= 1000 ? `${(e.durationMs / 1000).toFixed(1)}s` : `${e.durationMs}ms`;
+    const what = EVENT_WORDS[e.op][e.ok ? 0 : 1];
+    const word = c ? (e.ok ? c.green(what) : c.red(what)) : what;
+    const subject = printable(`${e.presetId} ${e.instanceId.slice(0, 8)}`);
+    if (e.ok) return `${word} ${subject} (${took})`;
+    const why = [e.error, e.stderrTail].filter((s) => s !== '').join(' — ');
+    return `${word} ${subject}: ${printable(why.length > 160 ? `${why.slice(0, 160)}…` : why)}`;
+  }
+}
+
+const EVENT_WORDS: Record<PoolEvent['op'], [string, string]> = {
+  create: ['build done', 'build failed'],
+  delete: ['deleted', 'delete failed'],
+  start: ['started', 'start failed'],
+  stop: ['stopped', 'stop failed'],
+};
+
+function eventKey(e: PoolEvent): string {
+  return `${e.at}:${e.instanceId}:${e.op}:${e.ok}`;
+}

@@ -1,0 +1,84 @@
+/** Feeding the live view: `prewarm status --watch` polls the API; `prewarm controller --watch` refreshes after ticks. */
+import type { StatusReport } from '../api/service';
+import { type Clock, systemClock } from '../clock/clock';
+import { LiveView, liveViewMode } from './live-view';
+
+/** Where a watch writes: the CLI's io, structurally (this module sits below the CLI). */
+export interface WatchIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  stdoutIsTTY?: boolean;
+}
+
+/** Polls `fetch` every `intervalMs` until `stop` fires; a failed poll is reported once and retried. */
+export async function watchStatus(
+  io: WatchIo,
+  fetch: () => Promise<StatusReport>,
+  intervalMs: number,
+  describeError: (err: unknown) => string,
+  clock: Clock = systemClock,
+  stop: AbortSignal = stopOnSignals(),
+): Promise<number> {
+  const view = new LiveView({ write: (t) => io.stdout(t) }, liveViewMode({ isTTY: io.stdoutIsTTY }, io.env));
+  let lastError = '';
+  while (!stop.aborted) {
+    try {
+      view.update(await fetch());
+      lastError = '';
+    } catch (err) {
+      const text = describeError(err);
+      // A controller restarting is worth one line, not one per poll.
+      if (text !== lastError) io.stderr(text);
+      lastError = text;
+    }
+    await clock.sleep(intervalMs, stop);
+  }
+  view.close();
+  return 0;
+}
+
+/** Aborted by the first SIGINT or SIGTERM (Ctrl-C ends a watch cleanly, exit code 0). */
+function stopOnSignals(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+/**
+ * Refreshes a live view whenever asked (after every reconcile tick), never two fetches at once: asks that
+ * arrive while a fetch runs collapse into one more fetch after it.
+ */
+export class StatusFeed {
+  private running = false;
+  private again = false;
+
+  constructor(
+    private readonly fetch: () => Promise<StatusReport>,
+    private readonly view: Pick<LiveView, 'update'>,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  poke(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.fetch()
+      .then((r) => this.view.update(r), this.onError)
+      .finally(() => {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+}

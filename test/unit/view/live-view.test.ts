@@ -1,0 +1,136 @@
+/** The live view in both modes, fed with status reports as the controller sends them. */
+import { describe, expect, test } from '@jest/globals';
+import type { ExplainPreset, StatusReport } from '../../../controller/api/service';
+import { LiveView, liveViewMode } from '../../../controller/view/live-view';
+import type { PoolEvent } from '../../../controller/domain/records';
+import { explainPreset } from '../../helpers/fixtures';
+
+const AT = '2026-03-02T12:00:00.000Z';
+
+function report(presets: ExplainPreset[], events: PoolEvent[] = [], at = AT): StatusReport {
+  return { at, paused: false, inFlight: 1, inFlightLimit: 8, presets, events };
+}
+
+function event(over: Partial<PoolEvent> = {}): PoolEvent {
+  return {
+    at: Date.parse(AT) - 1000,
+    presetId: 'devbox/us-nix',
+    instanceId: '0123456789abcdef',
+    op: 'create',
+    ok: true,
+    error: '',
+    stderrTail: '',
+    durationMs: 2300,
+    ...over,
+  };
+}
+
+function capture(mode: { tty: boolean; color: boolean }) {
+  const chunks: string[] = [];
+  const view = new LiveView({ write: (t) => chunks.push(t) }, mode);
+  return { view, chunks, text: () => chunks.join('') };
+}
+
+describe('mode', () => {
+  test('redraw and colour on a terminal; NO_COLOR (any value) and TERM=dumb turn colour off; a pipe gets neither', () => {
+    expect(liveViewMode({ isTTY: true }, {})).toEqual({ tty: true, color: true });
+    expect(liveViewMode({ isTTY: true }, { NO_COLOR: '' })).toEqual({ tty: true, color: false });
+    expect(liveViewMode({ isTTY: true }, { TERM: 'dumb' })).toEqual({ tty: true, color: false });
+    expect(liveViewMode({ isTTY: false }, {})).toEqual({ tty: false, color: false });
+    expect(liveViewMode({}, {})).toEqual({ tty: false, color: false });
+  });
+});
+
+describe('plain lines (a pipe)', () => {
+  test('a preset line only when its numbers or state change, and each event once, oldest first', () => {
+    const { view, chunks } = capture({ tty: false, color: false });
+    const starting = explainPreset({ desired: 2, starting: 2 });
+    view.update(report([starting]));
+    view.update(report([starting]));
+    expect(chunks).toEqual(['12:00:00  devbox/us-nix  desired 2  ready 0  starting 2  claimed 0  healthy\n']);
+
+    const e1 = event({ instanceId: 'aaaaaaaa1111', at: Date.parse(AT) + 1000 });
+    const e2 = event({ instanceId: 'bbbbbbbb2222', at: Date.parse(AT) + 2000 });
+    view.update(report([explainPreset({ desired: 2, ready: 2 })], [e2, e1], '2026-03-02T12:00:03.000Z'));
+    expect(chunks[1]).toBe(
+      '12:00:01  build done devbox/us-nix aaaaaaaa (2.3s)\n' +
+        '12:00:02  build done devbox/us-nix bbbbbbbb (2.3s)\n' +
+        '12:00:03  devbox/us-nix  desired 2  ready 2  starting 0  claimed 0  healthy\n',
+    );
+    // The same events again print nothing.
+    view.update(report([explainPreset({ desired: 2, ready: 2 })], [e2, e1], '2026-03-02T12:00:04.000Z'));
+    expect(chunks).toHaveLength(2);
+  });
+
+  test('a failed build shows the error and the driver\'s last stderr line; a deleted preset says gone', () => {
+    const { view, text } = capture({ tty: false, color: false });
+    view.update(report([explainPreset()]));
+    const failed = event({ ok: false, error: 'driver "localdir" exited with code 1', stderrTail: 'git: repository not found' });
+    view.update(report([], [failed, event({ op: 'delete', instanceId: 'cccccccc' })]));
+    expect(text()).toContain('deleted devbox/us-nix cccccccc');
+    expect(text()).toContain('build failed devbox/us-nix 01234567: driver "localdir" exited with code 1 — git: repository not found');
+    expect(text()).toContain('devbox/us-nix  gone');
+  });
+
+  test('the state that matters: backing off until, hard limited and why, validation failed and why, paused', () => {
+    const { view, text } = capture({ tty: false, color: false });
+    view.update(
+      report([
+        explainPreset({ preset: 'a', backoff_until: '2026-03-02T12:05:00.000Z' }),
+        explainPreset({ preset: 'b', status: 'hard_limited', status_reason: '3 consecutive failed builds' }),
+        explainPreset({ preset: 'c', status: 'validation_failed', status_reason: 'driver exit 78: bad repo' }),
+        explainPreset({ preset: 'd', paused: true }),
+        explainPreset({ preset: 'e', backoff_until: '2026-03-02T11:00:00.000Z' }),
+      ]),
+    );
+    expect(text()).toContain('devbox/a  desired 0  ready 0  starting 0  claimed 0  backing off until 2026-03-02T12:05:00.000Z');
+    expect(text()).toContain('devbox/b  desired 0  ready 0  starting 0  claimed 0  hard limited: 3 consecutive failed builds');
+    expect(text()).toContain('validation failed: driver exit 78: bad repo');
+    expect(text()).toContain('devbox/d  desired 0  ready 0  starting 0  claimed 0  paused');
+    // A backoff that ended before the report's instant is not a state any more.
+    expect(text()).toContain('devbox/e  desired 0  ready 0  starting 0  claimed 0  healthy');
+  });
+
+  test('control characters from the store or a driver are escaped, never sent to the terminal raw', () => {
+    const { view, text } = capture({ tty: false, color: false });
+    const nasty = event({ ok: false, error: 'boom\u001b[31m', stderrTail: 'line\rfake row\u0000' });
+    view.update(report([explainPreset({ preset: 'x\ny' })], [nasty]));
+    expect(text()).not.toMatch(/[\u0000\u001b\r]/);
+    expect(text()).toContain('boom\\u001b[31m — line\\rfake row\\u0000');
+    expect(text()).toContain('devbox/x\\ny');
+  });
+});
+
+describe('a terminal', () => {
+  test('the table is redrawn in place: each frame moves up over the previous one and clears it', () => {
+    const { view, chunks } = capture({ tty: true, color: false });
+    view.update(report([explainPreset({ desired: 2, starting: 2 })]));
+    view.update(report([explainPreset({ desired: 2, ready: 2 })], [event()]));
+    const firstLines = chunks[0].split('\n').length - 1;
+    expect(chunks[0].startsWith('\u001b[?25l')).toBe(true); // cursor hidden while the view runs
+    expect(chunks[1].startsWith(`\u001b[${firstLines}F\u001b[J`)).toBe(true);
+    expect(chunks[1]).toContain('PRESET         DESIRED  READY  STARTING  CLAIMED  STATE');
+    expect(chunks[1]).toContain('devbox/us-nix  2        2      0         0        healthy');
+    expect(chunks[1]).toContain('Recent events');
+    expect(chunks[1]).toContain('build done devbox/us-nix 01234567 (2.3s)');
+    expect(chunks[1]).toContain('READY: claimable now');
+    expect(chunks.join('')).not.toContain('\u001b[3'); // no colour asked for
+    view.close();
+    expect(chunks[chunks.length - 1]).toBe('\u001b[?25h');
+  });
+
+  test('colour marks health: green when full and healthy, yellow while building or backing off, red when stopped', () => {
+    const { view, chunks } = capture({ tty: true, color: true });
+    view.update(
+      report([
+        explainPreset({ preset: 'full', desired: 1, ready: 1 }),
+        explainPreset({ preset: 'building', desired: 2, starting: 2, backoff_until: '2026-03-02T12:05:00.000Z' }),
+        explainPreset({ preset: 'stopped', status: 'hard_limited', status_reason: 'too many failures' }),
+      ]),
+    );
+    const frame = chunks[0];
+    expect(frame).toContain('\u001b[32mhealthy\u001b[39m');
+    expect(frame).toContain('\u001b[33mbacking off until 2026-03-02T12:05:00.000Z');
+    expect(frame).toContain('\u001b[31mhard limited: too many failures\u001b[39m');
+  });
+});

@@ -71,7 +71,7 @@ const NAME_RULE = `1–${MAX_NAME} characters of letters, digits, \`.\`, \`_\` a
 
 /** The domain's rules for parameters and config maps (controller/domain/text.ts), in Markdown. */
 const MAP_RULE =
-  `At most ${MAX_MAP_ENTRIES} entries. Keys: 1–${MAX_MAP_KEY} characters of letters, digits, \`_\`, \`-\` and \`.\`, ` +
+  `At most ${MAX_MAP_ENTRIES} entries. Keys: 1–${MAX_MAP_KEY} characters of letters, digits, \`_\`, \`-\`, \`.\` and \`/\`, ` +
   `starting with a letter, digit or \`_\`. Values: at most ${MAX_MAP_VALUE_BYTES} bytes of UTF-8, without control ` +
   'characters other than tab and newline.';
 

@@ -157,10 +157,11 @@ export const CRON_TEXT: TextRule = {
   words: `at most ${MAX_CRON} characters, without control characters other than tab`,
 };
 
-const MAP_KEY_PATTERN = new RegExp(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,${MAX_MAP_KEY - 1}}$`);
+// "/" is allowed because keys such as kubernetes.io/arch are common driver settings; it has no path meaning here.
+const MAP_KEY_PATTERN = new RegExp(`^[A-Za-z0-9_][A-Za-z0-9_./-]{0,${MAX_MAP_KEY - 1}}$`);
 
 /** The rule for keys of parameters and config maps, in words. */
-export const MAP_KEY_RULE = `1-${MAX_MAP_KEY} characters of letters, digits, "_", "-" and ".", starting with a letter, digit or "_"`;
+export const MAP_KEY_RULE = `1-${MAX_MAP_KEY} characters of letters, digits, "_", "-", "." and "/", starting with a letter, digit or "_"`;
 
 /** Why `key` is not a valid parameters or config key, or null. The key itself is not quoted: paths carry it. */
 export function mapKeyProblem(key: string): string | null {
@@ -168,7 +169,7 @@ export function mapKeyProblem(key: string): string | null {
   if (MAP_KEY_PATTERN.test(key)) return null;
   const chars = charCount(key);
   if (chars > MAX_MAP_KEY) return `key must be at most ${MAX_MAP_KEY} characters, got ${chars}`;
-  const bad = [...key].findIndex((c, i) => !(i === 0 ? /[A-Za-z0-9_]/ : /[A-Za-z0-9_.-]/).test(c));
+  const bad = [...key].findIndex((c, i) => !(i === 0 ? /[A-Za-z0-9_]/ : /[A-Za-z0-9_./-]/).test(c));
   const at = bad < 0 ? '' : `; ${quote([...key][bad])} at character ${bad + 1} is not allowed`;
   return `key must be ${MAP_KEY_RULE}${at}`;
 }

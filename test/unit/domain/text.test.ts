@@ -140,8 +140,8 @@ describe('preset description', () => {
 });
 
 describe('parameters and config', () => {
-  test(`keys: ${MAX_MAP_KEY} characters of letters, digits, "_", "-" and "."`, () => {
-    const ok = { region: 'us', 'app.version': '1', _private: 'x', 'a-b_c.9': 'y', ['k'.repeat(MAX_MAP_KEY)]: 'z' };
+  test(`keys: ${MAX_MAP_KEY} characters of letters, digits, "_", "-", "." and "/"`, () => {
+    const ok = { region: 'us', 'app.version': '1', _private: 'x', 'a-b_c.9': 'y', 'kubernetes.io/arch': 'amd64', ['k'.repeat(MAX_MAP_KEY)]: 'z' };
     assert.deepEqual(parsePresetSpec(preset({ parameters: ok })).parameters, ok);
     assert.deepEqual(parseTemplateSpec({ name: 't', driver: 'd', config: ok }).config, ok);
     for (const [key, message] of [

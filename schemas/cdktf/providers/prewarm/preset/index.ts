@@ -26,7 +26,7 @@ export interface PresetConfig extends cdktf.TerraformMetaArguments {
   */
   readonly name: string;
   /**
-  * Parameter values passed to the driver for instances of this preset. Values must not be empty. At most 128 entries. Keys: 1–128 characters of letters, digits, `_`, `-` and `.`, starting with a letter, digit or `_`. Values: at most 4096 bytes of UTF-8, without control characters other than tab and newline.
+  * Parameter values passed to the driver for instances of this preset. Values must not be empty. At most 128 entries. Keys: 1–128 characters of letters, digits, `_`, `-`, `.` and `/`, starting with a letter, digit or `_`. Values: at most 4096 bytes of UTF-8, without control characters other than tab and newline.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs/resources/preset#parameters Preset#parameters}
   */

@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface TemplateConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Driver settings, passed to the driver with every operation (for example `{ image = "node:20" }`). At most 128 entries. Keys: 1–128 characters of letters, digits, `_`, `-` and `.`, starting with a letter, digit or `_`. Values: at most 4096 bytes of UTF-8, without control characters other than tab and newline.
+  * Driver settings, passed to the driver with every operation (for example `{ image = "node:20" }`). At most 128 entries. Keys: 1–128 characters of letters, digits, `_`, `-`, `.` and `/`, starting with a letter, digit or `_`. Values: at most 4096 bytes of UTF-8, without control characters other than tab and newline.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs/resources/template#config Template#config}
   */

@@ -6,44 +6,17 @@
 import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import * as pb from '../../../controller/api/gen/prewarm/v1/prewarm_pb';
-import { encodeMessage, methodPath } from '../../../controller/api/grpc-bridge';
 import { createClient, type PrewarmClient } from '../../../controller/api/client';
 import { FIELD_ERRORS_METADATA_KEY } from '../../../controller/api/status';
 import { ValidationError, type FieldError } from '../../../controller/domain/errors';
 import { MAX_OWNER, MAX_REQUEST_BYTES } from '../../../controller/domain/limits';
+import { rawCall } from '../../helpers/raw-grpc';
 import { TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
 import { startTestController, type TestController } from '../../helpers/controller';
 import { presetSpec, templateSpec } from '../../helpers/fixtures';
 
 jest.setTimeout(30_000);
-
-/** Calls a method with hand-built messages, bypassing the client's own checks. */
-function rawCall<I extends DescMessage, O extends DescMessage>(
-  endpoint: string,
-  method: DescMethod & { input: I; output: O },
-  init: MessageInitShape<I>,
-  authorization = `Bearer ${TOKEN}`,
-): Promise<{ err: grpc.ServiceError | null; res?: MessageShape<O> }> {
-  const client = new grpc.Client(endpoint, grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  md.set('authorization', authorization);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest<MessageShape<I>, MessageShape<O>>(
-      methodPath(method),
-      (v) => encodeMessage(method.input, v),
-      (b) => fromBinary(method.output, b),
-      create(method.input, init),
-      md,
-      { deadline: Date.now() + 10_000 },
-      (err, res) => {
-        client.close();
-        resolve({ err, res });
-      },
-    );
-  });
-}
 
 /** The ValidationError a call rejected with. */
 async function validationErrors(call: Promise<unknown>): Promise<FieldError[]> {
@@ -72,7 +45,7 @@ describe('a request over the size limit', () => {
     assert.deepEqual(errors[0].path, []);
     assert.match(errors[0].message, /^request is 4,195,3\d\d bytes, over the 4 MiB limit of the prewarm API$/);
 
-    const { err } = await rawCall(api.endpoint, pb.Prewarm.method.putTemplate, { template: { name: 'big', driver: 'x', config } });
+    const { err } = await rawCall(api.endpoint, pb.Prewarm.method.putTemplate, { template: { name: 'big', driver: 'x', config } }, `Bearer ${TOKEN}`);
     assert.equal(err?.code, grpc.status.INVALID_ARGUMENT, `${err?.code} ${err?.details}`);
     assert.match(err?.details ?? '', /^request is [\d,]+ bytes, over the 4 MiB limit/);
     const trailer = err?.metadata.get(FIELD_ERRORS_METADATA_KEY)[0] as Buffer;

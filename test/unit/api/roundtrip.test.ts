@@ -1,44 +1,18 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import * as pb from '../../../controller/api/gen/prewarm/v1/prewarm_pb';
-import { encodeMessage, methodPath } from '../../../controller/api/grpc-bridge';
 import { FIELD_ERRORS_METADATA_KEY } from '../../../controller/api/status';
 import { ConflictError, NotFoundError, ValidationError } from '../../../controller/domain/errors';
 import type { PresetSpec } from '../../../controller/domain/specs';
 import type { ExplainPreset } from '../../../controller/api/service';
+import { rawCall } from '../../helpers/raw-grpc';
 import { BIG_TIME, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
 import { explainPreset, poolSpec, presetSpec, scheduledPreset, templateSpec } from '../../helpers/fixtures';
 
 /** A finish instant far in the future: events carry it as RFC 3339 and must come back to the millisecond. */
 const BIG_EVENT_TIME = Date.UTC(2999, 11, 31, 23, 59, 59, 999);
-
-/** Calls a method with hand-built metadata and messages, bypassing the client's own checks. */
-function rawCall<I extends DescMessage, O extends DescMessage>(
-  endpoint: string,
-  method: DescMethod & { input: I; output: O },
-  init: MessageInitShape<I>,
-  authorization?: string,
-): Promise<{ err: grpc.ServiceError | null; res?: MessageShape<O> }> {
-  const client = new grpc.Client(endpoint, grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  if (authorization !== undefined) md.set('authorization', authorization);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest<MessageShape<I>, MessageShape<O>>(
-      methodPath(method),
-      (v) => encodeMessage(method.input, v),
-      (b) => fromBinary(method.output, b),
-      create(method.input, init),
-      md,
-      { deadline: Date.now() + 5000 },
-      (err, res) => {
-        client.close();
-        resolve({ err, res });
-      },
-    );
-  });
-}
 
 /** Every field set, none at its default. */
 const fullPreset: PresetSpec = scheduledPreset({

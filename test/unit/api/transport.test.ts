@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '../../../controller/api/grpc-server';
@@ -9,6 +8,7 @@ import { createClient, parseEndpoint } from '../../../controller/api/client';
 import { isLoopbackHost, parseHostPort } from '../../../controller/api/address';
 import { FakeService, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
 import { skipping } from '../../helpers/skip';
+import { makePki, opensslUnavailable } from '../../helpers/pki';
 
 describe('listen addresses', () => {
   test('non-loopback without TLS is refused with a message naming the flags', async () => {
@@ -74,47 +74,27 @@ describe('listen addresses', () => {
   });
 });
 
-/** A CA, a server certificate for 127.0.0.1/localhost signed by it, a client certificate, and an unrelated CA. */
-function makePki(dir: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'otherCa', Buffer> {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  for (const ca of ['ca', 'other-ca']) {
-    run('req', '-x509', ...ecKey, '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '1', '-subj', `/CN=prewarm test ${ca}`);
-  }
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
-  for (const leaf of ['server', 'client']) {
-    run('req', ...ecKey, '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`, '-subj', `/CN=${leaf === 'server' ? 'localhost' : 'prewarm-cli'}`);
-    run('x509', '-req', '-in', `${leaf}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${leaf}.pem`, '-days', '1', '-extfile', `${leaf}.ext`);
-  }
-  const read = (f: string) => readFileSync(join(dir, f));
+/** The shared test PKI (test/helpers/pki.ts) as the buffers these tests pass to servers and clients. */
+function pkiBuffers(dir: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'otherCa', Buffer> {
+  const pki = makePki(dir);
   return {
-    ca: read('ca.pem'),
-    serverCert: read('server.pem'),
-    serverKey: read('server.key'),
-    clientCert: read('client.pem'),
-    clientKey: read('client.key'),
-    otherCa: read('other-ca.pem'),
+    ca: pki.read('ca.pem'),
+    serverCert: pki.read('server.pem'),
+    serverKey: pki.read('server.key'),
+    clientCert: pki.read('client.pem'),
+    clientKey: pki.read('client.key'),
+    otherCa: pki.read('other-ca.pem'),
   };
 }
 
-function opensslAvailable(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skipTls = opensslAvailable() ? false : 'the openssl CLI is not installed; TLS tests need it to make certificates';
+const skipTls = opensslUnavailable() ?? false;
 
 (skipping(skipTls, 'the TLS tests') ? describe.skip : describe)('TLS', () => {
   let dir: string;
-  let pki: ReturnType<typeof makePki>;
+  let pki: ReturnType<typeof pkiBuffers>;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'prewarm-tls-'));
-    pki = makePki(dir);
+    pki = pkiBuffers(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

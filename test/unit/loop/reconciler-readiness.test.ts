@@ -6,9 +6,9 @@
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
 import type { DriverRunner } from '../../../controller/executor/executor';
-import { Executor } from '../../../controller/executor/executor';
+import { makeLoop } from '../../helpers/loop';
 import type { Logger } from '../../../controller/log';
-import { Reconciler } from '../../../controller/loop/reconciler';
+import type { Reconciler } from '../../../controller/loop/reconciler';
 import type { SqlStore } from '../../../controller/store/store';
 import { FakeClock } from '../../helpers/fake-clock';
 import { poolSpec, templateSpec } from '../../helpers/fixtures';
@@ -36,22 +36,7 @@ beforeEach(async () => {
   ({ store, cleanup } = await tempStore(clock));
   errors = [];
   const log: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (msg) => void errors.push(msg) };
-  const executor = new Executor({
-    store,
-    driver: noDriver,
-    clock,
-    log,
-    policy: { failureHardLimit: 0, createBackoffMs: () => 1000, deleteRetryMs: () => 1000 },
-    onSettled: () => loop.kick(),
-  });
-  loop = new Reconciler({
-    store,
-    clock,
-    executor,
-    options: { inFlightLimit: 4, retentionMs: 3_600_000, surgeFraction: 0.25 },
-    intervalMs: INTERVAL,
-    log,
-  });
+  ({ loop } = makeLoop({ store, clock, driver: noDriver, intervalMs: INTERVAL, backoffMs: 1000, log }));
   await store.putTemplate(templateSpec(), T0);
   await store.putPreset(poolSpec('idle', 0), T0);
 });

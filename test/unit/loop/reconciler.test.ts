@@ -4,9 +4,10 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { DriverOutcome, DriverRequest } from '../../../controller/drivers/exec';
-import { Executor, type DriverRunner } from '../../../controller/executor/executor';
-import { silentLogger } from '../../../controller/log';
-import { Reconciler, type TickResult } from '../../../controller/loop/reconciler';
+import type { DriverRunner, Executor } from '../../../controller/executor/executor';
+import { makeLoop } from '../../helpers/loop';
+
+import type { Reconciler, TickResult } from '../../../controller/loop/reconciler';
 import type { SqlStore } from '../../../controller/store/store';
 import { FakeClock } from '../../helpers/fake-clock';
 import { presetSpec, templateSpec } from '../../helpers/fixtures';
@@ -48,23 +49,7 @@ describe('reconcile loop on a fake clock', () => {
     ({ store, cleanup } = await tempStore(clock));
     driver = new FakeDriver();
     ticks = [];
-    executor = new Executor({
-      store,
-      driver,
-      clock,
-      log: silentLogger,
-      policy: { failureHardLimit: 0, createBackoffMs: () => BACKOFF, deleteRetryMs: () => BACKOFF },
-      onSettled: () => loop.kick(),
-    });
-    loop = new Reconciler({
-      store,
-      clock,
-      executor,
-      options: { inFlightLimit: 8, retentionMs: 3_600_000, surgeFraction: 0.25 },
-      intervalMs: INTERVAL,
-      log: silentLogger,
-      onTick: (r) => ticks.push(r),
-    });
+    ({ loop, executor } = makeLoop({ store, clock, driver, intervalMs: INTERVAL, backoffMs: BACKOFF, onTick: (r) => ticks.push(r) }));
     await store.putTemplate(templateSpec(), clock.now());
   });
 

@@ -4,6 +4,7 @@
  * fields; an Error field is written as its message and a bigint (at any depth) as a decimal string.
  */
 import pino, { type DestinationStream } from 'pino';
+import { systemClock } from './clock/clock';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -27,7 +28,7 @@ const stderrDestination = () => (stderr ??= pino.destination({ fd: 2, sync: true
  * is the line's opening `{`), the timestamp is the line's first property, and level and msg lead the object
  * each call logs. test/unit/ops/log.test.ts pins the resulting order.
  */
-const isoTimeFirst = () => `"time":"${new Date().toISOString()}"`;
+const isoTimeFirst = () => `"time":"${new Date(systemClock.now()).toISOString()}"`;
 
 /** One JSON object per line, on stderr by default; `write` receives each line (with its newline) instead. */
 export function jsonLogger(level: LogLevel, write?: (line: string) => void): Logger {

@@ -72,7 +72,8 @@ export const poolCommands: Command[] = [
     summary: 'Take the oldest ready instance of a preset',
     description:
       'When the pool is empty a fresh instance is built for you (returned while it starts), unless --no-fallback\n' +
-      'asks to fail instead.',
+      'asks to fail instead. Claims are served while reconciliation is paused too (globally or for the preset),\n' +
+      'fallback builds included: a claim is a person asking; only the refill of the pool waits for "prewarm resume".',
     args: [PRESET_ARG],
     flags: [
       { name: 'owner', kind: 'string', value: 'NAME', help: `Who the instance is for: ${OWNER_TEXT.words}` },
@@ -95,20 +96,37 @@ export const poolCommands: Command[] = [
   },
   {
     path: ['pause'],
-    summary: 'Stop all actions for one preset, or globally',
+    summary: 'Pause reconciliation of one preset, or globally; claims are still served',
+    description:
+      'While paused, the controller changes nothing in the pool on its own: no creates, no refills after claims, no\n' +
+      'replacements of expired, invalidated or outdated instances, no deletes (surplus, expired, failed and stopped\n' +
+      'instances stay), and pending builds are not canceled. Driver operations already running finish. Claims are\n' +
+      'still served, because a claim is a person asking: from the ready instances, and by a fresh build for the\n' +
+      'claimer when none is ready (unless the claim says --no-fallback). status and explain show the preset as\n' +
+      'paused, next to its desired and ready counts. The global switch and each preset\'s switch are separate:\n' +
+      '"prewarm resume" lifts the global one, "prewarm resume TEMPLATE/PRESET" the preset\'s.',
     args: [OPTIONAL_PRESET_ARG],
     flags: [...CLIENT_FLAGS],
     async run(ctx) {
       const id = ctx.args['TEMPLATE/PRESET'];
       const presetId = id === undefined ? undefined : parsePresetRef(id, 'TEMPLATE/PRESET').id;
       await withClient(ctx.flags, (c) => c.pause(presetId));
-      ctx.io.stdout(presetId ? `Paused ${presetId}.\n` : 'Paused the controller globally: no preset gets any action until "prewarm resume".\n');
+      ctx.io.stdout(
+        presetId
+          ? `Paused ${presetId}.\n`
+          : 'Paused reconciliation globally: no pool creates, refills or deletes until "prewarm resume"; claims are still served.\n',
+      );
       return 0;
     },
   },
   {
     path: ['resume'],
     summary: 'Resume one preset (also lifting hard_limited/validation_failed and backoff), or globally',
+    description:
+      'Reconciliation picks up at once: pools are refilled (claims made while paused included) and everything\n' +
+      'a paused pool left alone is acted on. With TEMPLATE/PRESET it also lifts the preset\'s hard_limited or\n' +
+      'validation_failed state and its backoff, so its builds are retried now. Without it, only the global pause is\n' +
+      'lifted: presets paused one by one stay paused.',
     args: [OPTIONAL_PRESET_ARG],
     flags: [...CLIENT_FLAGS],
     async run(ctx) {

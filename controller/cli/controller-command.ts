@@ -20,7 +20,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'tls-client-ca', kind: 'string', value: 'FILE', help: 'Require client certificates signed by this PEM CA' },
   { name: 'insecure-listen', kind: 'boolean', help: 'Allow a non-loopback --listen without TLS' },
   { name: 'apply', kind: 'string', value: 'PATH', repeated: true, help: 'Template/preset JSON file or directory to apply at start-up' },
-  { name: 'watch', kind: 'boolean', help: 'Print a one-line pool summary whenever it changes' },
+  { name: 'watch', kind: 'boolean', help: 'Live view on stdout: a table redrawn in place on a terminal, plain lines in a pipe' },
   { name: 'log-level', kind: 'string', value: 'LEVEL', help: `One of ${LOG_LEVELS.join(', ')}`, default: d.logLevel },
   { name: 'in-flight-limit', kind: 'string', value: 'N', help: 'Driver operations in flight at once (>= 1)', default: String(d.inFlightLimit) },
   { name: 'failure-hard-limit', kind: 'string', value: 'N', help: 'Consecutive failed creates before a preset stops (0 disables)', default: String(d.failureHardLimit) },
@@ -137,10 +137,11 @@ export const controllerCommand: Command = {
     'lost one, also while the controller runs. Both addresses are bound before the database is opened, so a taken\n' +
     'port fails the start with nothing written. Logs are JSON lines on stderr.\n' +
     'Stops cleanly on SIGTERM or SIGINT, waiting up to --drain-timeout for running driver operations; a second\n' +
-    'signal kills them (their whole process groups) at once. Their jobs resume on the next start.',
+    'signal kills them (their whole process groups) at once. Their jobs resume on the next start.\n' +
+    'The first example is what "npm start" runs in the repository: the quickstart pool with the example drivers.',
   flags: FLAGS,
   examples: [
-    'prewarm controller --driver-dir ./examples/drivers --apply ./examples/specs --watch',
+    'prewarm controller --apply examples/quickstart --driver-dir examples/drivers --watch --log-level warn',
     'prewarm controller --listen 0.0.0.0:7420 --tls-cert server.pem --tls-key server.key',
   ],
   async run(ctx) {

@@ -7,7 +7,7 @@
  * bounded identifier may reach one.
  */
 import { ValidationError, type FieldError, type PathStep } from '../domain/errors';
-import { instanceIdProblem, presetIdProblem } from '../domain/ids';
+import { instanceRefProblem, presetIdProblem } from '../domain/ids';
 import { nameProblem } from '../domain/names';
 import { ownerProblem } from '../domain/text';
 
@@ -37,11 +37,11 @@ export function requireName(value: string, path: PathStep[], issues: FieldIssues
   return value;
 }
 
-/** An instance id: required, and shaped like one. */
-export function requireInstanceId(value: string, path: PathStep[], issues: FieldIssues): string {
+/** A reference to an instance (its id, a prefix of the id, or its name): required, and shaped like one. */
+export function requireInstanceRef(value: string, path: PathStep[], issues: FieldIssues): string {
   if (value.trim() === '') issues.add(path, 'is required');
   else {
-    const problem = instanceIdProblem(value);
+    const problem = instanceRefProblem(value);
     if (problem !== null) issues.add(path, problem);
   }
   return value;

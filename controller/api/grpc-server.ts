@@ -9,7 +9,7 @@ import type { PrewarmService } from './service';
 import { formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { errorToStatus } from './status';
 import { grpcServiceDefinition } from './grpc-bridge';
-import { FieldIssues, checkOwner, checkPresetId, requireInstanceId, requireName } from './field-issues';
+import { FieldIssues, checkOwner, checkPresetId, requireInstanceRef, requireName } from './field-issues';
 import { requestInstant, toInt64 } from './codec-int64';
 import { instanceStateEnum } from './codec-enums';
 import { presetSpecFromProto, templateSpecFromProto } from './codec-specs';
@@ -331,7 +331,7 @@ function makeHandlers(service: PrewarmService): Handlers {
       return { instance: instanceToProto(await service.claim(claim)) };
     },
     async getInstance(req) {
-      checked((i) => requireInstanceId(req.id, ['id'], i));
+      checked((i) => requireInstanceRef(req.id, ['id'], i));
       return { instance: instanceToProto(await service.getInstance(req.id)) };
     },
     async listInstances(req) {

@@ -2,7 +2,7 @@
 import { describeValue } from './describe';
 import { isName } from './names';
 import { quote } from './text';
-import { MAX_INSTANCE_ID } from './limits';
+import { MAX_INSTANCE_ID, MAX_INSTANCE_NAME } from './limits';
 
 export interface PresetRef {
   template: string;
@@ -36,10 +36,20 @@ export function presetIdParts(id: string): PresetRef {
   return ref;
 }
 
-const INSTANCE_ID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_INSTANCE_ID - 1}}$`);
+/** The longest reference to an instance: an id or a name, whichever may be longer. */
+const MAX_INSTANCE_REF = Math.max(MAX_INSTANCE_ID, MAX_INSTANCE_NAME);
+const INSTANCE_REF = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_INSTANCE_REF - 1}}$`);
 
-/** Why `value` cannot be an instance id, or null. The controller's ids are UUIDs; the rule is looser, not stricter. */
-export function instanceIdProblem(value: string): string | null {
-  if (INSTANCE_ID.test(value)) return null;
-  return `must be an instance id (1-${MAX_INSTANCE_ID} characters of letters, digits, ".", "_" and "-"), got ${quote(value)}`;
+/**
+ * Why `value` cannot refer to an instance (a full id, a prefix of one, or an instance name), or null. The controller's
+ * ids are UUIDs and its names are the preset name plus 12 hex digits; the rule is looser than either, not stricter,
+ * and only the character set and length are checked here (whether it is long enough for a prefix is the lookup's
+ * business: a short exact id or name is fine).
+ */
+export function instanceRefProblem(value: string): string | null {
+  if (INSTANCE_REF.test(value)) return null;
+  return (
+    `must be an instance id, a prefix of one or an instance name (1-${MAX_INSTANCE_REF} characters of letters, digits, ` +
+    `".", "_" and "-"), got ${quote(value)}`
+  );
 }

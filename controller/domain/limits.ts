@@ -25,6 +25,10 @@ export const MAX_NAME = 63;
 export const MAX_OWNER = 128;
 /** Characters in an instance id (the controller's are 36-character UUIDs). */
 export const MAX_INSTANCE_ID = 64;
+/** Characters in an instance name: its preset's name, "-" and the first 12 hex digits of its id. */
+export const MAX_INSTANCE_NAME = MAX_NAME + 13;
+/** Characters of an id a prefix must have to select an instance (`prewarm instance get 3f2a9c1e`). */
+export const MIN_INSTANCE_ID_PREFIX = 8;
 /** Characters in a schedule's cron text. */
 export const MAX_CRON = 256;
 /** Characters in a time zone name (the longest IANA name has 32). */

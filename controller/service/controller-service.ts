@@ -148,8 +148,9 @@ export class ControllerService implements PrewarmService {
     return fallback.instance;
   }
 
-  getInstance(id: string): Promise<InstanceRecord> {
-    return this.deps.store.getInstance(id);
+  /** `ref` is the full id, a prefix of 8 or more characters of it, or the instance name (see Store.resolveInstance). */
+  getInstance(ref: string): Promise<InstanceRecord> {
+    return this.deps.store.resolveInstance(ref);
   }
 
   listInstances(req: { presetId?: string; state?: InstanceState }): Promise<InstanceRecord[]> {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError } from '../domain/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Db } from './db';
 import { getMeta, metaKeys } from './meta';
 import { parseStringMap } from './json-columns';
 import type { InstanceRow } from './tables';
 import type { InstanceRecord } from '../domain/records';
 import type { InstanceState } from '../domain/states';
-import { presetIdParts } from '../domain/ids';
+import { instanceRefProblem, presetIdParts } from '../domain/ids';
+import { MIN_INSTANCE_ID_PREFIX } from '../domain/limits';
+import { quote } from '../domain/text';
 
 export function instanceRecord(row: InstanceRow): InstanceRecord {
   const { template, name } = presetIdParts(row.preset_id);
@@ -171,6 +173,73 @@ export async function getInstance(db: Db, id: string): Promise<InstanceRow> {
   const row = await db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError(`no instance "${id}"`);
   return row;
+}
+
+/** How many instances an ambiguous reference lists (the message says how many matched in all). */
+const MAX_CANDIDATES = 5;
+
+/** The first string after every string that starts with `prefix`, when `prefix` is ASCII: its last character plus one. */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/**
+ * Instances whose id starts with `prefix` (ASCII, as the reference rule makes it): a range on the primary key, so a
+ * search of its index. `LIKE 'prefix%'` would scan instead: SQLite's LIKE ignores case, which the key's index does
+ * not, and "_" in a prefix would be a wildcard.
+ */
+export function instanceIdPrefixQuery(db: Db, prefix: string) {
+  return db.selectFrom('instances').where('id', '>=', prefix).where('id', '<', prefixEnd(prefix));
+}
+
+/** Instances of that name (index instances_name). */
+export function instanceNameQuery(db: Db, name: string) {
+  return db.selectFrom('instances').where('name', '=', name);
+}
+
+function ambiguous(what: string, rows: InstanceRow[], total: number, advice: string): ConflictError {
+  const listed = rows.slice(0, MAX_CANDIDATES).map((r) => `${r.id} (${r.preset_id}, ${r.state})`);
+  const more = total > listed.length ? ` and ${total - listed.length} more` : '';
+  return new ConflictError(`${what} matches ${total} instances: ${listed.join(', ')}${more}; ${advice}`);
+}
+
+/**
+ * The instance `ref` refers to: the one with that id; else the one with that name; else the one whose id starts with
+ * it, when it has at least MIN_INSTANCE_ID_PREFIX characters. Every instance the store still has counts, deleted and
+ * archived ones included, as for a full id. A name or prefix that matches several is a ConflictError listing a few of
+ * them; a prefix too short to look up is a ValidationError on `id`; nothing found is a NotFoundError.
+ */
+export async function resolveInstance(db: Db, ref: string): Promise<InstanceRow> {
+  const problem = instanceRefProblem(ref);
+  if (problem !== null) throw ValidationError.field(['id'], problem);
+  const exact = await db.selectFrom('instances').selectAll().where('id', '=', ref).executeTakeFirst();
+  if (exact) return exact;
+
+  const countOf = async (q: ReturnType<typeof instanceNameQuery>, seen: number) =>
+    seen <= MAX_CANDIDATES ? seen : Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  const named = await instanceNameQuery(db, ref).selectAll().orderBy('id').limit(MAX_CANDIDATES + 1).execute();
+  if (named.length === 1) return named[0];
+  if (named.length > 1) {
+    const total = await countOf(instanceNameQuery(db, ref), named.length);
+    throw ambiguous(`instance name ${quote(ref)}`, named, total, `give the id (or ${MIN_INSTANCE_ID_PREFIX} or more characters of it) instead`);
+  }
+
+  // The rule above allows only ASCII, so length counts characters.
+  if (ref.length < MIN_INSTANCE_ID_PREFIX) {
+    throw ValidationError.field(
+      ['id'],
+      `no instance has the id or name ${quote(ref)}, and an id prefix needs at least ${MIN_INSTANCE_ID_PREFIX} characters ` +
+        `(this one has ${ref.length}): give more characters of the id`,
+    );
+  }
+  const prefixed = await instanceIdPrefixQuery(db, ref).selectAll().orderBy('id').limit(MAX_CANDIDATES + 1).execute();
+  if (prefixed.length === 1) return prefixed[0];
+  if (prefixed.length > 1) {
+    const total = await countOf(instanceIdPrefixQuery(db, ref), prefixed.length);
+    throw ambiguous(`instance id prefix ${quote(ref)}`, prefixed, total, 'give more characters of the id');
+  }
+  throw new NotFoundError(`no instance has the id, id prefix or name ${quote(ref)}`);
 }
 
 export async function listInstances(db: Db, filter: { presetId?: string; state?: InstanceState }): Promise<InstanceRow[]> {

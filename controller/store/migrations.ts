@@ -131,6 +131,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_instances_name': {
+    // `prewarm instance get NAME`: one index lookup instead of a scan of every instance. Names never change after the
+    // insert, so claims and state changes do not rewrite this index.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('instances_name').on('instances').column('name').execute();
+    },
+  },
 };
 
 /**

@@ -22,6 +22,7 @@ import {
   instanceRecord,
   type Intent,
   listInstances,
+  resolveInstance,
 } from './instances';
 import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, recentEvents, startJob, unfinishedJobs } from './jobs';
 import { getMeta, metaKeys, setMeta } from './meta';
@@ -74,7 +75,12 @@ export interface Store {
   claim(call: ClaimCall): Promise<InstanceRecord | undefined>;
   /** A build for a claimer (owner set from the start), with its job intent; NotFoundError for an unknown preset. */
   insertClaimBuild(presetId: string, owner: string, now: number): Promise<{ instance: InstanceRecord; jobId: number }>;
-  getInstance(id: string): Promise<InstanceRecord>;
+  /**
+   * The instance `ref` names: its full id, a prefix of 8 or more characters of the id, or its name (deleted and
+   * archived instances included). Several matches are a ConflictError listing a few; a shorter prefix is a
+   * ValidationError on `id`; none is a NotFoundError.
+   */
+  resolveInstance(ref: string): Promise<InstanceRecord>;
   listInstances(filter: { presetId?: string; state?: InstanceState }): Promise<InstanceRecord[]>;
 
   /** Pool create intents for the preset's current build target; none when the preset can no longer build. */
@@ -197,8 +203,8 @@ export class SqlStore implements Store {
       return { instance: instanceRecord(await getInstance(trx, intent.instanceId)), jobId: intent.jobId };
     });
   }
-  async getInstance(id: string): Promise<InstanceRecord> {
-    return instanceRecord(await getInstance(this.db, id));
+  async resolveInstance(ref: string): Promise<InstanceRecord> {
+    return instanceRecord(await resolveInstance(this.db, ref));
   }
   async listInstances(filter: { presetId?: string; state?: InstanceState }): Promise<InstanceRecord[]> {
     return (await listInstances(this.db, filter)).map(instanceRecord);

@@ -6,7 +6,7 @@ import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { ValidationError, formatPath, type FieldError } from '../../../controller/domain/errors';
 import { MAX_DESCRIPTION, MAX_MAP_ENTRIES, MAX_MAP_KEY, MAX_MAP_VALUE_BYTES, MAX_OWNER } from '../../../controller/domain/limits';
-import { instanceIdProblem, presetIdProblem } from '../../../controller/domain/ids';
+import { instanceRefProblem, presetIdProblem } from '../../../controller/domain/ids';
 import { driverProblem, nameProblem } from '../../../controller/domain/names';
 import { charCount, escapeText, mapKeyProblem, normalizeOwner, ownerProblem, quote } from '../../../controller/domain/text';
 import { parsePresetSpec, parseTemplateSpec, validatePresetFields } from '../../../controller/domain/validate';
@@ -74,7 +74,7 @@ describe('showing user text', () => {
 
 describe('error messages never repeat a huge value', () => {
   test('a 10,000-character name', () => {
-    for (const problem of [nameProblem(HUGE), driverProblem(HUGE), presetIdProblem(`${HUGE}/x`), instanceIdProblem(HUGE)]) {
+    for (const problem of [nameProblem(HUGE), driverProblem(HUGE), presetIdProblem(`${HUGE}/x`), instanceRefProblem(HUGE)]) {
       assert.ok(problem !== null && problem.length < SHORT, problem ?? 'null');
       assert.match(problem, /…" \(10\d{3} characters\)/);
     }

@@ -9,8 +9,10 @@ import { instanceStateEnum } from '../api/codec-enums';
 import type { ClaimRequest } from '../api/service';
 import type { InstanceState } from '../domain/states';
 import { OWNER_TEXT } from '../domain/text';
+import { MIN_INSTANCE_ID_PREFIX } from '../domain/limits';
 
 const PRESET_ARG = { name: 'TEMPLATE/PRESET', help: 'Preset id, e.g. devbox/us-nix' };
+const INSTANCE_REF_ARG = 'ID|PREFIX|NAME';
 const OPTIONAL_PRESET_ARG = { ...PRESET_ARG, optional: true, help: 'Preset id; without it, the global switch' };
 
 export const poolCommands: Command[] = [
@@ -152,10 +154,15 @@ export const poolCommands: Command[] = [
   {
     path: ['instance', 'get'],
     summary: 'Show one instance',
-    args: [{ name: 'ID', help: 'Instance id' }],
+    description:
+      'Give the instance as "prewarm instance list" prints it, by id or by name; the first\n' +
+      `${MIN_INSTANCE_ID_PREFIX} or more characters of the id work too. Deleted and archived instances the controller still keeps\n` +
+      'are found as well. A prefix or name that matches several instances is refused, listing a few of them.',
+    args: [{ name: INSTANCE_REF_ARG, help: `The instance: its full id, a prefix of ${MIN_INSTANCE_ID_PREFIX} or more characters of the id, or its name` }],
     flags: [JSON_FLAG, ...CLIENT_FLAGS],
+    examples: ['prewarm instance get 3f2a9c1e', 'prewarm instance get us-nix-3f2a9c1e5b7d --json'],
     async run(ctx) {
-      const instance = await withClient(ctx.flags, (c) => c.getInstance(ctx.args.ID!));
+      const instance = await withClient(ctx.flags, (c) => c.getInstance(ctx.args[INSTANCE_REF_ARG]!));
       ctx.io.stdout(ctx.flags.boolean('json') ? json(instanceJson(instance)) : instanceText(instance));
       return 0;
     },

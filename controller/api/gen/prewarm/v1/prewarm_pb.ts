@@ -1056,6 +1056,10 @@ export const ClaimResponseSchema: GenMessage<ClaimResponse> = /*@__PURE__*/
  */
 export type GetInstanceRequest = Message<"prewarm.v1.GetInstanceRequest"> & {
   /**
+   * The instance's full id, a prefix of 8 or more characters of the id, or the instance's name (deleted and archived
+   * instances included). A prefix or name that matches several instances is FAILED_PRECONDITION listing a few; a
+   * shorter prefix that is no id or name is INVALID_ARGUMENT; nothing found is NOT_FOUND.
+   *
    * @generated from field: string id = 1;
    */
   id: string;

@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
-import { CompiledQuery } from 'kysely';
+import * as path from 'node:path';
+import { CompiledQuery, sql } from 'kysely';
 import { ConflictError, NotFoundError, ValidationError } from '../../../controller/domain/errors';
 import { instanceIdPrefixQuery, instanceNameQuery } from '../../../controller/store/instances';
-import type { SqlStore } from '../../../controller/store/store';
+import { openStore, type SqlStore } from '../../../controller/store/store';
 import * as presets from '../../../controller/store/presets';
 import * as templates from '../../../controller/store/templates';
 import { tempStore } from '../../helpers/store';
@@ -160,4 +161,23 @@ describe('store: an instance by id, id prefix or name', () => {
     const name = await plan(instanceNameQuery(store.db, 'us-3f2a9c1e5b7d').selectAll());
     assert.match(name, /^SEARCH instances USING INDEX instances_name \(name=\?\)$/);
   });
+});
+
+test('a database from before the name index gets it when the controller opens it', async () => {
+  const { store, dir, cleanup } = await tempStore();
+  try {
+    // As version 0001 left it: no index on names, no record of the migration that adds it.
+    await sql`drop index instances_name`.execute(store.db);
+    await sql`delete from kysely_migration where name = '0002_instances_name'`.execute(store.db);
+    await store.close();
+    const reopened = await openStore(`sqlite:${path.join(dir, 'test.db')}`, { exclusive: true, clock: { now: () => 0 } });
+    try {
+      const indexes = await sql<{ name: string }>`select name from sqlite_schema where type = 'index' and tbl_name = 'instances'`.execute(reopened.db);
+      assert.ok(indexes.rows.some((r) => r.name === 'instances_name'), JSON.stringify(indexes.rows));
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    await cleanup();
+  }
 });

@@ -107,14 +107,26 @@ function daysAt(fp: Footprint, hour: number): Uint32Array {
   return ((fp.hourMask >>> hour) & 1) !== 0 && fp.days !== null ? fp.days : (empty ??= new Uint32Array(wordCount()));
 }
 
-/** A wall-clock moment when both windows are open, for diagnostics. */
+/** A calendar day when both windows are open, and every hour of it they share, for diagnostics. */
 export interface OverlapWitness {
   month: number;
   day: number;
   weekday: number;
+  /** The first hour of `hours`. */
   hour: number;
+  /** Every hour (0-23, ascending) both windows are open on that day. */
+  hours: number[];
 }
 
+function hasDay(bits: Uint32Array, i: number): boolean {
+  return ((bits[i >>> 5] >>> (i & 31)) & 1) !== 0;
+}
+
+/**
+ * The witness day is the first day (in universe order) of the first hour both windows share; its hours are every hour
+ * both are open on that same day. Separable footprints have one day set for all their hours, so that is every hour of
+ * both masks; otherwise each later hour is tested on that day.
+ */
 function witness(fa: Footprint, fb: Footprint): OverlapWitness | null {
   const common = fa.hourMask & fb.hourMask;
   if (common === 0) return null;
@@ -123,7 +135,11 @@ function witness(fa: Footprint, fb: Footprint): OverlapWitness | null {
     const i = firstCommon(daysAt(fa, hour), daysAt(fb, hour));
     if (i >= 0) {
       const d = dayUniverse()[i];
-      return { month: d.month, day: d.day, weekday: d.weekday, hour };
+      const hours = [hour];
+      for (let h = hour + 1; h < 24; h++) {
+        if (((common >>> h) & 1) !== 0 && hasDay(daysAt(fa, h), i) && hasDay(daysAt(fb, h), i)) hours.push(h);
+      }
+      return { month: d.month, day: d.day, weekday: d.weekday, hour, hours };
     }
     // Separable footprints have the same day sets at every hour: one miss is final.
     if (fa.days !== null && fb.days !== null) return null;
@@ -144,10 +160,22 @@ export function schedulesOverlap(a: CompiledSchedule, b: CompiledSchedule): bool
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** "a Friday 1 January, 18:00-18:59" */
+/** Hours as ranges of whole hours: [8, 9, 10, 17] → "08:00-10:59, 17:00-17:59". */
+function hourRanges(hours: readonly number[]): string {
+  const hh = (h: number) => String(h).padStart(2, '0');
+  const ranges: string[] = [];
+  for (let k = 0; k < hours.length; ) {
+    let end = k;
+    while (end + 1 < hours.length && hours[end + 1] === hours[end] + 1) end++;
+    ranges.push(`${hh(hours[k])}:00-${hh(hours[end])}:59`);
+    k = end + 1;
+  }
+  return ranges.join(', ');
+}
+
+/** "17:00-18:59 on a Monday 1 January", "02:00-03:59, 23:00-23:59 on a Sunday 1 January" */
 export function formatWitness(w: OverlapWitness): string {
-  const hh = String(w.hour).padStart(2, '0');
-  return `a ${WEEKDAYS[w.weekday]} ${w.day} ${MONTHS[w.month - 1]}, ${hh}:00-${hh}:59`;
+  return `${hourRanges(w.hours)} on a ${WEEKDAYS[w.weekday]} ${w.day} ${MONTHS[w.month - 1]}`;
 }
 
 /** Whether the window is open at any instant of any real year (false for e.g. day 31 of April only). */
@@ -156,7 +184,7 @@ export function canEverMatch(s: CompiledSchedule): boolean {
 }
 
 /**
- * Every overlapping pair [i, j] with i < j, in index order, with a moment both are open.
+ * Every overlapping pair [i, j] with i < j, in index order, with a day both are open and every hour they share on it.
  * Cost: one footprint per schedule (2758 day-rule evaluations), then per pair one AND of the hour masks
  * and at most 87 word ANDs: O(n·universe + n²·universe/32).
  */

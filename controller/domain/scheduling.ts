@@ -123,7 +123,7 @@ export function checkScheduling(spec: SchedulingSpec, isUnknown: (v: unknown) =>
     err(
       ['schedule', second.index, 'cron'],
       `schedule[${second.index}] (${quote(second.window.cron, MAX_CRON)}) overlaps schedule[${first.index}] (${quote(first.window.cron, MAX_CRON)}): ` +
-        `both are open on ${formatWitness(witness)}; windows of one preset must not overlap`,
+        `both are open ${formatWitness(witness)}; windows of one preset must not overlap`,
     );
   }
 

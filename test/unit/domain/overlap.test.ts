@@ -171,9 +171,9 @@ test('schedules that are not compiled crons are probed through matches()', () =>
 
 test('an overlap comes with a real moment when both windows are open', () => {
   const w = (a: string, b: string) => overlapWitness(compileCron(a, 1), compileCron(b, 1));
-  assert.equal(formatWitness(w('* 8-18 * * 1-5', '* 18-19 * * 5-6')!), 'a Friday 1 January, 18:00-18:59');
-  assert.equal(formatWitness(w('* 9 29 2 *', '* 9 * * 1')!), 'a Monday 29 February, 09:00-09:59');
-  assert.equal(formatWitness(w('* 9 ? * 5L', '* 9 ? * 5#4')!), 'a Friday 25 January, 09:00-09:59');
+  assert.equal(formatWitness(w('* 8-18 * * 1-5', '* 18-19 * * 5-6')!), '18:00-18:59 on a Friday 1 January');
+  assert.equal(formatWitness(w('* 9 29 2 *', '* 9 * * 1')!), '09:00-09:59 on a Monday 29 February');
+  assert.equal(formatWitness(w('* 9 ? * 5L', '* 9 ? * 5#4')!), '09:00-09:59 on a Friday 25 January');
   assert.equal(w('* 8-12 * * *', '* 13-18 * * *'), null);
   // The witness really is inside both windows.
   const r = rng(99);

@@ -145,7 +145,7 @@ test('compileScheduling collects every problem with paths relative to the block'
     assert.match(byPath[3][1], /must be >= 0, got -1/);
     assert.match(byPath[4][1], /minute field must be "\*"/);
     assert.match(byPath[5][1], /whole number, got 2.5/);
-    assert.match(byPath[6][1], /schedule\[3\] \("\* 18-19 \* \* 5-6"\) overlaps schedule\[2\] \("\* 8-18 \* \* 1-5"\): both are open on a Friday 1 January, 18:00-18:59/);
+    assert.match(byPath[6][1], /schedule\[3\] \("\* 18-19 \* \* 5-6"\) overlaps schedule\[2\] \("\* 8-18 \* \* 1-5"\): both are open 18:00-18:59 on a Friday 1 January;/);
     return true;
   });
 });

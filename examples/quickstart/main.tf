@@ -1,5 +1,9 @@
-# The quickstart pool, managed with Terraform: three prepared developer checkouts kept ready.
-# The same pool as template.json + preset.json (which `npm start` applies without Terraform).
+# The quickstart pool, managed with Terraform: three prepared developer checkouts kept ready, five on weekdays
+# 08:00-17:59 UTC (warmed from 07:30). The same objects as template.json + preset.json, which `npm start`
+# applies without Terraform: against that controller, import them first (Terraform never takes over an object
+# that exists), and `terraform plan` then shows no changes:
+#   terraform import prewarm_template.devbox devbox
+#   terraform import prewarm_preset.quickstart devbox/quickstart
 terraform {
   required_providers {
     prewarm = {
@@ -12,7 +16,7 @@ terraform {
 provider "prewarm" {}
 
 variable "instances" {
-  description = "How many checkouts to keep ready."
+  description = "How many checkouts to keep ready outside the weekday window."
   type        = number
   default     = 3
 }
@@ -28,7 +32,7 @@ resource "prewarm_template" "devbox" {
 resource "prewarm_preset" "quickstart" {
   template    = prewarm_template.devbox.name
   name        = "quickstart"
-  description = "Prepared developer checkouts, always ready."
+  description = "Three prepared developer checkouts, always ready; five on weekday working hours (UTC)."
   default     = true
   parameters = {
     editor = "vim"
@@ -38,6 +42,14 @@ resource "prewarm_preset" "quickstart" {
     instances = var.instances
     expiration_policy {
       ttl = 86400
+    }
+    scheduling {
+      timezone  = "UTC"
+      lead_time = "30m"
+      schedule {
+        cron      = "* 8-17 * * 1-5"
+        instances = 5
+      }
     }
   }
 }

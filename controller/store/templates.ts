@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { TemplateSpec } from '../domain/specs';
+import { quote } from '../domain/text';
 import { type Db, inTransaction } from './db';
 import { canonicalJson, parseStringMap } from './json-columns';
 import type { Database, TemplatesTable } from './tables';
@@ -81,27 +82,38 @@ export async function listTemplates(db: Db): Promise<TemplateRecord[]> {
   return rows.map(templateRecord);
 }
 
+/** How many of the presets that hold a template a refused delete names (the message says how many there are). */
+const HOLDERS_LISTED = 5;
+
 /**
  * Soft delete: the row stays (invisible to the API) until every instance built from it is gone, because
- * deleting those instances needs the template's driver and config.
+ * deleting those instances needs the template's driver and config. Refused while live presets use the template,
+ * naming them (the first few by name, and how many) and what to do.
  */
 export async function deleteTemplate(db: Kysely<Database>, name: string, now: number): Promise<void> {
   await inTransaction(db, async (trx) => {
     await getLiveTemplate(trx, name);
-    const presets = await trx
-      .selectFrom('presets')
-      .select('name')
-      .where('template', '=', name)
-      .where('deleted_at', 'is', null)
-      .orderBy('name')
-      .execute();
-    if (presets.length > 0) {
-      throw new ConflictError(
-        `template "${name}" still has presets: ${presets.map((p) => p.name).join(', ')}; delete them first`,
-      );
+    const holders = trx.selectFrom('presets').where('template', '=', name).where('deleted_at', 'is', null);
+    const listed = (await holders.select('id').orderBy('name').limit(HOLDERS_LISTED + 1).execute()).map((p) => p.id);
+    if (listed.length > 0) {
+      const total =
+        listed.length > HOLDERS_LISTED
+          ? Number((await holders.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+          : listed.length;
+      throw new ConflictError(templateInUse(name, listed.slice(0, HOLDERS_LISTED), total));
     }
     await trx.updateTable('templates').set({ deleted_at: now, updated_at: now }).where('name', '=', name).execute();
   });
+}
+
+function templateInUse(name: string, listed: string[], total: number): string {
+  const more = total > listed.length ? ` and ${total - listed.length} more` : '';
+  const one = total === 1;
+  return (
+    `template ${quote(name)} is still used by ${total} preset${one ? '' : 's'}: ${listed.join(', ')}${more}; ` +
+    `delete ${one ? 'that preset' : 'those presets'} first (prewarm preset delete ${listed[0]}${one ? '' : ', and so on for each'}, ` +
+    `or remove ${one ? 'it' : 'them'} from the Terraform configuration that declares ${one ? 'it' : 'them'}), then the template`
+  );
 }
 
 export async function templateVersion(db: Db, template: string, version: number) {

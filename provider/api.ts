@@ -15,15 +15,21 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof Error && err.name === 'NotFoundError';
 }
 
-/** An API failure → diagnostics. `action` reads like "create preset devbox/us-nix". */
-export function apiErrorDiagnostics(err: unknown, action: string, block: BlockDef, what: string): Diagnostic[] {
+/** How a call words a refusal (FAILED_PRECONDITION) it knows the meaning of: from the controller's message. */
+export type ConflictDiagnostic = (message: string) => Diagnostic;
+
+/**
+ * An API failure → diagnostics. `action` reads like "create preset devbox/us-nix". A conflict is worded by
+ * `conflict` when the call knows what it means, else as "Cannot ACTION: conflict" with the controller's message.
+ */
+export function apiErrorDiagnostics(err: unknown, action: string, block: BlockDef, what: string, conflict?: ConflictDiagnostic): Diagnostic[] {
   const fields = fieldErrorsOf(err);
   if (fields !== undefined) {
     return fields.map((fe) => fieldErrorDiag(fe, block, what, `rejected by the prewarm controller`));
   }
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof Error && err.name === 'NotFoundError') return [errorDiag(`Cannot ${action}: not found`, message)];
-  if (err instanceof Error && err.name === 'ConflictError') return [errorDiag(`Cannot ${action}: conflict`, message)];
+  if (err instanceof Error && err.name === 'ConflictError') return [conflict ? conflict(message) : errorDiag(`Cannot ${action}: conflict`, message)];
   return [errorDiag(`Cannot ${action}`, message)];
 }
 
@@ -60,25 +66,31 @@ export function untilAborted<T>(start: () => Promise<T>, signal: AbortSignal | u
 
 /** What resource and data source code uses to reach the controller. */
 export interface Api {
-  /** Runs `fn` with the client; every failure becomes a DiagnosticsError. */
-  call<T>(action: string, fn: (client: PrewarmClient) => Promise<T>): Promise<T>;
+  /** Runs `fn` with the client; every failure becomes a DiagnosticsError (a conflict worded by `conflict`, if given). */
+  call<T>(action: string, fn: (client: PrewarmClient) => Promise<T>, conflict?: ConflictDiagnostic): Promise<T>;
   /** Like call, but a NotFoundError resolves to undefined (reads and deletes). */
-  callAllowNotFound<T>(action: string, fn: (client: PrewarmClient) => Promise<T>): Promise<T | undefined>;
+  callAllowNotFound<T>(action: string, fn: (client: PrewarmClient) => Promise<T>, conflict?: ConflictDiagnostic): Promise<T | undefined>;
 }
 
 export function makeApi(session: ProviderSession, signal: AbortSignal | undefined, block: BlockDef, what: string): Api {
-  async function run<T>(action: string, fn: (client: PrewarmClient) => Promise<T>, allowNotFound: boolean): Promise<T | undefined> {
+  async function run<T>(
+    action: string,
+    fn: (client: PrewarmClient) => Promise<T>,
+    allowNotFound: boolean,
+    conflict: ConflictDiagnostic | undefined,
+  ): Promise<T | undefined> {
     const client = session.getClient(action);
     try {
       return await untilAborted(() => fn(client), signal, action);
     } catch (err) {
       if (allowNotFound && isNotFound(err)) return undefined;
       if (err instanceof CancelledError) throw new DiagnosticsError([errorDiag(`Cannot ${action}: cancelled`, err.message)]);
-      throw new DiagnosticsError(apiErrorDiagnostics(err, action, block, what));
+      throw new DiagnosticsError(apiErrorDiagnostics(err, action, block, what, conflict));
     }
   }
   return {
-    call: async <T>(action: string, fn: (client: PrewarmClient) => Promise<T>) => (await run(action, fn, false)) as T,
-    callAllowNotFound: (action, fn) => run(action, fn, true),
+    call: async <T>(action: string, fn: (client: PrewarmClient) => Promise<T>, conflict?: ConflictDiagnostic) =>
+      (await run(action, fn, false, conflict)) as T,
+    callAllowNotFound: (action, fn, conflict) => run(action, fn, true, conflict),
   };
 }

@@ -7,7 +7,7 @@
 import { parseTemplateSpec, validateTemplateFields } from '../../controller/domain/validate';
 import { CtyNumber, equalValues, unknown, type CtyObject } from '../values';
 import { TEMPLATE_SCHEMA, TEMPLATE_TYPE } from '../schema';
-import { DiagnosticsError, errorDiag } from '../diagnostics';
+import { DiagnosticsError, errorDiag, type Diagnostic } from '../diagnostics';
 import { toCtyMap } from '../convert';
 import { keepNullIfEmpty, normalizeBlocks, replacePaths, resolveUnknowns, specFromPlanned, validateWith, type ResourceImpl } from './common';
 import { nameProblem } from '../../controller/domain/names';
@@ -33,6 +33,23 @@ function stateName(state: CtyObject): string {
   if (typeof state.name === 'string') return state.name;
   if (typeof state.id === 'string') return state.id;
   throw new DiagnosticsError([errorDiag('Invalid prewarm_template state', 'the state has neither a name nor an id')]);
+}
+
+/**
+ * The controller refuses to delete a template while live presets use it, and its message names them. Terraform
+ * deletes a configuration's presets before the template they refer to, so presets still there when it deletes the
+ * template are, almost always, someone else's: say so, and what to do about them.
+ */
+function templateInUseDiag(name: string, message: string): Diagnostic {
+  return errorDiag(
+    `Cannot delete template ${name}: presets still use it`,
+    `The prewarm controller refused: ${message}.\n\n` +
+      'Terraform is not destroying those presets together with this template, so they belong to another Terraform ' +
+      'configuration or were made with the prewarm CLI: remove them from that configuration and apply it, or delete them ' +
+      'with "prewarm preset delete TEMPLATE/NAME"; then run this again. If this configuration declares them, set their ' +
+      `template argument to a reference (prewarm_template.<resource name>.name) rather than the literal ${JSON.stringify(name)}, ` +
+      'so that Terraform deletes them before the template.',
+  );
 }
 
 export const templateResource: ResourceImpl = {
@@ -67,7 +84,7 @@ export const templateResource: ResourceImpl = {
 
   async delete(api, prior) {
     const name = stateName(prior);
-    await api.callAllowNotFound(`delete template ${name}`, (c) => c.deleteTemplate(name));
+    await api.callAllowNotFound(`delete template ${name}`, (c) => c.deleteTemplate(name), (message) => templateInUseDiag(name, message));
   },
 
   async read(api, prior) {

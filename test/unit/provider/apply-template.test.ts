@@ -68,7 +68,7 @@ describe('prewarm_template lifecycle', () => {
     const { state } = await planApply(hh, 'prewarm_template', null, templateObj());
     await hh.api.fake.putPreset(presetSpec({ name: 'p' }));
     const del = await apply(hh.h, 'prewarm_template', state as EncodableValue, null, null);
-    assertOneError(del.diagnostics, { summary: 'Cannot delete template devbox: conflict', detail: 'still has presets', path: null });
+    assertOneError(del.diagnostics, { summary: 'Cannot delete template devbox: presets still use it', detail: 'still has presets', path: null });
     assert.ok(equalValues(del.newState as CtyValue, state, types.template));
   });
 

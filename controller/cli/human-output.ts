@@ -270,7 +270,7 @@ function presetRows(presets: ExplainPreset[], columnsOf: (p: ExplainPreset) => s
 }
 
 export function explainText(r: ExplainReport): string {
-  const head = `Evaluated at ${t(r.at)}${r.paused ? ' — the controller is paused globally: no actions run' : ''}\n\n`;
+  const head = `Evaluated at ${t(r.at)}${r.paused ? ' — the controller is paused globally: no reconcile actions run (claims are still served)' : ''}\n\n`;
   return (
     head +
     presetRows(

@@ -119,17 +119,19 @@ export class Reconciler {
 
   /**
    * One cycle: re-drive orphaned jobs, snapshot, plan, run the budgeted actions. While reconciliation is paused
-   * globally nothing can come of a cycle, so it ends before the (costly) snapshot and returns undefined.
+   * globally no new action can come of a cycle, so it ends before the (costly) snapshot and returns undefined.
+   * Jobs a crash left unfinished are re-driven even then: they were decided before the pause (a claimer's
+   * fallback build among them, with a person waiting), and pause stops new actions, not running ones.
    */
   async tick(): Promise<TickResult | undefined> {
     const { store, clock, executor, options, metrics } = this.deps;
     const started = performance.now();
+    await executor.redriveOrphans(options.inFlightLimit - executor.active);
     if (await store.isGloballyPaused()) {
       metrics?.paused.set({}, 1);
       this.lastTickAt = clock.now();
       return undefined;
     }
-    await executor.redriveOrphans(options.inFlightLimit - executor.active);
     const snapshot = await store.readSnapshot(clock.now());
     for (const w of store.takeSnapshotWarnings()) this.deps.log.warn(w.message, { preset: w.presetId });
     const plan = reconcile(snapshot, options);

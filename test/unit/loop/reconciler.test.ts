@@ -141,6 +141,19 @@ describe('reconcile loop on a fake clock', () => {
     expect(driver.creates()).toBe(0);
   });
 
+  test('while paused, a build a crash left unfinished (a claimer\'s fallback) is still driven to the end', async () => {
+    await store.putPreset(presetSpec({ name: 'claimable', prebuilds: { instances: 0 } }), clock.now());
+    // What a crash leaves behind: the intent and its job were written, the driver never reported.
+    const { instance } = await store.insertClaimBuild('devbox/claimable', 'alice', clock.now());
+    await store.setGloballyPaused(true);
+    loop.start();
+    await run(0);
+    expect(driver.creates()).toBe(1);
+    const built = await store.resolveInstance(instance.id);
+    expect(built.state).toBe('claimed');
+    expect(built.owner).toBe('alice');
+  });
+
   test('stop cancels the scheduled tick and ignores later kicks', async () => {
     loop.start();
     await run(0);

@@ -226,6 +226,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const shutdown = (reason: string) =>
       (stopping ??= (async () => {
         log.info('shutting down', { reason });
+        executor.stopAccepting();
         await reconciler!.stop();
         await api.close(5000);
         await admin?.close();
@@ -243,6 +244,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         log.warn('stopping now: killing every running driver operation; their jobs resume on the next start', { reason, running: executor.active });
         // The driver's own kill path: SIGTERM to each driver's process group now, SIGKILL after its grace period.
         // A drain in progress then sees its operations settle and returns; one not started yet waits for nothing.
+        executor.stopAccepting();
         driver.killAll();
       }
       return shutdown(reason);

@@ -113,6 +113,15 @@ export class Executor {
     this.running.set(jobId, p);
   }
 
+  /**
+   * Shutdown has begun: no new driver operation starts, and an operation that fails from now on (killed by the
+   * shutdown, or by a signal the whole process group got) is left unfinished for the next start instead of being
+   * recorded as the driver's failure (which would count towards backoff and the hard limit).
+   */
+  stopAccepting(): void {
+    this.stopping = true;
+  }
+
   /** Waits for running operations up to `timeoutMs`, then kills the rest; their jobs stay unfinished and are re-driven on the next start. */
   async drain(timeoutMs: number): Promise<{ finished: boolean; killed: number }> {
     this.stopping = true;

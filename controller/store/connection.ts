@@ -159,7 +159,14 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
       }
     },
     checkpoint() {
-      guard(() => raw.pragma('wal_checkpoint(PASSIVE)'));
+      // A kysely transaction (a job starting or finishing) may be open on the connection across awaits; SQLite
+      // refuses a checkpoint then. Skipping is harmless: the next tick checkpoints, and the WAL has its own cap.
+      if (raw.inTransaction) return;
+      try {
+        guard(() => raw.pragma('wal_checkpoint(PASSIVE)'));
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+      }
     },
     claimMany: (requests) => guard(() => claimManySync(raw, requests)),
     async close() {

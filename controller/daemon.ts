@@ -57,7 +57,13 @@ export interface StartDeps {
 export async function startController(opts: ControllerOptions, deps: StartDeps = {}): Promise<RunningController> {
   const env = deps.env ?? process.env;
   const clock = deps.clock ?? systemClock;
-  const log = deps.log ?? jsonLogger(opts.logLevel);
+  // With the live view redrawn on the same terminal, a log line written straight to stderr would land inside the
+  // frame and break the next redraw; such lines go through the view, which prints them above a fresh frame.
+  const logsThroughView = opts.watch && !deps.stdout && process.stdout.isTTY === true && process.stderr.isTTY === true;
+  let interject: ((line: string) => void) | undefined;
+  const log =
+    deps.log ??
+    jsonLogger(opts.logLevel, logsThroughView ? (line) => (interject ? interject(line) : process.stderr.write(line)) : undefined);
   const stdout = deps.stdout ?? ((t) => process.stdout.write(t));
   const stderr = deps.stderr ?? ((t) => process.stderr.write(t));
   const random = deps.random ?? Math.random;
@@ -167,9 +173,12 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     let reconciler: Reconciler | undefined;
     const executor = new Executor({ store, driver, clock, log, metrics, policy, onSettled: () => reconciler?.kick() });
     // The --watch view is fed from the same status report `prewarm status` shows, refreshed after every tick.
-    const view = opts.watch
-      ? new LiveView({ write: stdout }, liveViewMode({ isTTY: deps.stdoutIsTTY ?? (deps.stdout ? false : process.stdout.isTTY) }, env))
-      : undefined;
+    const viewMode = liveViewMode(deps.stdout ? { isTTY: deps.stdoutIsTTY ?? false } : process.stdout, env);
+    const view = opts.watch ? new LiveView({ write: stdout }, viewMode) : undefined;
+    if (view && !deps.stdout) {
+      process.stdout.on('resize', () => Object.assign(viewMode, { columns: process.stdout.columns, rows: process.stdout.rows }));
+      interject = (line) => view.interject(line);
+    }
     let feed: StatusFeed | undefined;
     reconciler = new Reconciler({
       store,

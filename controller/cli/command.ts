@@ -9,6 +9,9 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** True when stdout is a terminal (live views redraw in place then). */
   stdoutIsTTY?: boolean;
+  /** The terminal's size, when stdout is one. */
+  columns?(): number | undefined;
+  rows?(): number | undefined;
 }
 
 export interface ArgSpec {
@@ -54,4 +57,6 @@ export const processIo: CliIo = {
   get stdoutIsTTY() {
     return process.stdout.isTTY === true;
   },
+  columns: () => process.stdout.columns,
+  rows: () => process.stdout.rows,
 };

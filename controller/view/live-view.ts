@@ -19,13 +19,16 @@ export interface LiveViewMode {
   /** Redraw in place (a terminal) or append lines (anything else). */
   tty: boolean;
   color: boolean;
+  /** The terminal's size: a frame is clipped to it, because a wrapped or scrolled line breaks the redraw. */
+  columns?: number;
+  rows?: number;
 }
 
 /** What a stream and an environment allow: redraw on a TTY, colour unless NO_COLOR (any value) or TERM=dumb. */
-export function liveViewMode(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): LiveViewMode {
+export function liveViewMode(stream: { isTTY?: boolean; columns?: number; rows?: number }, env: NodeJS.ProcessEnv): LiveViewMode {
   const tty = stream.isTTY === true;
   const noColor = env.NO_COLOR !== undefined || env.TERM === 'dumb';
-  return { tty, color: tty && !noColor };
+  return { tty, color: tty && !noColor, columns: stream.columns, rows: stream.rows };
 }
 
 /** How many events the terminal view keeps on screen. */
@@ -46,8 +49,15 @@ const CONDITION_PAINT: Record<PresetCondition, (s: string) => string> = {
   validation_failed: paint.red,
 };
 
+/** A frame line as shown (with colour) and as measured (without). */
+interface FrameLine {
+  shown: string;
+  plain: string;
+}
+
 export class LiveView {
   private frameLines = 0;
+  private lastFrame = '';
   private readonly presetLines = new Map<string, string>();
   private seenEvents = new Set<string>();
   private first = true;
@@ -62,6 +72,18 @@ export class LiveView {
     else this.append(report);
   }
 
+  /**
+   * Text that must not be lost under the frame (a log line): on a terminal it is written where the frame was and
+   * the frame is drawn again below it; elsewhere it is simply written.
+   */
+  interject(text: string): void {
+    if (!this.mode.tty || this.frameLines === 0) {
+      this.out.write(text);
+      return;
+    }
+    this.out.write(`${ESC}${this.frameLines}F${ESC}J${text.endsWith('\n') ? text : `${text}\n`}${this.lastFrame}`);
+  }
+
   /** Leaves the terminal as it was: the last frame stays, the cursor goes below it. */
   close(): void {
     if (this.mode.tty && this.frameLines > 0) this.out.write(`${ESC}?25h`);
@@ -69,13 +91,32 @@ export class LiveView {
   }
 
   private redraw(report: StatusReport): void {
-    const lines = this.frame(report);
+    const lines = this.fit(this.frame(report));
     const up = this.frameLines > 0 ? `${ESC}${this.frameLines}F${ESC}J` : `${ESC}?25l`;
-    this.out.write(up + lines.join('\n') + '\n');
+    this.lastFrame = lines.join('\n') + '\n';
+    this.out.write(up + this.lastFrame);
     this.frameLines = lines.length;
   }
 
-  private frame(report: StatusReport): string[] {
+  /**
+   * One screen row per line, and no more rows than the terminal has: moving up by the line count is then exact.
+   * A line too wide is cut (and loses its colour, which cannot be cut safely); a frame too tall ends in a note.
+   */
+  private fit(frame: FrameLine[]): string[] {
+    const columns = this.mode.columns ?? Infinity;
+    const rows = this.mode.rows ?? Infinity;
+    let lines = frame;
+    if (lines.length > rows - 1 && rows > 2) {
+      const hidden = lines.length - (rows - 2);
+      lines = [...lines.slice(0, rows - 2), plainLine(`… ${hidden} more lines (a taller terminal shows them)`)];
+    }
+    return lines.map((l) => {
+      const chars = [...l.plain];
+      return chars.length < columns ? l.shown : `${chars.slice(0, Math.max(1, columns - 2)).join('')}…`;
+    });
+  }
+
+  private frame(report: StatusReport): FrameLine[] {
     const c = this.mode.color ? paint : undefined;
     const time = report.at.slice(11, 19);
     const head = `prewarm  ${time} UTC  ${report.paused ? 'PAUSED globally' : 'running'}  driver operations ${report.inFlight}/${report.inFlightLimit}`;
@@ -89,18 +130,20 @@ export class LiveView {
           return c && cell.style ? cell.style(padded) : padded;
         })
         .join('  ');
-    const out = [c ? c.bold(head) : head, ''];
-    out.push(line(header.map((text) => ({ text, style: c?.dim }))));
-    if (rows.length === 0) out.push('(no presets yet)');
-    for (const r of rows) out.push(line(r));
-    out.push('');
+    const plainRow = (cells: Array<{ text: string }>) => cells.map((cell, i) => (i === cells.length - 1 ? cell.text : cell.text.padEnd(widths[i]))).join('  ');
+    const styled = (text: string, style?: (s: string) => string): FrameLine => ({ shown: c && style ? style(text) : text, plain: text });
+    const out: FrameLine[] = [styled(head, c?.bold), plainLine('')];
+    const headerCells = header.map((text) => ({ text, style: c?.dim }));
+    out.push({ shown: line(headerCells), plain: plainRow(headerCells) });
+    if (rows.length === 0) out.push(plainLine('(no presets yet)'));
+    for (const r of rows) out.push({ shown: line(r), plain: plainRow(r) });
+    out.push(plainLine(''));
     const events = report.events.slice(0, EVENTS_SHOWN).reverse();
-    out.push(c ? c.dim('Recent events') : 'Recent events');
-    if (events.length === 0) out.push('  (none yet)');
-    for (const e of events) out.push(`  ${this.eventLine(e)}`);
-    out.push('');
-    const legend = 'READY: claimable now · STARTING: being built · CLAIMED: handed out · Ctrl-C to stop';
-    out.push(c ? c.dim(legend) : legend);
+    out.push(styled('Recent events', c?.dim));
+    if (events.length === 0) out.push(plainLine('  (none yet)'));
+    for (const e of events) out.push({ shown: `  ${this.eventLine(e, true)}`, plain: `  ${this.eventLine(e, false)}` });
+    out.push(plainLine(''));
+    out.push(styled('READY: claimable now · STARTING: being built · CLAIMED: handed out · Ctrl-C to stop', c?.dim));
     return out;
   }
 
@@ -125,7 +168,7 @@ export class LiveView {
     for (const e of [...report.events].reverse()) {
       const key = eventKey(e);
       seen.add(key);
-      if (!this.seenEvents.has(key)) out.push(`${new Date(e.at).toISOString().slice(11, 19)}  ${this.eventLine(e)}`);
+      if (!this.seenEvents.has(key)) out.push(`${new Date(e.at).toISOString().slice(11, 19)}  ${this.eventLine(e, false)}`);
     }
     const live = new Set<string>();
     for (const p of report.presets) {
@@ -147,15 +190,15 @@ export class LiveView {
     if (out.length > 0) this.out.write(out.join('\n') + '\n');
   }
 
-  private eventLine(e: PoolEvent): string {
-    const c = this.mode.color ? paint : undefined;
+  private eventLine(e: PoolEvent, colour: boolean): string {
+    const c = colour && this.mode.color ? paint : undefined;
     const took = e.durationMs >= 1000 ? `${(e.durationMs / 1000).toFixed(1)}s` : `${e.durationMs}ms`;
     const what = EVENT_WORDS[e.op][e.ok ? 0 : 1];
     const word = c ? (e.ok ? c.green(what) : c.red(what)) : what;
     const subject = printable(`${e.presetId} ${e.instanceId.slice(0, 8)}`);
     if (e.ok) return `${word} ${subject} (${took})`;
-    const why = [e.error, e.stderrTail].filter((s) => s !== '').join(' — ');
-    return `${word} ${subject}: ${printable(why.length > 160 ? `${why.slice(0, 160)}…` : why)}`;
+    const why = printable([e.error, e.stderrTail].filter((s) => s !== '').join(' — '));
+    return `${word} ${subject}: ${why.length > 160 ? `${why.slice(0, 160)}…` : why}`;
   }
 }
 
@@ -168,4 +211,8 @@ const EVENT_WORDS: Record<PoolEvent['op'], [string, string]> = {
 
 function eventKey(e: PoolEvent): string {
   return `${e.at}:${e.instanceId}:${e.op}:${e.ok}`;
+}
+
+function plainLine(text: string): FrameLine {
+  return { shown: text, plain: text };
 }

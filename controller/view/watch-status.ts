@@ -9,6 +9,9 @@ export interface WatchIo {
   stderr(text: string): void;
   env: Readonly<Record<string, string | undefined>>;
   stdoutIsTTY?: boolean;
+  /** The terminal's size, when stdout is one. */
+  columns?(): number | undefined;
+  rows?(): number | undefined;
 }
 
 /** Polls `fetch` every `intervalMs` until `stop` fires; a failed poll is reported once and retried. */
@@ -20,11 +23,15 @@ export async function watchStatus(
   clock: Clock = systemClock,
   stop: AbortSignal = stopOnSignals(),
 ): Promise<number> {
-  const view = new LiveView({ write: (t) => io.stdout(t) }, liveViewMode({ isTTY: io.stdoutIsTTY }, io.env));
+  const mode = liveViewMode({ isTTY: io.stdoutIsTTY }, io.env);
+  const view = new LiveView({ write: (t) => io.stdout(t) }, mode);
   let lastError = '';
   while (!stop.aborted) {
     try {
-      view.update(await fetch());
+      const report = await fetch();
+      // Read the size each time: the terminal may have been resized since the last frame.
+      Object.assign(mode, { columns: io.columns?.(), rows: io.rows?.() });
+      view.update(report);
       lastError = '';
     } catch (err) {
       const text = describeError(err);

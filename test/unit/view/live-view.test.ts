@@ -134,3 +134,34 @@ describe('a terminal', () => {
     expect(frame).toContain('\u001b[31mhard limited: too many failures\u001b[39m');
   });
 });
+
+describe('a small terminal', () => {
+  test('lines wider than the terminal are cut and frames taller than it end in a note, so the redraw stays exact', () => {
+    const chunks: string[] = [];
+    const view = new LiveView({ write: (t) => chunks.push(t) }, { tty: true, color: true, columns: 40, rows: 10 });
+    const presets = Array.from({ length: 12 }, (_, i) =>
+      explainPreset({ preset: `p${i}`, status: 'hard_limited', status_reason: `3 consecutive failed builds; last: ${'x'.repeat(200)}` }),
+    );
+    view.update(report(presets));
+    const frame = chunks[0].replace('\u001b[?25l', '');
+    const lines = frame.split('\n').slice(0, -1);
+    expect(lines).toHaveLength(9); // rows - 1: the cursor line below the frame must not scroll the screen
+    expect(lines[lines.length - 1]).toMatch(/^… \d+ more lines/);
+    for (const l of lines) expect([...l.replace(/\u001b\[[0-9;]*m/g, '')].length).toBeLessThanOrEqual(40);
+    view.update(report(presets));
+    expect(chunks[1].startsWith('\u001b[9F\u001b[J')).toBe(true);
+  });
+
+  test('a log line interjected on a terminal is printed where the frame was, and the frame is drawn again below it', () => {
+    const chunks: string[] = [];
+    const view = new LiveView({ write: (t) => chunks.push(t) }, { tty: true, color: false });
+    view.update(report([explainPreset()]));
+    const frameLines = chunks[0].split('\n').length - 1;
+    view.interject('{"level":"warn","msg":"create failed"}\n');
+    expect(chunks[1].startsWith(`\u001b[${frameLines}F\u001b[J{"level":"warn","msg":"create failed"}\n`)).toBe(true);
+    expect(chunks[1]).toContain('devbox/us-nix');
+    // The next redraw moves up over the frame only: the log line stays on screen above it.
+    view.update(report([explainPreset()]));
+    expect(chunks[2].startsWith(`\u001b[${frameLines}F\u001b[J`)).toBe(true);
+  });
+});

@@ -305,7 +305,7 @@ export function resolveProviderConfig(config: CtyObject | null, env: Env): { res
         errorDiag(
           'No API token',
           'Set token in the provider block or the PREWARM_TOKEN environment variable. The controller prints its token once, ' +
-            'on first start; "prewarm controller --rotate-token" makes a new one.',
+            'on first start; "prewarm token rotate" makes a new one, also while it runs.',
         ),
       );
     }

@@ -206,7 +206,7 @@ export async function terraformApiError(err: unknown, settings: Settings, probe 
           : 'The token comes from PREWARM_TOKEN (the provider block sets no token)';
       return new ApiError(
         `the prewarm controller at ${endpoint} rejected the API token: ${failure.cause}. ${where}; set it to the ` +
-          'controller\'s token (the controller prints it once, on first start; "prewarm controller --rotate-token" makes a new one).',
+          'controller\'s token (the controller prints it once, on first start; "prewarm token rotate" makes a new one, also while it runs).',
         code,
       );
     }

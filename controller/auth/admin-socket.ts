@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Logger } from '../log';
+import { GENERATED_TOKEN } from './token';
 
 /** Longest unix socket path the kernel accepts (sun_path is 108 bytes on Linux, 104 on macOS, with the NUL). */
 const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
@@ -148,11 +149,13 @@ export async function startAdminSocket(databaseFile: string, handlers: AdminHand
       closing ??= new Promise<void>((resolve) => {
         for (const c of connections) c.destroy();
         server.close(() => {
-          fs.rmSync(socket, { force: true });
+          // A throw here would be uncaught in the middle of shutdown: a socket or directory that cannot be
+          // removed is left for the next start, which replaces a stale socket anyway.
           try {
+            fs.rmSync(socket, { force: true });
             fs.rmdirSync(dir);
           } catch {
-            // not empty, or already gone: leave it
+            // not removable, not empty, or already gone: leave it
           }
           resolve();
         });
@@ -253,7 +256,8 @@ export async function requestTokenRotation(databaseFile: string): Promise<Rotati
           reject(new Error(`the controller's admin socket ${socket} sent a malformed answer`));
           return;
         }
-        if (reply.ok && typeof reply.token === 'string') resolve({ kind: 'rotated', token: reply.token, socket });
+        // The answer ends up in a shell's eval: only a token of the generated shape is accepted.
+        if (reply.ok && typeof reply.token === 'string' && GENERATED_TOKEN.test(reply.token)) resolve({ kind: 'rotated', token: reply.token, socket });
         else reject(new Error(`the running controller refused to rotate the token: ${reply.ok ? 'no token in its answer' : reply.error}`));
       });
     });

@@ -16,6 +16,9 @@ export function generateToken(): string {
   return `pwt_${randomBytes(32).toString('base64url')}`;
 }
 
+/** The shape generateToken() makes: anything else handed to a shell (`eval "$(prewarm token rotate)"`) is refused. */
+export const GENERATED_TOKEN = /^pwt_[A-Za-z0-9_-]{43}$/;
+
 export interface TokenSetup {
   verify: TokenVerifier;
   /** Set only when a token was generated now: the one and only time it is shown. */

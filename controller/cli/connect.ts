@@ -32,7 +32,7 @@ export function connect(flags: Flags): PrewarmClient {
   if (token === undefined || token.trim() === '') {
     throw new UsageError(
       'no API token: pass --token or set PREWARM_TOKEN (the controller prints its token once, on first start; ' +
-        '"prewarm controller --rotate-token" makes a new one)',
+        '"prewarm token rotate" makes a new one, also while it runs)',
     );
   }
   const certPath = flags.string('client-cert');

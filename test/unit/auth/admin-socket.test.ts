@@ -43,17 +43,22 @@ describe('admin socket', () => {
   test('lives in <database>.admin/ (0700) as admin.sock (0600), answers rotate-token once per request, and is removed on close', async () => {
     let n = 0;
     const { log } = recordingLogger();
-    const admin = await startAdminSocket(db, { rotateToken: async () => `pwt_${++n}` }, log);
+    const admin = await startAdminSocket(db, { rotateToken: async () => token(++n) }, log);
     const { dir: adminDir, socket } = adminSocketPaths(db);
     assert.equal(admin.path, socket);
     assert.equal(adminDir, `${db}.admin`);
     assert.equal(fs.statSync(adminDir).mode & 0o777, 0o700);
     assert.equal(fs.statSync(socket).mode & 0o777, 0o600);
-    assert.deepEqual(await requestTokenRotation(db), { kind: 'rotated', token: 'pwt_1', socket });
-    assert.deepEqual(await requestTokenRotation(db), { kind: 'rotated', token: 'pwt_2', socket });
+    assert.deepEqual(await requestTokenRotation(db), { kind: 'rotated', token: token(1), socket });
+    assert.deepEqual(await requestTokenRotation(db), { kind: 'rotated', token: token(2), socket });
     await admin.close();
     assert.equal(fs.existsSync(socket), false);
     assert.equal(fs.existsSync(adminDir), false);
+
+    // What the client prints goes to a shell's eval: an answer that is not a generated token is refused.
+    const odd = await startAdminSocket(db, { rotateToken: async () => 'pwt_x; rm -rf ~' }, log);
+    await assert.rejects(requestTokenRotation(db), /refused to rotate the token: no token in its answer/);
+    await odd.close();
     assert.deepEqual(await requestTokenRotation(db), { kind: 'no-socket', socket });
   });
 
@@ -73,7 +78,7 @@ describe('admin socket', () => {
     assert.deepEqual(await requestTokenRotation(db), { kind: 'stale', socket });
 
     const rec = recordingLogger();
-    const admin = await startAdminSocket(db, { rotateToken: async () => 'pwt_new' }, rec.log);
+    const admin = await startAdminSocket(db, { rotateToken: async () => token(7) }, rec.log);
     try {
       assert.ok(rec.lines().some((l) => l.msg === 'replaced a stale admin socket left by a controller that did not shut down cleanly' && l.socket === socket));
       assert.equal((await requestTokenRotation(db)).kind, 'rotated');
@@ -123,3 +128,8 @@ describe('admin socket', () => {
     await assert.rejects(startAdminSocket(deep, { rotateToken: async () => 'x' }, recordingLogger().log), /admin socket path .* is longer than the 10\d bytes/);
   });
 });
+
+/** A token of the shape generateToken() makes (pwt_ and 43 base64url characters), numbered for the assertions. */
+function token(n: number): string {
+  return `pwt_${String(n).repeat(43).slice(0, 43)}`;
+}

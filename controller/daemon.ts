@@ -178,6 +178,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     if (view && !deps.stdout) {
       process.stdout.on('resize', () => Object.assign(viewMode, { columns: process.stdout.columns, rows: process.stdout.rows }));
       interject = (line) => view.interject(line);
+      // However the process ends (a failed shutdown, an uncaught error), the terminal gets its cursor back.
+      process.once('exit', () => view.close());
     }
     let feed: StatusFeed | undefined;
     reconciler = new Reconciler({

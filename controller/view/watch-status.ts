@@ -25,6 +25,9 @@ export async function watchStatus(
 ): Promise<number> {
   const mode = liveViewMode({ isTTY: io.stdoutIsTTY }, io.env);
   const view = new LiveView({ write: (t) => io.stdout(t) }, mode);
+  // A second Ctrl-C (or any other way out) must not leave the terminal without its cursor.
+  const restore = () => view.close();
+  process.once('exit', restore);
   let lastError = '';
   while (!stop.aborted) {
     try {
@@ -42,6 +45,7 @@ export async function watchStatus(
     await clock.sleep(intervalMs, stop);
   }
   view.close();
+  process.off('exit', restore);
   return 0;
 }
 

@@ -103,8 +103,9 @@ export class LiveView {
    * A line too wide is cut (and loses its colour, which cannot be cut safely); a frame too tall ends in a note.
    */
   private fit(frame: FrameLine[]): string[] {
-    const columns = this.mode.columns ?? Infinity;
-    const rows = this.mode.rows ?? Infinity;
+    // A pseudo-terminal nobody sized (a CI job under script(1)) reports 0: that is "unknown", not "zero wide".
+    const columns = this.mode.columns ? this.mode.columns : Infinity;
+    const rows = this.mode.rows ? this.mode.rows : Infinity;
     let lines = frame;
     if (lines.length > rows - 1 && rows > 2) {
       const hidden = lines.length - (rows - 2);

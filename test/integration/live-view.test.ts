@@ -76,7 +76,10 @@ describe('prewarm status', () => {
 
   test('--watch in a pipe appends plain lines, then a claim shows up as a change; Ctrl-C ends it with 0', async () => {
     const w = watch(process.execPath, '', ['--import', 'tsx', bin, 'status', '--watch', '--interval', '200ms']);
-    await waitFor('the first lines', () => w.output().includes('devbox/live'), 30_000);
+    await waitFor('the first lines', () => w.output().includes('devbox/live'), 30_000).catch((err: unknown) => {
+      w.child.kill('SIGKILL');
+      throw err;
+    });
     expect(w.output()).toMatch(/\d\d:\d\d:\d\d {2}devbox\/live {2}desired 2 {2}ready 2 {2}starting 0 {2}claimed 0 {2}healthy/);
     expect(w.output()).toContain('build failed broken/bad');
     await ctl.running.service.claim({ template: 'devbox', preset: 'live', owner: 'alice' });
@@ -90,7 +93,11 @@ describe('prewarm status', () => {
     const command = `${process.execPath} --import tsx ${bin} status --watch --interval 200ms`;
     for (const noColor of [false, true]) {
       const w = watch('script', '', ['-qfec', command, '/dev/null'], noColor ? { NO_COLOR: '1' } : {});
-      await waitFor('two frames', () => (w.output().match(/Recent events/g) ?? []).length >= 2, 30_000);
+      // A failed wait must not leave the watcher running (jest would never exit).
+      await waitFor('two frames', () => (w.output().match(/Recent events/g) ?? []).length >= 2, 30_000).catch((err: unknown) => {
+        w.child.kill('SIGKILL');
+        throw err;
+      });
       const out = w.output();
       expect(out).toMatch(/\u001b\[\d+F\u001b\[J/); // moved up over the last frame and cleared it
       expect(stripStyles(out)).toMatch(/PRESET\s+DESIRED\s+READY\s+STARTING\s+CLAIMED\s+STATE/);

@@ -165,3 +165,11 @@ describe('a small terminal', () => {
     expect(chunks[2].startsWith(`\u001b[${frameLines}F\u001b[J`)).toBe(true);
   });
 });
+
+test('a terminal that reports no size (0 columns, 0 rows) is drawn unclipped', () => {
+  const chunks: string[] = [];
+  const view = new LiveView({ write: (t) => chunks.push(t) }, { tty: true, color: false, columns: 0, rows: 0 });
+  view.update(report([explainPreset()]));
+  expect(chunks[0]).toContain('devbox/us-nix  0        0      0         0        healthy');
+  expect(chunks[0]).toContain('Recent events');
+});

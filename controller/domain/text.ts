@@ -187,3 +187,13 @@ export function normalizeOwner(owner: string | undefined): string {
   const trimmed = owner?.trim() ?? '';
   return trimmed === '' ? 'anonymous' : trimmed;
 }
+
+/** The last non-empty line of some output (a driver's stderr), shortened: the most useful single line for a failure message. */
+export function lastLine(text: string, max = 200): string {
+  const lines = text.split(/\r?\n/);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line !== '') return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  }
+  return '';
+}

@@ -49,13 +49,3 @@ export function utf8TailStart(buf: Buffer, max: number): number {
 export function quotedExcerpt(buf: Buffer, max = 200): string {
   return JSON.stringify(buf.subarray(0, utf8HeadLength(buf, max)).toString('utf8'));
 }
-
-/** The last non-empty line of a driver's stderr, shortened: the most useful single line for a failure message. */
-export function lastLine(text: string, max = 200): string {
-  const lines = text.split(/\r?\n/);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim();
-    if (line !== '') return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-  }
-  return '';
-}

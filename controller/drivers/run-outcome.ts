@@ -3,7 +3,8 @@
  * anything else (another exit code, a signal, a kill by the controller, a program that would not start, an answer
  * that is too big or not JSON) = retryable.
  */
-import { formatBytes, formatDuration, lastLine, quotedExcerpt } from './format';
+import { formatBytes, formatDuration, quotedExcerpt } from './format';
+import { lastLine } from '../domain/text';
 import { parseAnswer, type CappedBuffer } from './output';
 import type { DriverOutcome } from './exec';
 

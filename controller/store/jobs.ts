@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Db, inTransaction } from './db';
 import { parseStringMap } from './json-columns';
 import type { PoolEvent } from '../domain/records';
+import { lastLine } from '../domain/text';
 import type { Database, InstanceRow, JobRow } from './tables';
 
 export type JobOp = 'create' | 'delete' | 'start' | 'stop';
@@ -203,10 +204,4 @@ export async function recentEvents(db: Db, limit: number, presetId?: string): Pr
       stderrTail: r.state === 'succeeded' ? '' : lastLine(r.stderr),
       durationMs: r.started_at === null || r.finished_at === null ? 0 : Number(r.finished_at) - Number(r.started_at),
     }));
-}
-
-function lastLine(text: string): string {
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) if (lines[i].trim() !== '') return lines[i].trim();
-  return '';
 }

@@ -1,6 +1,7 @@
 import type { InstanceRecord, PoolEvent, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState, PresetStatus } from '../domain/states';
+import type { WorkspaceFilter, WorkspaceOp, WorkspaceOutlook, WorkspaceRecord } from '../domain/workspace';
 
 
 /**
@@ -23,7 +24,8 @@ export interface PrewarmService {
   explain(req: { at?: number; presetId?: string }): Promise<ExplainReport>;
   status(req: { presetId?: string }): Promise<StatusReport>;
 
-  claim(req: ClaimRequest): Promise<InstanceRecord>;
+  /** Hands out the oldest ready instance of the pool (or starts a build for the claimer) as a workspace. */
+  claim(req: ClaimRequest): Promise<WorkspaceRecord>;
   getInstance(id: string): Promise<InstanceRecord>;
   listInstances(req: { presetId?: string; state?: InstanceState }): Promise<InstanceRecord[]>;
 
@@ -31,6 +33,34 @@ export interface PrewarmService {
   pause(presetId?: string): Promise<void>;
   resume(presetId?: string): Promise<void>;
   invalidate(template: string, name: string): Promise<{ invalidatedAt: number }>;
+
+  // Workspaces (claimed instances). `ref` is what getInstance takes: an id, an id prefix of 8+ characters or a
+  // name. A pool (unclaimed) instance is FAILED_PRECONDITION; an unknown one NOT_FOUND.
+  listWorkspaces(filter: WorkspaceFilter): Promise<WorkspaceRecord[]>;
+  getWorkspace(ref: string): Promise<WorkspaceRecord>;
+  /**
+   * start: a stopped workspace starts (clears dormancy); stop: a running one stops; delete: deletes it and archives
+   * the record once the driver succeeded. Asking for the state a workspace is already in (or heading to) changes
+   * nothing; an impossible request (starting an archived workspace) is FAILED_PRECONDITION.
+   */
+  workspaceOp(ref: string, op: WorkspaceOp): Promise<WorkspaceRecord>;
+  /** Reports use: bumps last_used_at and the autostop deadline, clears dormancy, re-arms inactivity destroy. */
+  reportActivity(ref: string): Promise<WorkspaceRecord>;
+  /** Changes the workspace's own destroy settings; undefined leaves a field, null clears it. */
+  setWorkspace(ref: string, change: WorkspaceSettings): Promise<WorkspaceRecord>;
+  /** Each rule's next transition and reminder, evaluated at `at` (epoch ms; default now). */
+  explainWorkspace(ref: string, at?: number): Promise<WorkspaceExplainReport>;
+}
+
+/** Destroy settings as users write them: an RFC 3339 instant and a lifecycle duration ("8h"); null clears. */
+export interface WorkspaceSettings {
+  autoDestroyAt?: string | null;
+  autoDestroyInactivity?: string | null;
+}
+
+export interface WorkspaceExplainReport {
+  workspace: WorkspaceRecord;
+  outlook: WorkspaceOutlook;
 }
 
 
@@ -40,6 +70,10 @@ export interface ClaimRequest {
   owner?: string;
   /** Fail fast with NOT_FOUND-like error instead of starting a fresh build when the pool is empty. */
   noFallback?: boolean;
+  /** The workspace's one-shot destroy instant (RFC 3339, in the future). */
+  autoDestroyAt?: string;
+  /** Destroy after this long without activity (a lifecycle duration such as "8h"). */
+  autoDestroyInactivity?: string;
 }
 
 export interface ExplainAction {

@@ -2,6 +2,7 @@
  * Parsers for flag and argument values; every error names the flag or argument it came from, and quotes the
  * value bounded and escaped (domain/text.ts's quote), never whole.
  */
+import { parseInstant } from '../domain/instant';
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseDuration } from '../domain/duration';
 import { parseHostPort } from '../api/address';
@@ -31,27 +32,16 @@ export function parseOwnerFlag(text: string, flag: string): string {
   return text.trim();
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
 /**
  * Strict RFC 3339 (a zone is required: a bare local time would silently depend on the machine's zone,
  * which is exactly what `explain --at` exists to make explicit). Returns epoch ms.
  */
 export function parseRfc3339(text: string, flag: string): number {
-  const m = RFC3339.exec(text.trim());
-  const bad = (why: string) =>
-    new UsageError(`${flag}: ${why}; expected RFC 3339 such as 2026-03-08T07:30:00Z or 2026-03-08T02:30:00-05:00, got ${quote(text)}`);
-  if (!m) throw bad('not an RFC 3339 timestamp with a time zone');
-  const [, y, mo, d, h, mi, s] = m.map(Number);
-  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) throw bad('a field is out of range');
-  if (m[8].length === 6) {
-    const [oh, om] = m[8].slice(1).split(':').map(Number);
-    if (oh > 23 || om > 59) throw bad('the zone offset is out of range');
+  try {
+    return parseInstant(text);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
   }
-  const ms = Date.parse(text.trim().replace(' ', 'T'));
-  if (Number.isNaN(ms)) throw bad('not a valid instant');
-  return ms;
 }
 
 export function parseDurationFlag(text: string, flag: string, opts: { allowZero?: boolean } = {}): number {

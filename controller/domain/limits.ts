@@ -41,3 +41,11 @@ export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
  * user's value, then says how long the whole value was.
  */
 export const MAX_QUOTED_CHARS = 40;
+
+/** The longest lifecycle duration (autostop, TTLs, dormancy, reminders, auto-destroy inactivity): 365 days. */
+export const MAX_LIFECYCLE_DURATION_MS = 365 * 86_400_000;
+/** Failed deletes of a workspace that a policy started are retried this many times in all, then left `failed`. */
+export const WORKSPACE_DELETE_ATTEMPTS = 5;
+/** Backoff between retries of a failed workspace stop or delete: 1 minute, doubling, at most 1 hour. */
+export const WORKSPACE_RETRY_BASE_MS = 60_000;
+export const WORKSPACE_RETRY_CAP_MS = 3_600_000;

@@ -2,11 +2,15 @@
  * The user-facing shapes of templates and presets. Attribute names are the HCL names, so the same JSON
  * works for `prewarm preset put --file`, the API and the Terraform provider.
  */
+import type { LifecyclePolicySpec } from './lifecycle-policy';
+
 export interface TemplateSpec {
   name: string;
   /** A program in the controller's driver dir. */
   driver: string;
   config: Record<string, string>;
+  /** What happens to workspaces claimed from this template's pools; absent (or with no attribute set) = nothing. */
+  lifecycle_policy?: LifecyclePolicySpec;
 }
 
 export interface ScheduleSpec {

@@ -16,11 +16,12 @@ import { describeValue } from './describe';
 import { MAX_MAP_ENTRIES, TTL_MAX_SECONDS, TTL_MIN_SECONDS } from './limits';
 import { DESCRIPTION_TEXT, MAP_VALUE_TEXT, mapKeyProblem, quote, textProblem } from './text';
 import { driverProblem, nameProblem } from './names';
+import { LIFECYCLE_POLICY_ATTRS, type LifecyclePolicySpec, lifecyclePolicyProblems } from './lifecycle-policy';
 
 export type IsUnknown = (value: unknown) => boolean;
 
 
-const TEMPLATE_ATTRS = ['name', 'driver', 'config'] as const;
+const TEMPLATE_ATTRS = ['name', 'driver', 'config', 'lifecycle_policy'] as const;
 const PRESET_ATTRS = ['template', 'name', 'description', 'default', 'parameters', 'prebuilds'] as const;
 const PREBUILDS_ATTRS = ['instances', 'expiration_policy', 'scheduling'] as const;
 const EXPIRATION_ATTRS = ['ttl'] as const;
@@ -129,11 +130,29 @@ function walkTemplate(w: Walk, input: unknown): TemplateSpec {
   if (!checkObject(w, input, [], TEMPLATE_ATTRS, 'a template')) return empty;
   requiredLeaf(w, input, 'name', [], nameProblem);
   requiredLeaf(w, input, 'driver', [], driverProblem);
-  return {
+  const spec: TemplateSpec = {
     name: input.name as string,
     driver: input.driver as string,
     config: stringMap(w, input, 'config', [], false),
   };
+  const policy = walkLifecyclePolicy(w, input.lifecycle_policy);
+  if (policy !== null) spec.lifecycle_policy = policy;
+  return spec;
+}
+
+/** The lifecycle_policy block: null when absent or when no attribute is set (an empty block turns nothing on). */
+function walkLifecyclePolicy(w: Walk, value: unknown): LifecyclePolicySpec | null {
+  const path = ['lifecycle_policy'];
+  const block = singleBlock(w, value, path, 'lifecycle_policy');
+  if (block === null || block === 'skip') return null;
+  if (!checkObject(w, block, path, LIFECYCLE_POLICY_ATTRS, 'the lifecycle_policy block')) return null;
+  for (const e of lifecyclePolicyProblems(block, path, w.isUnknown)) w.add(e.path, e.message);
+  const out: LifecyclePolicySpec = {};
+  for (const attr of LIFECYCLE_POLICY_ATTRS) {
+    const v = block[attr];
+    if (typeof v === 'string') out[attr] = v;
+  }
+  return Object.keys(out).length === 0 ? null : out;
 }
 
 function walkPreset(w: Walk, input: unknown): PresetSpec {

@@ -63,6 +63,9 @@ async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number,
 export interface ClaimCall extends ClaimTarget {
   owner: string;
   now: number;
+  /** The workspace's own destroy settings (validated; ms). */
+  autoDestroyAt?: number | null;
+  autoDestroyInactivityMs?: number | null;
 }
 
 /**

@@ -7,6 +7,15 @@ import type { InstanceRecord, PoolEvent, PresetRecord, PutOptions, TemplateRecor
 import type { Snapshot } from '../domain/snapshot';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState } from '../domain/states';
+import type {
+  AppliedLifecycleAction,
+  AutoDestroyChange,
+  LifecycleAction,
+  WorkspaceFilter,
+  WorkspaceOp,
+  WorkspaceRecord,
+  WorkspaceSnapshot,
+} from '../domain/workspace';
 import { ClaimBatcher } from './claim-batcher';
 import { type ClaimCall, claimReadyInstance } from './claims';
 import { type Connection, type OpenOptions, openConnection } from './connection';
@@ -71,10 +80,41 @@ export interface Store {
   tokenHash(): Promise<string | undefined>;
   setTokenHash(hex: string): Promise<void>;
 
-  /** The oldest ready instance of the pool, atomically; undefined when the pool has none. */
-  claim(call: ClaimCall): Promise<InstanceRecord | undefined>;
-  /** A build for a claimer (owner set from the start), with its job intent; NotFoundError for an unknown preset. */
-  insertClaimBuild(presetId: string, owner: string, now: number): Promise<{ instance: InstanceRecord; jobId: number }>;
+  /**
+   * The oldest ready instance of the pool, atomically, as a workspace: owner, last_used_at and the lifecycle fields
+   * are set in the same transaction (the template's policy at this moment, the autostop deadline, the workspace's
+   * own destroy settings from `call`). Undefined when the pool has none.
+   */
+  claim(call: ClaimCall): Promise<WorkspaceRecord | undefined>;
+  /**
+   * A build for a claimer (owner and lifecycle fields set from the start, the deadline once the build is ready),
+   * with its job intent; NotFoundError for an unknown preset.
+   */
+  insertClaimBuild(presetId: string, owner: string, now: number, settings?: AutoDestroyChange): Promise<{ instance: WorkspaceRecord; jobId: number }>;
+
+  /** A workspace by id, 8+ character id prefix or name (archived included); a pool instance is a ConflictError. */
+  getWorkspace(ref: string): Promise<WorkspaceRecord>;
+  /** Workspaces, oldest claim first; archived ones only when the filter asks. */
+  listWorkspaces(filter: WorkspaceFilter): Promise<WorkspaceRecord[]>;
+  /**
+   * Activity on a workspace: last_used_at = now, the deadline of a running workspace moves to now + autostop_after
+   * when that is later, dormancy is cleared. ConflictError for a pool instance or an archived/deleting workspace.
+   */
+  reportActivity(ref: string, now: number): Promise<WorkspaceRecord>;
+  /** Changes the workspace's own destroy settings (already validated; instants in ms). */
+  setAutoDestroy(ref: string, change: AutoDestroyChange, now: number): Promise<WorkspaceRecord>;
+  /**
+   * A user's start, stop or delete, as one conditional transaction: the state moves and the driver job intent is
+   * written together. jobId is null when nothing needs doing (already in or heading to that state). ConflictError
+   * when the state forbids it (with the state in the message).
+   */
+  requestWorkspaceOp(ref: string, op: WorkspaceOp, now: number): Promise<{ record: WorkspaceRecord; jobId: number | null }>;
+  /** What the lifecycle core reads: every workspace that is not archived or deleted, decided for instant `now`. */
+  readWorkspaces(now: number): Promise<WorkspaceSnapshot>;
+  /** Applies the core's actions, each claim-then-act in its own conditional transaction (see LifecycleAction). */
+  applyLifecycle(actions: readonly LifecycleAction[], now: number): Promise<AppliedLifecycleAction[]>;
+  /** Workspaces by state (archived included), for metrics. */
+  workspaceCounts(): Promise<Record<string, number>>;
   /**
    * The instance `ref` names: its full id, a prefix of 8 or more characters of the id, or its name (deleted and
    * archived instances included). Several matches are a ConflictError listing a few; a shorter prefix is a

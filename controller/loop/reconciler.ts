@@ -1,4 +1,5 @@
-import type { Clock, Timer } from '../clock/clock';
+import type { Clock } from '../clock/clock';
+import { TickLoop } from './tick-loop';
 import type { Executor } from '../executor/executor';
 import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
@@ -27,8 +28,6 @@ export interface ReconcilerDeps {
 }
 
 const housekeepingEveryMs = 60_000;
-/** A tick asked for by a change (a kick) waits this long, so a burst of changes makes one tick. */
-const kickDelayMs = 25;
 
 /**
  * The level-triggered loop: every tick reads the whole state, plans from scratch and runs the budgeted slice.
@@ -36,85 +35,57 @@ const kickDelayMs = 25;
  */
 export class Reconciler {
   private cursor = 0;
-  private timer: Timer | undefined;
-  private timerDue = 0;
-  private current: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
   private lastHousekeeping = 0;
+  private lastPlan: Plan | undefined;
+  private readonly loop: TickLoop;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.loop = new TickLoop(
+      deps.clock,
+      deps.intervalMs,
+      async () => {
+        await this.tick();
+      },
+      (err) => {
+        this.deps.metrics?.reconcileTotal.inc({ result: 'error' });
+        this.deps.log.error('reconcile failed', { error: err });
+      },
+    );
+  }
+
   /** Clock time of the last successful tick, for /readyz. */
-  lastTickAt = 0;
+  get lastTickAt(): number {
+    return this.loop.lastTickAt;
+  }
   /**
    * Whether the loop's last tick succeeded (false before the first one): /readyz is false while ticks fail, not
    * only once the last success is old, since a tick that fails once (a damaged page, a full disk) fails again.
    */
-  lastTickSucceeded = false;
+  get lastTickSucceeded(): boolean {
+    return this.loop.lastTickSucceeded;
+  }
   /** Ticks finished by the loop (for tests and operators to see it turn). */
-  tickCount = 0;
-  private lastPlan: Plan | undefined;
-
-  constructor(private readonly deps: ReconcilerDeps) {}
+  get tickCount(): number {
+    return this.loop.tickCount;
+  }
 
   start(): void {
-    this.stopped = false;
-    this.kick(0);
+    this.loop.start();
   }
-
   /** Ask for a tick soon; coalesces with a tick already scheduled or running. */
-  kick(delayMs = kickDelayMs): void {
-    if (this.stopped) return;
-    if (this.current) {
-      this.again = true;
-      return;
-    }
-    // Keep an earlier tick if one is already due: a steady stream of kicks must not postpone it forever.
-    const due = this.deps.clock.now() + delayMs;
-    if (this.timer && this.timerDue <= due) return;
-    this.schedule(delayMs);
+  kick(delayMs?: number): void {
+    this.loop.kick(delayMs);
   }
-
-  private schedule(delayMs: number): void {
-    this.timer?.cancel();
-    this.timerDue = this.deps.clock.now() + delayMs;
-    this.timer = this.deps.clock.setTimer(delayMs, () => this.runLoopTick());
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.timer?.cancel();
-    this.timer = undefined;
-    await this.current;
-  }
-
   /** Resolves when no tick is running (tests advance a fake clock, then wait for the tick it started). */
-  async idle(): Promise<void> {
-    while (this.current) await this.current;
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
-
   /** Milliseconds until the next scheduled tick, or undefined when none is scheduled. */
   nextTickIn(): number | undefined {
-    return this.timer ? this.timerDue - this.deps.clock.now() : undefined;
-  }
-
-  private runLoopTick(): void {
-    this.timer = undefined;
-    this.current = this.tick()
-      .then(() => {
-        this.lastTickSucceeded = true;
-      })
-      .catch((err) => {
-        this.lastTickSucceeded = false;
-        this.deps.metrics?.reconcileTotal.inc({ result: 'error' });
-        this.deps.log.error('reconcile failed', { error: err });
-      })
-      .finally(() => {
-        this.current = undefined;
-        this.tickCount++;
-        if (this.stopped) return;
-        const again = this.again;
-        this.again = false;
-        this.schedule(again ? kickDelayMs : this.deps.intervalMs);
-      });
+    return this.loop.nextTickIn();
   }
 
   /**
@@ -129,7 +100,6 @@ export class Reconciler {
     await executor.redriveOrphans(options.inFlightLimit - executor.active);
     if (await store.isGloballyPaused()) {
       metrics?.paused.set({}, 1);
-      this.lastTickAt = clock.now();
       return undefined;
     }
     const snapshot = await store.readSnapshot(clock.now());
@@ -139,13 +109,12 @@ export class Reconciler {
     this.cursor = budget.nextCursor;
     await executor.apply(budget.actions);
     // Acting changed the world: look again right away so the status (and --watch) shows the builds starting.
-    if (budget.actions.some((a) => a.type !== 'backoff')) this.again = true;
+    if (budget.actions.some((a) => a.type !== 'backoff')) this.loop.tickAgain();
     if (snapshot.now - this.lastHousekeeping >= housekeepingEveryMs) {
       this.lastHousekeeping = snapshot.now;
       await store.purgeFinished(snapshot.now);
     }
     const durationMs = performance.now() - started;
-    this.lastTickAt = clock.now();
     if (metrics) {
       metrics.reconcileDuration.observe(durationMs / 1000);
       metrics.reconcileTotal.inc({ result: 'success' });

@@ -8,6 +8,8 @@ export interface ControllerOptions {
   opsListen: string;
   driverDir: string;
   reconcileIntervalMs: number;
+  /** How often the lifecycle loop looks at workspaces (autostop, TTLs, dormancy, auto-destroy, reminders). */
+  lifecycleIntervalMs: number;
   tlsCert?: string;
   tlsKey?: string;
   /** When set, clients must present a certificate signed by this CA. */
@@ -37,6 +39,7 @@ export const controllerDefaults: ControllerOptions = {
   opsListen: '127.0.0.1:7421',
   driverDir: './drivers',
   reconcileIntervalMs: 10_000,
+  lifecycleIntervalMs: 15_000,
   insecureListen: false,
   apply: [],
   watch: false,

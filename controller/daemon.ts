@@ -12,6 +12,7 @@ import { jsonLogger, type Logger } from './log';
 import { controllerMetrics } from './ops/metrics';
 import { bindOpsServer, opsExposureWarning } from './ops/server';
 import { Reconciler } from './loop/reconciler';
+import { LifecycleLoop } from './loop/lifecycle-loop';
 import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
 import { LiveView, liveViewMode } from './view/live-view';
@@ -23,6 +24,7 @@ import { openStore, type Store } from './store/store';
 export interface RunningController {
   service: ControllerService;
   reconciler: Reconciler;
+  lifecycle: LifecycleLoop;
   executor: Executor;
   store: Store;
   apiPort: number;
@@ -192,7 +194,16 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       metrics,
       onTick: view ? () => feed?.poke() : undefined,
     });
-    const service = new ControllerService({ store, clock, reconciler, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
+    const lifecycle = new LifecycleLoop({
+      store,
+      clock,
+      executor,
+      intervalMs: opts.lifecycleIntervalMs,
+      inFlightLimit: opts.inFlightLimit,
+      log,
+      metrics,
+    });
+    const service = new ControllerService({ store, clock, reconciler, lifecycle, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
     if (view) feed = new StatusFeed(() => service.status({}), view, (err) => log.warn('live view refresh failed', { error: err }));
 
     if (opts.apply.length > 0) {
@@ -211,6 +222,10 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
           name: 'reconcile_loop',
           check: async () => reconciler!.lastTickSucceeded && clock.now() - reconciler!.lastTickAt < 3 * opts.reconcileIntervalMs + 30_000,
         },
+        {
+          name: 'lifecycle_loop',
+          check: async () => lifecycle.lastTickSucceeded && clock.now() - lifecycle.lastTickAt < 3 * opts.lifecycleIntervalMs + 30_000,
+        },
       ],
       metrics: async () => {
         metrics.outboxDepth.set({}, await store.outboxDepth());
@@ -223,6 +238,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     });
 
     reconciler.start();
+    lifecycle.start();
     log.info('controller started', {
       database: store.description,
       listen: api.address,
@@ -239,6 +255,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         log.info('shutting down', { reason });
         executor.stopAccepting();
         await reconciler!.stop();
+        await lifecycle.stop();
         await api.close(5000);
         await admin?.close();
         const drained = await executor.drain(forced ? 0 : opts.drainTimeoutMs);
@@ -264,6 +281,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     return {
       service,
       reconciler,
+      lifecycle,
       executor,
       store,
       apiPort: api.port,

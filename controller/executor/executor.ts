@@ -82,8 +82,8 @@ export class Executor {
   }
 
   /**
-   * Jobs left pending or running by an earlier process (a crash or a kill): run them again with the same
-   * instance id. Drivers are idempotent per instance id, so a build that finished before the crash is
+   * Jobs pending (decided, waiting for budget) or left running by an earlier process (a crash or a kill): run them
+   * (again) with the same instance id. Drivers are idempotent per instance id, so a build that finished before the crash is
    * reported again rather than made twice. At most `limit` are started.
    */
   async redriveOrphans(limit: number): Promise<number> {
@@ -94,7 +94,10 @@ export class Executor {
       if (started >= limit) break;
       const id = Number(job.id);
       if (this.running.has(id)) continue;
-      this.deps.log.info('re-driving unfinished job', { job: id, op: job.op, instance: job.instance_id, attempt: job.attempt + 1 });
+      // A job that never started is a decision waiting for budget (lifecycle stops and deletes); one that did start
+      // was cut short by a crash or a kill.
+      if (Number(job.attempt) === 0 && job.state === 'pending') this.deps.log.debug('starting pending job', { job: id, op: job.op, instance: job.instance_id });
+      else this.deps.log.info('re-driving unfinished job', { job: id, op: job.op, instance: job.instance_id, attempt: Number(job.attempt) + 1 });
       this.launch(id);
       started++;
     }

@@ -121,6 +121,18 @@ export function controllerMetrics() {
     outboxDepth: new Gauge(registry, 'prewarm_notification_outbox_depth', 'Notifications waiting for delivery.'),
     claims: new Counter(registry, 'prewarm_claims_total', 'Claims by result (pool, fallback, empty).', ['result']),
     paused: new Gauge(registry, 'prewarm_reconciliation_paused', '1 while reconciliation is paused globally.'),
+    lifecycleDuration: new Histogram(registry, 'prewarm_lifecycle_tick_duration_seconds', 'Time taken by one lifecycle tick.', [
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]),
+    lifecycleTicks: new Counter(registry, 'prewarm_lifecycle_ticks_total', 'Lifecycle ticks by result.', ['result']),
+    lifecycleTransitions: new Counter(
+      registry,
+      'prewarm_lifecycle_transitions_total',
+      'Lifecycle decisions by rule (autostop, stopped_ttl, …) and result: applied, or skipped because the workspace changed first.',
+      ['type', 'result'],
+    ),
+    workspaces: new Gauge(registry, 'prewarm_workspaces', 'Workspaces (claimed instances, archived ones excluded) by state.', ['state']),
+    dormantWorkspaces: new Gauge(registry, 'prewarm_workspaces_dormant', 'Workspaces marked dormant.'),
     // process_resident_memory_bytes comes with prom-client's default metrics, read at each scrape.
     // Not in the default set (which has nodejs_heap_size_used_bytes / _total_bytes): kept under their own names.
     heapUsed: new Gauge(registry, 'nodejs_heap_used_bytes', 'V8 heap in use, bytes.'),

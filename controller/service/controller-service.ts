@@ -1,4 +1,4 @@
-import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport } from '../api/service';
+import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport, WorkspaceExplainReport, WorkspaceSettings } from '../api/service';
 import type { Clock } from '../clock/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import { formatPresetId } from '../domain/ids';
@@ -14,6 +14,8 @@ import type { ControllerMetrics } from '../ops/metrics';
 import type { Reconciler } from '../loop/reconciler';
 import type { Store } from '../store/store';
 import { explainPreset } from './explain';
+import { parseWorkspaceSettings, reminderOf, WorkspaceService } from './workspace-service';
+import type { WorkspaceFilter, WorkspaceOp, WorkspaceRecord } from '../domain/workspace';
 
 /**
  * Claims come in bursts; one refill pass shortly after a burst is enough, and it keeps full snapshots from
@@ -27,6 +29,8 @@ export interface ControllerServiceDeps {
   store: Store;
   clock: Clock;
   reconciler: Reconciler;
+  /** Kicked when a workspace setting changes; absent in tests that run no lifecycle loop. */
+  lifecycle?: { kick(): void };
   executor: Executor;
   driverDir: string;
   inFlightLimit: number;
@@ -36,7 +40,17 @@ export interface ControllerServiceDeps {
 
 /** The controller's use cases, behind the PrewarmService contract the API serves. */
 export class ControllerService implements PrewarmService {
-  constructor(private readonly deps: ControllerServiceDeps) {}
+  private readonly workspaces: WorkspaceService;
+
+  constructor(private readonly deps: ControllerServiceDeps) {
+    this.workspaces = new WorkspaceService({
+      store: deps.store,
+      clock: deps.clock,
+      executor: deps.executor,
+      log: deps.log,
+      kickLifecycle: () => deps.lifecycle?.kick(),
+    });
+  }
 
   async putTemplate(input: TemplateSpec, opts: PutOptions = {}): Promise<TemplateRecord> {
     const spec = parseTemplateSpec(input);
@@ -119,7 +133,7 @@ export class ControllerService implements PrewarmService {
     };
   }
 
-  async claim(req: ClaimRequest): Promise<InstanceRecord> {
+  async claim(req: ClaimRequest): Promise<WorkspaceRecord> {
     const { store, clock } = this.deps;
     const id = formatPresetId(req.template, req.preset);
     // The API checks the owner too; this covers every other caller, so nothing unchecked is ever stored.
@@ -127,7 +141,8 @@ export class ControllerService implements PrewarmService {
     if (ownerIssue !== null) throw ValidationError.field(['owner'], ownerIssue);
     const owner = normalizeOwner(req.owner);
     const now = clock.now();
-    const claimed = await store.claim({ presetId: id, template: req.template, owner, now });
+    const settings = await this.claimSettings(req, now);
+    const claimed = await store.claim({ presetId: id, template: req.template, owner, now, ...settings });
     if (claimed) {
       this.deps.metrics?.claims.inc({ result: 'pool' });
       this.deps.log.info('instance claimed', { preset: id, instance: claimed.id, owner });
@@ -139,13 +154,39 @@ export class ControllerService implements PrewarmService {
       this.deps.metrics?.claims.inc({ result: 'empty' });
       throw new ConflictError(`no ready instance in the pool of "${id}" (fallback build not requested)`);
     }
-    const fallback = await store.insertClaimBuild(id, owner, now);
+    const fallback = await store.insertClaimBuild(id, owner, now, settings);
     // A person is waiting: the fallback build starts now, outside the reconcile budget.
     this.deps.executor.launch(fallback.jobId);
     this.deps.metrics?.claims.inc({ result: 'fallback' });
     this.deps.log.info('pool empty; started a fresh build for the claimer', { preset: id, instance: fallback.instance.id, owner });
     this.deps.reconciler.kick();
     return fallback.instance;
+  }
+
+  /** A claim's own destroy settings, validated (the inactivity period against the template's reminder lead). */
+  private async claimSettings(req: ClaimRequest, now: number): Promise<{ autoDestroyAt?: number | null; autoDestroyInactivityMs?: number | null }> {
+    if (req.autoDestroyAt === undefined && req.autoDestroyInactivity === undefined) return {};
+    const reminder = req.autoDestroyInactivity === undefined ? null : reminderOf((await this.deps.store.getTemplate(req.template)).lifecycle_policy);
+    return parseWorkspaceSettings({ autoDestroyAt: req.autoDestroyAt, autoDestroyInactivity: req.autoDestroyInactivity }, now, reminder);
+  }
+
+  listWorkspaces(filter: WorkspaceFilter): Promise<WorkspaceRecord[]> {
+    return this.workspaces.listWorkspaces(filter);
+  }
+  getWorkspace(ref: string): Promise<WorkspaceRecord> {
+    return this.workspaces.getWorkspace(ref);
+  }
+  workspaceOp(ref: string, op: WorkspaceOp): Promise<WorkspaceRecord> {
+    return this.workspaces.workspaceOp(ref, op);
+  }
+  reportActivity(ref: string): Promise<WorkspaceRecord> {
+    return this.workspaces.reportActivity(ref);
+  }
+  setWorkspace(ref: string, change: WorkspaceSettings): Promise<WorkspaceRecord> {
+    return this.workspaces.setWorkspace(ref, change);
+  }
+  explainWorkspace(ref: string, at?: number): Promise<WorkspaceExplainReport> {
+    return this.workspaces.explainWorkspace(ref, at);
   }
 
   /** `ref` is the full id, a prefix of 8 or more characters of it, or the instance name (see Store.resolveInstance). */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import * as pb from './gen/prewarm/v1/prewarm_pb';
-import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport } from './service';
+import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport, WorkspaceExplainReport, WorkspaceSettings } from './service';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import { DEFAULT_API_PORT, formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { statusToError, type CallContext } from './status';
@@ -18,6 +18,8 @@ import { instanceStateEnum } from './codec-enums';
 import { presetSpecToProto, templateSpecToProto } from './codec-specs';
 import { instanceFromProto, presetFromProto, templateFromProto } from './codec-records';
 import { explainReportFromProto, statusReportFromProto } from './codec-reports';
+import { workspaceExplainFromProto, workspaceFromProto } from './codec-workspaces';
+import type { WorkspaceFilter, WorkspaceOp, WorkspaceRecord } from '../domain/workspace';
 import type { InstanceRecord, PresetRecord, TemplateRecord, PutOptions } from '../domain/records';
 import type { InstanceState } from '../domain/states';
 import { type Clock, systemClock } from '../clock/clock';
@@ -232,14 +234,19 @@ class GrpcPrewarmClient implements PrewarmService {
     return statusReportFromProto(await this.call(pb.Prewarm.method.status, { presetId: req.presetId }));
   }
 
-  async claim(req: ClaimRequest): Promise<InstanceRecord> {
+  async claim(req: ClaimRequest): Promise<WorkspaceRecord> {
     const res = await this.call(pb.Prewarm.method.claim, {
       template: req.template,
       preset: req.preset,
       owner: req.owner,
       noFallback: req.noFallback,
+      autoDestroyAt: req.autoDestroyAt,
+      autoDestroyInactivity: req.autoDestroyInactivity,
     });
-    return instanceFromProto(res.instance);
+    if (res.workspace === undefined) {
+      throw new Error('the controller answered the claim without the workspace: it predates workspaces; upgrade it to match this client');
+    }
+    return workspaceFromProto(res.workspace);
   }
 
   async getInstance(id: string): Promise<InstanceRecord> {
@@ -265,5 +272,51 @@ class GrpcPrewarmClient implements PrewarmService {
   async invalidate(template: string, name: string): Promise<{ invalidatedAt: number }> {
     const res = await this.call(pb.Prewarm.method.invalidate, { template, name });
     return { invalidatedAt: fromInt64(res.invalidatedAt, 'invalidated_at') };
+  }
+
+  async listWorkspaces(filter: WorkspaceFilter): Promise<WorkspaceRecord[]> {
+    const res = await this.call(pb.Prewarm.method.listWorkspaces, {
+      owner: filter.owner,
+      presetId: filter.presetId,
+      archived: filter.archived ?? false,
+    });
+    return res.workspaces.map(workspaceFromProto);
+  }
+
+  async getWorkspace(ref: string): Promise<WorkspaceRecord> {
+    return workspaceFromProto((await this.call(pb.Prewarm.method.getWorkspace, { id: ref })).workspace);
+  }
+
+  async workspaceOp(ref: string, op: WorkspaceOp): Promise<WorkspaceRecord> {
+    switch (op) {
+      case 'start':
+        return workspaceFromProto((await this.call(pb.Prewarm.method.startWorkspace, { id: ref })).workspace);
+      case 'stop':
+        return workspaceFromProto((await this.call(pb.Prewarm.method.stopWorkspace, { id: ref })).workspace);
+      case 'delete':
+        return workspaceFromProto((await this.call(pb.Prewarm.method.deleteWorkspace, { id: ref })).workspace);
+      default:
+        throw new Error(`unknown workspace operation ${JSON.stringify(op)}`);
+    }
+  }
+
+  async reportActivity(ref: string): Promise<WorkspaceRecord> {
+    return workspaceFromProto((await this.call(pb.Prewarm.method.reportActivity, { id: ref })).workspace);
+  }
+
+  async setWorkspace(ref: string, change: WorkspaceSettings): Promise<WorkspaceRecord> {
+    // On the wire "" clears a setting (null here) and an absent field leaves it (undefined here).
+    const wire = (v: string | null | undefined) => (v === null ? '' : v);
+    const res = await this.call(pb.Prewarm.method.setWorkspace, {
+      id: ref,
+      autoDestroyAt: wire(change.autoDestroyAt),
+      autoDestroyInactivity: wire(change.autoDestroyInactivity),
+    });
+    return workspaceFromProto(res.workspace);
+  }
+
+  async explainWorkspace(ref: string, at?: number): Promise<WorkspaceExplainReport> {
+    const res = await this.call(pb.Prewarm.method.explainWorkspace, { id: ref, at: at === undefined ? undefined : toInt64(at, 'at') });
+    return workspaceExplainFromProto(res);
   }
 }

@@ -11,7 +11,7 @@ import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/rec
 import { FieldIssues } from './field-issues';
 import { fromInt64, toInt64 } from './codec-int64';
 import { instanceStateEnum, presetStatusEnum } from './codec-enums';
-import { copyMap, decodePresetSpec, presetSpecToProto, templateSpecToProto } from './codec-specs';
+import { copyMap, decodePresetSpec, lifecyclePolicyFromProto, presetSpecToProto, templateSpecToProto } from './codec-specs';
 
 /** The spec part of a record (records extend specs; the extra fields must not leak into the spec message). */
 function presetSpecOf(r: PresetRecord): PresetSpec {
@@ -48,7 +48,7 @@ export function templateToProto(r: TemplateRecord): pb.Template {
 export function templateFromProto(msg: pb.Template | undefined): TemplateRecord {
   if (msg === undefined) throw new Error('the controller sent an empty template');
   if (msg.spec === undefined) throw new Error(`the controller sent template ${msg.id} without its spec`);
-  return {
+  const record: TemplateRecord = {
     name: msg.spec.name,
     driver: msg.spec.driver,
     config: copyMap(msg.spec.config),
@@ -57,6 +57,8 @@ export function templateFromProto(msg: pb.Template | undefined): TemplateRecord 
     createdAt: fromInt64(msg.createdAt, 'template created_at'),
     updatedAt: fromInt64(msg.updatedAt, 'template updated_at'),
   };
+  if (msg.spec.lifecyclePolicy !== undefined) record.lifecycle_policy = lifecyclePolicyFromProto(msg.spec.lifecyclePolicy);
+  return record;
 }
 
 export function presetToProto(r: PresetRecord): pb.Preset {

@@ -10,6 +10,7 @@
 import { create } from '@bufbuild/protobuf';
 import * as pb from './gen/prewarm/v1/prewarm_pb';
 import type { PresetSpec, PrebuildsSpec, SchedulingSpec, TemplateSpec } from '../domain/specs';
+import { LIFECYCLE_POLICY_ATTRS, type LifecyclePolicySpec } from '../domain/lifecycle-policy';
 import { FieldIssues, requireText } from './field-issues';
 import { specInt64, specNumber } from './codec-int64';
 
@@ -23,7 +24,37 @@ export function templateSpecToProto(spec: TemplateSpec): pb.TemplateSpec {
     name: spec.name ?? '',
     driver: spec.driver ?? '',
     config: copyMap(spec.config),
+    lifecyclePolicy: spec.lifecycle_policy == null ? undefined : lifecyclePolicyToProto(spec.lifecycle_policy),
   });
+}
+
+/** proto field name (camelCase) of each HCL attribute. */
+const POLICY_FIELDS: ReadonlyArray<[keyof LifecyclePolicySpec, keyof pb.LifecyclePolicy]> = LIFECYCLE_POLICY_ATTRS.map((attr) => [
+  attr,
+  attr.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof pb.LifecyclePolicy,
+]);
+
+/**
+ * The strings travel as written, not parsed: the service validates them, so a bad duration is reported with the
+ * same message and path (['lifecycle_policy', attr]) whichever way the template arrived.
+ */
+export function lifecyclePolicyToProto(spec: LifecyclePolicySpec): pb.LifecyclePolicy {
+  const msg = create(pb.LifecyclePolicySchema);
+  for (const [attr, field] of POLICY_FIELDS) {
+    const v = spec[attr];
+    if (v != null) (msg as unknown as Record<string, string>)[field] = v;
+  }
+  return msg;
+}
+
+/** Absent attributes stay absent (an empty block is an empty object, for the service to judge). */
+export function lifecyclePolicyFromProto(msg: pb.LifecyclePolicy): LifecyclePolicySpec {
+  const out: LifecyclePolicySpec = {};
+  for (const [attr, field] of POLICY_FIELDS) {
+    const v = msg[field];
+    if (typeof v === 'string') out[attr] = v;
+  }
+  return out;
 }
 
 /** Server side: structural checks only (the service validates the rest). */
@@ -32,11 +63,13 @@ export function templateSpecFromProto(msg: pb.TemplateSpec | undefined, issues: 
     issues.add([], 'the request has no template');
     return { name: '', driver: '', config: {} };
   }
-  return {
+  const spec: TemplateSpec = {
     name: requireText(msg.name, ['name'], issues),
     driver: msg.driver,
     config: copyMap(msg.config),
   };
+  if (msg.lifecyclePolicy !== undefined) spec.lifecycle_policy = lifecyclePolicyFromProto(msg.lifecyclePolicy);
+  return spec;
 }
 
 /** Client side; throws a ValidationError naming every number int64 cannot carry. */

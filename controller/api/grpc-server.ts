@@ -15,8 +15,12 @@ import { instanceStateEnum } from './codec-enums';
 import { presetSpecFromProto, templateSpecFromProto } from './codec-specs';
 import { instanceToProto, presetToProto, templateToProto } from './codec-records';
 import { explainReportToProto, statusReportToProto } from './codec-reports';
+import { workspaceExplainToProto, workspaceToProto } from './codec-workspaces';
 import type { InstanceState } from '../domain/states';
-import { ValidationError } from '../domain/errors';
+import type { WorkspaceFilter, WorkspaceOp } from '../domain/workspace';
+import { ValidationError, type PathStep } from '../domain/errors';
+import { parseInstant } from '../domain/instant';
+import { parseLifecycleDuration } from '../domain/lifecycle-duration';
 import { MAX_REQUEST_BYTES } from '../domain/limits';
 import { jsonLogger } from '../log';
 
@@ -265,7 +269,29 @@ function optionalPresetId(value: string | undefined, issues: FieldIssues): strin
   return value === undefined ? undefined : checkPresetId(value, ['preset_id'], issues);
 }
 
+/**
+ * A workspace destroy setting as sent: the shape is checked here (so a bad value is refused before any lookup,
+ * naming the field); whether an instant is in the future needs the controller's clock, so the service checks that.
+ */
+function checkSetting(value: string, path: PathStep[], parse: (text: string) => number, issues: FieldIssues): string {
+  try {
+    parse(value);
+  } catch (err) {
+    issues.add(path, (err as Error).message);
+  }
+  return value;
+}
+
+/** SetWorkspaceRequest's convention: absent leaves the setting, "" clears it, anything else sets it. */
+function settingChange(value: string | undefined, path: PathStep[], parse: (text: string) => number, issues: FieldIssues) {
+  if (value === undefined) return undefined;
+  if (value === '') return null;
+  return checkSetting(value, path, parse, issues);
+}
+
 function makeHandlers(service: PrewarmService): Handlers {
+  const workspaceRef = (id: string) => checked((i) => requireInstanceRef(id, ['id'], i));
+  const op = async (id: string, which: WorkspaceOp) => ({ workspace: workspaceToProto(await service.workspaceOp(workspaceRef(id), which)) });
   return {
     async putTemplate(req) {
       const spec = checked((i) => templateSpecFromProto(req.template, i));
@@ -324,11 +350,16 @@ function makeHandlers(service: PrewarmService): Handlers {
         requireName(req.template, ['template'], i);
         requireName(req.preset, ['preset'], i);
         checkOwner(req.owner, ['owner'], i);
+        if (req.autoDestroyAt !== undefined) checkSetting(req.autoDestroyAt, ['auto_destroy_at'], parseInstant, i);
+        if (req.autoDestroyInactivity !== undefined) checkSetting(req.autoDestroyInactivity, ['auto_destroy_inactivity'], parseLifecycleDuration, i);
       });
       const claim: Parameters<PrewarmService['claim']>[0] = { template: req.template, preset: req.preset };
       if (req.owner !== undefined) claim.owner = req.owner;
       if (req.noFallback !== undefined) claim.noFallback = req.noFallback;
-      return { instance: instanceToProto(await service.claim(claim)) };
+      if (req.autoDestroyAt !== undefined) claim.autoDestroyAt = req.autoDestroyAt;
+      if (req.autoDestroyInactivity !== undefined) claim.autoDestroyInactivity = req.autoDestroyInactivity;
+      const workspace = await service.claim(claim);
+      return { instance: instanceToProto(workspace), workspace: workspaceToProto(workspace) };
     },
     async getInstance(req) {
       checked((i) => requireInstanceRef(req.id, ['id'], i));
@@ -364,6 +395,47 @@ function makeHandlers(service: PrewarmService): Handlers {
       });
       const { invalidatedAt } = await service.invalidate(req.template, req.name);
       return { invalidatedAt: toInt64(invalidatedAt, 'invalidated_at') };
+    },
+    async listWorkspaces(req) {
+      const filter = checked((i) => {
+        const out: WorkspaceFilter = {};
+        if (req.owner !== undefined) {
+          checkOwner(req.owner, ['owner'], i);
+          out.owner = req.owner;
+        }
+        if (req.presetId !== undefined) out.presetId = optionalPresetId(req.presetId, i);
+        if (req.archived) out.archived = true;
+        return out;
+      });
+      return { workspaces: (await service.listWorkspaces(filter)).map(workspaceToProto) };
+    },
+    async getWorkspace(req) {
+      return { workspace: workspaceToProto(await service.getWorkspace(workspaceRef(req.id))) };
+    },
+    startWorkspace: (req) => op(req.id, 'start'),
+    stopWorkspace: (req) => op(req.id, 'stop'),
+    deleteWorkspace: (req) => op(req.id, 'delete'),
+    async reportActivity(req) {
+      return { workspace: workspaceToProto(await service.reportActivity(workspaceRef(req.id))) };
+    },
+    async setWorkspace(req) {
+      const change = checked((i) => {
+        requireInstanceRef(req.id, ['id'], i);
+        const out: Parameters<PrewarmService['setWorkspace']>[1] = {};
+        const at = settingChange(req.autoDestroyAt, ['auto_destroy_at'], parseInstant, i);
+        const inactivity = settingChange(req.autoDestroyInactivity, ['auto_destroy_inactivity'], parseLifecycleDuration, i);
+        if (at !== undefined) out.autoDestroyAt = at;
+        if (inactivity !== undefined) out.autoDestroyInactivity = inactivity;
+        return out;
+      });
+      return { workspace: workspaceToProto(await service.setWorkspace(req.id, change)) };
+    },
+    async explainWorkspace(req) {
+      const at = checked((i) => {
+        requireInstanceRef(req.id, ['id'], i);
+        return req.at === undefined ? undefined : requestInstant(req.at, ['at'], i);
+      });
+      return workspaceExplainToProto(await service.explainWorkspace(req.id, at));
     },
   };
 }

@@ -29,7 +29,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file prewarm/v1/prewarm.proto.
  */
 export const file_prewarm_v1_prewarm: GenFile = /*@__PURE__*/
-  fileDesc("ChhwcmV3YXJtL3YxL3ByZXdhcm0ucHJvdG8SCnByZXdhcm0udjEikQEKDFRlbXBsYXRlU3BlYxIMCgRuYW1lGAEgASgJEg4KBmRyaXZlchgCIAEoCRI0CgZjb25maWcYAyADKAsyJC5wcmV3YXJtLnYxLlRlbXBsYXRlU3BlYy5Db25maWdFbnRyeRotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIoECCgpQcmVzZXRTcGVjEhAKCHRlbXBsYXRlGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEgoKaXNfZGVmYXVsdBgEIAEoCBI6CgpwYXJhbWV0ZXJzGAUgAygLMiYucHJld2FybS52MS5QcmVzZXRTcGVjLlBhcmFtZXRlcnNFbnRyeRItCglwcmVidWlsZHMYBiABKAsyFS5wcmV3YXJtLnYxLlByZWJ1aWxkc0gAiAEBGjEKD1BhcmFtZXRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgwKCl9wcmVidWlsZHMisgEKCVByZWJ1aWxkcxIRCglpbnN0YW5jZXMYASABKAMSPAoRZXhwaXJhdGlvbl9wb2xpY3kYAiABKAsyHC5wcmV3YXJtLnYxLkV4cGlyYXRpb25Qb2xpY3lIAIgBARIvCgpzY2hlZHVsaW5nGAMgASgLMhYucHJld2FybS52MS5TY2hlZHVsaW5nSAGIAQFCFAoSX2V4cGlyYXRpb25fcG9saWN5Qg0KC19zY2hlZHVsaW5nIh8KEEV4cGlyYXRpb25Qb2xpY3kSCwoDdHRsGAEgASgDImwKClNjaGVkdWxpbmcSEAoIdGltZXpvbmUYASABKAkSFgoJbGVhZF90aW1lGAIgASgJSACIAQESJgoIc2NoZWR1bGUYAyADKAsyFC5wcmV3YXJtLnYxLlNjaGVkdWxlQgwKCl9sZWFkX3RpbWUiKwoIU2NoZWR1bGUSDAoEY3JvbhgBIAEoCRIRCglpbnN0YW5jZXMYAiABKAMidwoIVGVtcGxhdGUSCgoCaWQYASABKAkSJgoEc3BlYxgCIAEoCzIYLnByZXdhcm0udjEuVGVtcGxhdGVTcGVjEg8KB3ZlcnNpb24YAyABKAMSEgoKY3JlYXRlZF9hdBgEIAEoAxISCgp1cGRhdGVkX2F0GAUgASgDIvcBCgZQcmVzZXQSCgoCaWQYASABKAkSJAoEc3BlYxgCIAEoCzIWLnByZXdhcm0udjEuUHJlc2V0U3BlYxISCgpnZW5lcmF0aW9uGAMgASgDEg4KBnBhdXNlZBgEIAEoCBIoCgZzdGF0dXMYBSABKA4yGC5wcmV3YXJtLnYxLlByZXNldFN0YXR1cxIVCg1zdGF0dXNfcmVhc29uGAYgASgJEhsKDmludmFsaWRhdGVkX2F0GAcgASgDSACIAQESEgoKY3JlYXRlZF9hdBgIIAEoAxISCgp1cGRhdGVkX2F0GAkgASgDQhEKD19pbnZhbGlkYXRlZF9hdCKXAwoISW5zdGFuY2USCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCglwcmVzZXRfaWQYAyABKAkSEAoIdGVtcGxhdGUYBCABKAkSDgoGcHJlc2V0GAUgASgJEigKBXN0YXRlGAYgASgOMhkucHJld2FybS52MS5JbnN0YW5jZVN0YXRlEhIKBW93bmVyGAcgASgJSACIAQESGAoQdGVtcGxhdGVfdmVyc2lvbhgIIAEoAxISCgpjcmVhdGVkX2F0GAkgASgDEhUKCHJlYWR5X2F0GAogASgDSAGIAQESFwoKY2xhaW1lZF9hdBgLIAEoA0gCiAEBEjgKCmF0dHJpYnV0ZXMYDCADKAsyJC5wcmV3YXJtLnYxLkluc3RhbmNlLkF0dHJpYnV0ZXNFbnRyeRINCgVlcnJvchgNIAEoCRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfb3duZXJCCwoJX3JlYWR5X2F0Qg0KC19jbGFpbWVkX2F0Ih0KDkluc3RhbmNlSWRMaXN0EgsKA2lkcxgBIAMoCSLDAQoNRXhwbGFpbkFjdGlvbhIkCgR0eXBlGAEgASgOMhYucHJld2FybS52MS5BY3Rpb25UeXBlEhIKBWNvdW50GAIgASgDSACIAQESMAoMaW5zdGFuY2VfaWRzGAMgASgLMhoucHJld2FybS52MS5JbnN0YW5jZUlkTGlzdBITCgZyZWFzb24YBCABKAlIAYgBARISCgV1bnRpbBgFIAEoCUgCiAEBQggKBl9jb3VudEIJCgdfcmVhc29uQggKBl91bnRpbCLqAgoNRXhwbGFpblByZXNldBIQCgh0ZW1wbGF0ZRgBIAEoCRIOCgZwcmVzZXQYAiABKAkSDwoHZGVzaXJlZBgDIAEoAxIWCg5kZXNpcmVkX3NvdXJjZRgEIAEoCRINCgVyZWFkeRgFIAEoAxIQCghzdGFydGluZxgGIAEoAxIPCgdleHBpcmVkGAcgASgDEhAKCG91dGRhdGVkGAggASgDEg8KB2NsYWltZWQYCSABKAMSDgoGZmFpbGVkGAogASgDEigKBnN0YXR1cxgLIAEoDjIYLnByZXdhcm0udjEuUHJlc2V0U3RhdHVzEg4KBnBhdXNlZBgMIAEoCBIaCg1iYWNrb2ZmX3VudGlsGA0gASgJSACIAQESKgoHYWN0aW9ucxgOIAMoCzIZLnByZXdhcm0udjEuRXhwbGFpbkFjdGlvbhIVCg1zdGF0dXNfcmVhc29uGA8gASgJQhAKDl9iYWNrb2ZmX3VudGlsIpABCglQb29sRXZlbnQSCgoCYXQYASABKAkSEQoJcHJlc2V0X2lkGAIgASgJEhMKC2luc3RhbmNlX2lkGAMgASgJEgoKAm9wGAQgASgJEgoKAm9rGAUgASgIEg0KBWVycm9yGAYgASgJEhMKC3N0ZGVycl90YWlsGAcgASgJEhMKC2R1cmF0aW9uX21zGAggASgDIlUKElB1dFRlbXBsYXRlUmVxdWVzdBIqCgh0ZW1wbGF0ZRgBIAEoCzIYLnByZXdhcm0udjEuVGVtcGxhdGVTcGVjEhMKC2NyZWF0ZV9vbmx5GAIgASgIIj0KE1B1dFRlbXBsYXRlUmVzcG9uc2USJgoIdGVtcGxhdGUYASABKAsyFC5wcmV3YXJtLnYxLlRlbXBsYXRlIiIKEkdldFRlbXBsYXRlUmVxdWVzdBIMCgRuYW1lGAEgASgJIj0KE0dldFRlbXBsYXRlUmVzcG9uc2USJgoIdGVtcGxhdGUYASABKAsyFC5wcmV3YXJtLnYxLlRlbXBsYXRlIhYKFExpc3RUZW1wbGF0ZXNSZXF1ZXN0IkAKFUxpc3RUZW1wbGF0ZXNSZXNwb25zZRInCgl0ZW1wbGF0ZXMYASADKAsyFC5wcmV3YXJtLnYxLlRlbXBsYXRlIiUKFURlbGV0ZVRlbXBsYXRlUmVxdWVzdBIMCgRuYW1lGAEgASgJIhgKFkRlbGV0ZVRlbXBsYXRlUmVzcG9uc2UiTwoQUHV0UHJlc2V0UmVxdWVzdBImCgZwcmVzZXQYASABKAsyFi5wcmV3YXJtLnYxLlByZXNldFNwZWMSEwoLY3JlYXRlX29ubHkYAiABKAgiNwoRUHV0UHJlc2V0UmVzcG9uc2USIgoGcHJlc2V0GAEgASgLMhIucHJld2FybS52MS5QcmVzZXQiMgoQR2V0UHJlc2V0UmVxdWVzdBIQCgh0ZW1wbGF0ZRgBIAEoCRIMCgRuYW1lGAIgASgJIjcKEUdldFByZXNldFJlc3BvbnNlEiIKBnByZXNldBgBIAEoCzISLnByZXdhcm0udjEuUHJlc2V0IjgKEkxpc3RQcmVzZXRzUmVxdWVzdBIVCgh0ZW1wbGF0ZRgBIAEoCUgAiAEBQgsKCV90ZW1wbGF0ZSI6ChNMaXN0UHJlc2V0c1Jlc3BvbnNlEiMKB3ByZXNldHMYASADKAsyEi5wcmV3YXJtLnYxLlByZXNldCI1ChNEZWxldGVQcmVzZXRSZXF1ZXN0EhAKCHRlbXBsYXRlGAEgASgJEgwKBG5hbWUYAiABKAkiFgoURGVsZXRlUHJlc2V0UmVzcG9uc2UiTgoORXhwbGFpblJlcXVlc3QSDwoCYXQYASABKANIAIgBARIWCglwcmVzZXRfaWQYAiABKAlIAYgBAUIFCgNfYXRCDAoKX3ByZXNldF9pZCJZCg9FeHBsYWluUmVzcG9uc2USCgoCYXQYASABKAkSDgoGcGF1c2VkGAIgASgIEioKB3ByZXNldHMYAyADKAsyGS5wcmV3YXJtLnYxLkV4cGxhaW5QcmVzZXQiNQoNU3RhdHVzUmVxdWVzdBIWCglwcmVzZXRfaWQYASABKAlIAIgBAUIMCgpfcHJlc2V0X2lkIqsBCg5TdGF0dXNSZXNwb25zZRIOCgZwYXVzZWQYASABKAgSEQoJaW5fZmxpZ2h0GAIgASgDEhcKD2luX2ZsaWdodF9saW1pdBgDIAEoAxIqCgdwcmVzZXRzGAQgAygLMhkucHJld2FybS52MS5FeHBsYWluUHJlc2V0EiUKBmV2ZW50cxgFIAMoCzIVLnByZXdhcm0udjEuUG9vbEV2ZW50EgoKAmF0GAYgASgJIngKDENsYWltUmVxdWVzdBIQCgh0ZW1wbGF0ZRgBIAEoCRIOCgZwcmVzZXQYAiABKAkSEgoFb3duZXIYAyABKAlIAIgBARIYCgtub19mYWxsYmFjaxgEIAEoCEgBiAEBQggKBl9vd25lckIOCgxfbm9fZmFsbGJhY2siNwoNQ2xhaW1SZXNwb25zZRImCghpbnN0YW5jZRgBIAEoCzIULnByZXdhcm0udjEuSW5zdGFuY2UiIAoSR2V0SW5zdGFuY2VSZXF1ZXN0EgoKAmlkGAEgASgJIj0KE0dldEluc3RhbmNlUmVzcG9uc2USJgoIaW5zdGFuY2UYASABKAsyFC5wcmV3YXJtLnYxLkluc3RhbmNlInUKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBEi0KBXN0YXRlGAIgASgOMhkucHJld2FybS52MS5JbnN0YW5jZVN0YXRlSAGIAQFCDAoKX3ByZXNldF9pZEIICgZfc3RhdGUiQAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEicKCWluc3RhbmNlcxgBIAMoCzIULnByZXdhcm0udjEuSW5zdGFuY2UiNAoMUGF1c2VSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBQgwKCl9wcmVzZXRfaWQiDwoNUGF1c2VSZXNwb25zZSI1Cg1SZXN1bWVSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBQgwKCl9wcmVzZXRfaWQiEAoOUmVzdW1lUmVzcG9uc2UiMwoRSW52YWxpZGF0ZVJlcXVlc3QSEAoIdGVtcGxhdGUYASABKAkSDAoEbmFtZRgCIAEoCSIsChJJbnZhbGlkYXRlUmVzcG9uc2USFgoOaW52YWxpZGF0ZWRfYXQYASABKAMqjQEKDFByZXNldFN0YXR1cxIdChlQUkVTRVRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVUFJFU0VUX1NUQVRVU19IRUFMVEhZEAESHgoaUFJFU0VUX1NUQVRVU19IQVJEX0xJTUlURUQQAhIjCh9QUkVTRVRfU1RBVFVTX1ZBTElEQVRJT05fRkFJTEVEEAMqyAIKDUluc3RhbmNlU3RhdGUSHgoaSU5TVEFOQ0VfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZJTlNUQU5DRV9TVEFURV9QRU5ESU5HEAESGwoXSU5TVEFOQ0VfU1RBVEVfU1RBUlRJTkcQAhIYChRJTlNUQU5DRV9TVEFURV9SRUFEWRADEhoKFklOU1RBTkNFX1NUQVRFX0NMQUlNRUQQBBIbChdJTlNUQU5DRV9TVEFURV9TVE9QUElORxAFEhoKFklOU1RBTkNFX1NUQVRFX1NUT1BQRUQQBhIbChdJTlNUQU5DRV9TVEFURV9ERUxFVElORxAHEhoKFklOU1RBTkNFX1NUQVRFX0RFTEVURUQQCBIZChVJTlNUQU5DRV9TVEFURV9GQUlMRUQQCRIbChdJTlNUQU5DRV9TVEFURV9BUkNISVZFRBAKKpIBCgpBY3Rpb25UeXBlEhsKF0FDVElPTl9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSQUNUSU9OX1RZUEVfQ1JFQVRFEAESFgoSQUNUSU9OX1RZUEVfREVMRVRFEAISFwoTQUNUSU9OX1RZUEVfQkFDS09GRhADEh4KGkFDVElPTl9UWVBFX0NBTkNFTF9QRU5ESU5HEAQyxAkKB1ByZXdhcm0STgoLUHV0VGVtcGxhdGUSHi5wcmV3YXJtLnYxLlB1dFRlbXBsYXRlUmVxdWVzdBofLnByZXdhcm0udjEuUHV0VGVtcGxhdGVSZXNwb25zZRJOCgtHZXRUZW1wbGF0ZRIeLnByZXdhcm0udjEuR2V0VGVtcGxhdGVSZXF1ZXN0Gh8ucHJld2FybS52MS5HZXRUZW1wbGF0ZVJlc3BvbnNlElQKDUxpc3RUZW1wbGF0ZXMSIC5wcmV3YXJtLnYxLkxpc3RUZW1wbGF0ZXNSZXF1ZXN0GiEucHJld2FybS52MS5MaXN0VGVtcGxhdGVzUmVzcG9uc2USVwoORGVsZXRlVGVtcGxhdGUSIS5wcmV3YXJtLnYxLkRlbGV0ZVRlbXBsYXRlUmVxdWVzdBoiLnByZXdhcm0udjEuRGVsZXRlVGVtcGxhdGVSZXNwb25zZRJICglQdXRQcmVzZXQSHC5wcmV3YXJtLnYxLlB1dFByZXNldFJlcXVlc3QaHS5wcmV3YXJtLnYxLlB1dFByZXNldFJlc3BvbnNlEkgKCUdldFByZXNldBIcLnByZXdhcm0udjEuR2V0UHJlc2V0UmVxdWVzdBodLnByZXdhcm0udjEuR2V0UHJlc2V0UmVzcG9uc2USTgoLTGlzdFByZXNldHMSHi5wcmV3YXJtLnYxLkxpc3RQcmVzZXRzUmVxdWVzdBofLnByZXdhcm0udjEuTGlzdFByZXNldHNSZXNwb25zZRJRCgxEZWxldGVQcmVzZXQSHy5wcmV3YXJtLnYxLkRlbGV0ZVByZXNldFJlcXVlc3QaIC5wcmV3YXJtLnYxLkRlbGV0ZVByZXNldFJlc3BvbnNlEkIKB0V4cGxhaW4SGi5wcmV3YXJtLnYxLkV4cGxhaW5SZXF1ZXN0GhsucHJld2FybS52MS5FeHBsYWluUmVzcG9uc2USPwoGU3RhdHVzEhkucHJld2FybS52MS5TdGF0dXNSZXF1ZXN0GhoucHJld2FybS52MS5TdGF0dXNSZXNwb25zZRI8CgVDbGFpbRIYLnByZXdhcm0udjEuQ2xhaW1SZXF1ZXN0GhkucHJld2FybS52MS5DbGFpbVJlc3BvbnNlEk4KC0dldEluc3RhbmNlEh4ucHJld2FybS52MS5HZXRJbnN0YW5jZVJlcXVlc3QaHy5wcmV3YXJtLnYxLkdldEluc3RhbmNlUmVzcG9uc2USVAoNTGlzdEluc3RhbmNlcxIgLnByZXdhcm0udjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaIS5wcmV3YXJtLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRI8CgVQYXVzZRIYLnByZXdhcm0udjEuUGF1c2VSZXF1ZXN0GhkucHJld2FybS52MS5QYXVzZVJlc3BvbnNlEj8KBlJlc3VtZRIZLnByZXdhcm0udjEuUmVzdW1lUmVxdWVzdBoaLnByZXdhcm0udjEuUmVzdW1lUmVzcG9uc2USSwoKSW52YWxpZGF0ZRIdLnByZXdhcm0udjEuSW52YWxpZGF0ZVJlcXVlc3QaHi5wcmV3YXJtLnYxLkludmFsaWRhdGVSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChhwcmV3YXJtL3YxL3ByZXdhcm0ucHJvdG8SCnByZXdhcm0udjEi4gEKDFRlbXBsYXRlU3BlYxIMCgRuYW1lGAEgASgJEg4KBmRyaXZlchgCIAEoCRI0CgZjb25maWcYAyADKAsyJC5wcmV3YXJtLnYxLlRlbXBsYXRlU3BlYy5Db25maWdFbnRyeRI6ChBsaWZlY3ljbGVfcG9saWN5GAQgASgLMhsucHJld2FybS52MS5MaWZlY3ljbGVQb2xpY3lIAIgBARotCgtDb25maWdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhMKEV9saWZlY3ljbGVfcG9saWN5IskCCg9MaWZlY3ljbGVQb2xpY3kSGwoOYXV0b3N0b3BfYWZ0ZXIYASABKAlIAIgBARIeChFhdXRvc3RvcF9yZW1pbmRlchgCIAEoCUgBiAEBEhgKC3N0b3BwZWRfdHRsGAMgASgJSAKIAQESGgoNZG9ybWFudF9hZnRlchgEIAEoCUgDiAEBEiEKFGRvcm1hbnRfZGVsZXRlX2FmdGVyGAUgASgJSASIAQESIgoVYXV0b19kZXN0cm95X3JlbWluZGVyGAYgASgJSAWIAQFCEQoPX2F1dG9zdG9wX2FmdGVyQhQKEl9hdXRvc3RvcF9yZW1pbmRlckIOCgxfc3RvcHBlZF90dGxCEAoOX2Rvcm1hbnRfYWZ0ZXJCFwoVX2Rvcm1hbnRfZGVsZXRlX2FmdGVyQhgKFl9hdXRvX2Rlc3Ryb3lfcmVtaW5kZXIigQIKClByZXNldFNwZWMSEAoIdGVtcGxhdGUYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRISCgppc19kZWZhdWx0GAQgASgIEjoKCnBhcmFtZXRlcnMYBSADKAsyJi5wcmV3YXJtLnYxLlByZXNldFNwZWMuUGFyYW1ldGVyc0VudHJ5Ei0KCXByZWJ1aWxkcxgGIAEoCzIVLnByZXdhcm0udjEuUHJlYnVpbGRzSACIAQEaMQoPUGFyYW1ldGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDAoKX3ByZWJ1aWxkcyKyAQoJUHJlYnVpbGRzEhEKCWluc3RhbmNlcxgBIAEoAxI8ChFleHBpcmF0aW9uX3BvbGljeRgCIAEoCzIcLnByZXdhcm0udjEuRXhwaXJhdGlvblBvbGljeUgAiAEBEi8KCnNjaGVkdWxpbmcYAyABKAsyFi5wcmV3YXJtLnYxLlNjaGVkdWxpbmdIAYgBAUIUChJfZXhwaXJhdGlvbl9wb2xpY3lCDQoLX3NjaGVkdWxpbmciHwoQRXhwaXJhdGlvblBvbGljeRILCgN0dGwYASABKAMibAoKU2NoZWR1bGluZxIQCgh0aW1lem9uZRgBIAEoCRIWCglsZWFkX3RpbWUYAiABKAlIAIgBARImCghzY2hlZHVsZRgDIAMoCzIULnByZXdhcm0udjEuU2NoZWR1bGVCDAoKX2xlYWRfdGltZSIrCghTY2hlZHVsZRIMCgRjcm9uGAEgASgJEhEKCWluc3RhbmNlcxgCIAEoAyJ3CghUZW1wbGF0ZRIKCgJpZBgBIAEoCRImCgRzcGVjGAIgASgLMhgucHJld2FybS52MS5UZW1wbGF0ZVNwZWMSDwoHdmVyc2lvbhgDIAEoAxISCgpjcmVhdGVkX2F0GAQgASgDEhIKCnVwZGF0ZWRfYXQYBSABKAMi9wEKBlByZXNldBIKCgJpZBgBIAEoCRIkCgRzcGVjGAIgASgLMhYucHJld2FybS52MS5QcmVzZXRTcGVjEhIKCmdlbmVyYXRpb24YAyABKAMSDgoGcGF1c2VkGAQgASgIEigKBnN0YXR1cxgFIAEoDjIYLnByZXdhcm0udjEuUHJlc2V0U3RhdHVzEhUKDXN0YXR1c19yZWFzb24YBiABKAkSGwoOaW52YWxpZGF0ZWRfYXQYByABKANIAIgBARISCgpjcmVhdGVkX2F0GAggASgDEhIKCnVwZGF0ZWRfYXQYCSABKANCEQoPX2ludmFsaWRhdGVkX2F0IpcDCghJbnN0YW5jZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXByZXNldF9pZBgDIAEoCRIQCgh0ZW1wbGF0ZRgEIAEoCRIOCgZwcmVzZXQYBSABKAkSKAoFc3RhdGUYBiABKA4yGS5wcmV3YXJtLnYxLkluc3RhbmNlU3RhdGUSEgoFb3duZXIYByABKAlIAIgBARIYChB0ZW1wbGF0ZV92ZXJzaW9uGAggASgDEhIKCmNyZWF0ZWRfYXQYCSABKAMSFQoIcmVhZHlfYXQYCiABKANIAYgBARIXCgpjbGFpbWVkX2F0GAsgASgDSAKIAQESOAoKYXR0cmlidXRlcxgMIAMoCzIkLnByZXdhcm0udjEuSW5zdGFuY2UuQXR0cmlidXRlc0VudHJ5Eg0KBWVycm9yGA0gASgJGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBl9vd25lckILCglfcmVhZHlfYXRCDQoLX2NsYWltZWRfYXQi7QIKD1dvcmtzcGFjZVBvbGljeRIeChFhdXRvc3RvcF9hZnRlcl9tcxgBIAEoA0gAiAEBEiEKFGF1dG9zdG9wX3JlbWluZGVyX21zGAIgASgDSAGIAQESGwoOc3RvcHBlZF90dGxfbXMYAyABKANIAogBARIdChBkb3JtYW50X2FmdGVyX21zGAQgASgDSAOIAQESJAoXZG9ybWFudF9kZWxldGVfYWZ0ZXJfbXMYBSABKANIBIgBARIlChhhdXRvX2Rlc3Ryb3lfcmVtaW5kZXJfbXMYBiABKANIBYgBAUIUChJfYXV0b3N0b3BfYWZ0ZXJfbXNCFwoVX2F1dG9zdG9wX3JlbWluZGVyX21zQhEKD19zdG9wcGVkX3R0bF9tc0ITChFfZG9ybWFudF9hZnRlcl9tc0IaChhfZG9ybWFudF9kZWxldGVfYWZ0ZXJfbXNCGwoZX2F1dG9fZGVzdHJveV9yZW1pbmRlcl9tcyKfBAoJV29ya3NwYWNlEiYKCGluc3RhbmNlGAEgASgLMhQucHJld2FybS52MS5JbnN0YW5jZRIXCgpkb3JtYW50X2F0GAIgASgDSACIAQESFQoIZGVhZGxpbmUYAyABKANIAYgBARIZCgxsYXN0X3VzZWRfYXQYBCABKANIAogBARIXCgpzdG9wcGVkX2F0GAUgASgDSAOIAQESHAoPYXV0b19kZXN0cm95X2F0GAYgASgDSASIAQESJwoaYXV0b19kZXN0cm95X2luYWN0aXZpdHlfbXMYByABKANIBYgBARIrCgZwb2xpY3kYCCABKAsyGy5wcmV3YXJtLnYxLldvcmtzcGFjZVBvbGljeRIbCg5kZXN0cm95X3JlYXNvbhgJIAEoCUgGiAEBEhgKC2FyY2hpdmVkX2F0GAogASgDSAeIAQESHAoPbmV4dF9hdHRlbXB0X2F0GAsgASgDSAiIAQESFwoPZGVsZXRlX2F0dGVtcHRzGAwgASgDQg0KC19kb3JtYW50X2F0QgsKCV9kZWFkbGluZUIPCg1fbGFzdF91c2VkX2F0Qg0KC19zdG9wcGVkX2F0QhIKEF9hdXRvX2Rlc3Ryb3lfYXRCHQobX2F1dG9fZGVzdHJveV9pbmFjdGl2aXR5X21zQhEKD19kZXN0cm95X3JlYXNvbkIOCgxfYXJjaGl2ZWRfYXRCEgoQX25leHRfYXR0ZW1wdF9hdCJTCgtSdWxlT3V0bG9vaxIMCgRydWxlGAEgASgJEg4KBmFjdGlvbhgCIAEoCRIPCgJhdBgDIAEoA0gAiAEBEg4KBmRldGFpbBgEIAEoCUIFCgNfYXQiHQoOSW5zdGFuY2VJZExpc3QSCwoDaWRzGAEgAygJIsMBCg1FeHBsYWluQWN0aW9uEiQKBHR5cGUYASABKA4yFi5wcmV3YXJtLnYxLkFjdGlvblR5cGUSEgoFY291bnQYAiABKANIAIgBARIwCgxpbnN0YW5jZV9pZHMYAyABKAsyGi5wcmV3YXJtLnYxLkluc3RhbmNlSWRMaXN0EhMKBnJlYXNvbhgEIAEoCUgBiAEBEhIKBXVudGlsGAUgASgJSAKIAQFCCAoGX2NvdW50QgkKB19yZWFzb25CCAoGX3VudGlsIuoCCg1FeHBsYWluUHJlc2V0EhAKCHRlbXBsYXRlGAEgASgJEg4KBnByZXNldBgCIAEoCRIPCgdkZXNpcmVkGAMgASgDEhYKDmRlc2lyZWRfc291cmNlGAQgASgJEg0KBXJlYWR5GAUgASgDEhAKCHN0YXJ0aW5nGAYgASgDEg8KB2V4cGlyZWQYByABKAMSEAoIb3V0ZGF0ZWQYCCABKAMSDwoHY2xhaW1lZBgJIAEoAxIOCgZmYWlsZWQYCiABKAMSKAoGc3RhdHVzGAsgASgOMhgucHJld2FybS52MS5QcmVzZXRTdGF0dXMSDgoGcGF1c2VkGAwgASgIEhoKDWJhY2tvZmZfdW50aWwYDSABKAlIAIgBARIqCgdhY3Rpb25zGA4gAygLMhkucHJld2FybS52MS5FeHBsYWluQWN0aW9uEhUKDXN0YXR1c19yZWFzb24YDyABKAlCEAoOX2JhY2tvZmZfdW50aWwikAEKCVBvb2xFdmVudBIKCgJhdBgBIAEoCRIRCglwcmVzZXRfaWQYAiABKAkSEwoLaW5zdGFuY2VfaWQYAyABKAkSCgoCb3AYBCABKAkSCgoCb2sYBSABKAgSDQoFZXJyb3IYBiABKAkSEwoLc3RkZXJyX3RhaWwYByABKAkSEwoLZHVyYXRpb25fbXMYCCABKAMiVQoSUHV0VGVtcGxhdGVSZXF1ZXN0EioKCHRlbXBsYXRlGAEgASgLMhgucHJld2FybS52MS5UZW1wbGF0ZVNwZWMSEwoLY3JlYXRlX29ubHkYAiABKAgiPQoTUHV0VGVtcGxhdGVSZXNwb25zZRImCgh0ZW1wbGF0ZRgBIAEoCzIULnByZXdhcm0udjEuVGVtcGxhdGUiIgoSR2V0VGVtcGxhdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiPQoTR2V0VGVtcGxhdGVSZXNwb25zZRImCgh0ZW1wbGF0ZRgBIAEoCzIULnByZXdhcm0udjEuVGVtcGxhdGUiFgoUTGlzdFRlbXBsYXRlc1JlcXVlc3QiQAoVTGlzdFRlbXBsYXRlc1Jlc3BvbnNlEicKCXRlbXBsYXRlcxgBIAMoCzIULnByZXdhcm0udjEuVGVtcGxhdGUiJQoVRGVsZXRlVGVtcGxhdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiGAoWRGVsZXRlVGVtcGxhdGVSZXNwb25zZSJPChBQdXRQcmVzZXRSZXF1ZXN0EiYKBnByZXNldBgBIAEoCzIWLnByZXdhcm0udjEuUHJlc2V0U3BlYxITCgtjcmVhdGVfb25seRgCIAEoCCI3ChFQdXRQcmVzZXRSZXNwb25zZRIiCgZwcmVzZXQYASABKAsyEi5wcmV3YXJtLnYxLlByZXNldCIyChBHZXRQcmVzZXRSZXF1ZXN0EhAKCHRlbXBsYXRlGAEgASgJEgwKBG5hbWUYAiABKAkiNwoRR2V0UHJlc2V0UmVzcG9uc2USIgoGcHJlc2V0GAEgASgLMhIucHJld2FybS52MS5QcmVzZXQiOAoSTGlzdFByZXNldHNSZXF1ZXN0EhUKCHRlbXBsYXRlGAEgASgJSACIAQFCCwoJX3RlbXBsYXRlIjoKE0xpc3RQcmVzZXRzUmVzcG9uc2USIwoHcHJlc2V0cxgBIAMoCzISLnByZXdhcm0udjEuUHJlc2V0IjUKE0RlbGV0ZVByZXNldFJlcXVlc3QSEAoIdGVtcGxhdGUYASABKAkSDAoEbmFtZRgCIAEoCSIWChREZWxldGVQcmVzZXRSZXNwb25zZSJOCg5FeHBsYWluUmVxdWVzdBIPCgJhdBgBIAEoA0gAiAEBEhYKCXByZXNldF9pZBgCIAEoCUgBiAEBQgUKA19hdEIMCgpfcHJlc2V0X2lkIlkKD0V4cGxhaW5SZXNwb25zZRIKCgJhdBgBIAEoCRIOCgZwYXVzZWQYAiABKAgSKgoHcHJlc2V0cxgDIAMoCzIZLnByZXdhcm0udjEuRXhwbGFpblByZXNldCI1Cg1TdGF0dXNSZXF1ZXN0EhYKCXByZXNldF9pZBgBIAEoCUgAiAEBQgwKCl9wcmVzZXRfaWQiqwEKDlN0YXR1c1Jlc3BvbnNlEg4KBnBhdXNlZBgBIAEoCBIRCglpbl9mbGlnaHQYAiABKAMSFwoPaW5fZmxpZ2h0X2xpbWl0GAMgASgDEioKB3ByZXNldHMYBCADKAsyGS5wcmV3YXJtLnYxLkV4cGxhaW5QcmVzZXQSJQoGZXZlbnRzGAUgAygLMhUucHJld2FybS52MS5Qb29sRXZlbnQSCgoCYXQYBiABKAki7AEKDENsYWltUmVxdWVzdBIQCgh0ZW1wbGF0ZRgBIAEoCRIOCgZwcmVzZXQYAiABKAkSEgoFb3duZXIYAyABKAlIAIgBARIYCgtub19mYWxsYmFjaxgEIAEoCEgBiAEBEhwKD2F1dG9fZGVzdHJveV9hdBgFIAEoCUgCiAEBEiQKF2F1dG9fZGVzdHJveV9pbmFjdGl2aXR5GAYgASgJSAOIAQFCCAoGX293bmVyQg4KDF9ub19mYWxsYmFja0ISChBfYXV0b19kZXN0cm95X2F0QhoKGF9hdXRvX2Rlc3Ryb3lfaW5hY3Rpdml0eSJhCg1DbGFpbVJlc3BvbnNlEiYKCGluc3RhbmNlGAEgASgLMhQucHJld2FybS52MS5JbnN0YW5jZRIoCgl3b3Jrc3BhY2UYAiABKAsyFS5wcmV3YXJtLnYxLldvcmtzcGFjZSIgChJHZXRJbnN0YW5jZVJlcXVlc3QSCgoCaWQYASABKAkiPQoTR2V0SW5zdGFuY2VSZXNwb25zZRImCghpbnN0YW5jZRgBIAEoCzIULnByZXdhcm0udjEuSW5zdGFuY2UidQoUTGlzdEluc3RhbmNlc1JlcXVlc3QSFgoJcHJlc2V0X2lkGAEgASgJSACIAQESLQoFc3RhdGUYAiABKA4yGS5wcmV3YXJtLnYxLkluc3RhbmNlU3RhdGVIAYgBAUIMCgpfcHJlc2V0X2lkQggKBl9zdGF0ZSJAChVMaXN0SW5zdGFuY2VzUmVzcG9uc2USJwoJaW5zdGFuY2VzGAEgAygLMhQucHJld2FybS52MS5JbnN0YW5jZSI0CgxQYXVzZVJlcXVlc3QSFgoJcHJlc2V0X2lkGAEgASgJSACIAQFCDAoKX3ByZXNldF9pZCIPCg1QYXVzZVJlc3BvbnNlIjUKDVJlc3VtZVJlcXVlc3QSFgoJcHJlc2V0X2lkGAEgASgJSACIAQFCDAoKX3ByZXNldF9pZCIQCg5SZXN1bWVSZXNwb25zZSIzChFJbnZhbGlkYXRlUmVxdWVzdBIQCgh0ZW1wbGF0ZRgBIAEoCRIMCgRuYW1lGAIgASgJIiwKEkludmFsaWRhdGVSZXNwb25zZRIWCg5pbnZhbGlkYXRlZF9hdBgBIAEoAyJtChVMaXN0V29ya3NwYWNlc1JlcXVlc3QSEgoFb3duZXIYASABKAlIAIgBARIWCglwcmVzZXRfaWQYAiABKAlIAYgBARIQCghhcmNoaXZlZBgDIAEoCEIICgZfb3duZXJCDAoKX3ByZXNldF9pZCJDChZMaXN0V29ya3NwYWNlc1Jlc3BvbnNlEikKCndvcmtzcGFjZXMYASADKAsyFS5wcmV3YXJtLnYxLldvcmtzcGFjZSIhChNHZXRXb3Jrc3BhY2VSZXF1ZXN0EgoKAmlkGAEgASgJIkAKFEdldFdvcmtzcGFjZVJlc3BvbnNlEigKCXdvcmtzcGFjZRgBIAEoCzIVLnByZXdhcm0udjEuV29ya3NwYWNlIiMKFVN0YXJ0V29ya3NwYWNlUmVxdWVzdBIKCgJpZBgBIAEoCSJCChZTdGFydFdvcmtzcGFjZVJlc3BvbnNlEigKCXdvcmtzcGFjZRgBIAEoCzIVLnByZXdhcm0udjEuV29ya3NwYWNlIiIKFFN0b3BXb3Jrc3BhY2VSZXF1ZXN0EgoKAmlkGAEgASgJIkEKFVN0b3BXb3Jrc3BhY2VSZXNwb25zZRIoCgl3b3Jrc3BhY2UYASABKAsyFS5wcmV3YXJtLnYxLldvcmtzcGFjZSIkChZEZWxldGVXb3Jrc3BhY2VSZXF1ZXN0EgoKAmlkGAEgASgJIkMKF0RlbGV0ZVdvcmtzcGFjZVJlc3BvbnNlEigKCXdvcmtzcGFjZRgBIAEoCzIVLnByZXdhcm0udjEuV29ya3NwYWNlIiMKFVJlcG9ydEFjdGl2aXR5UmVxdWVzdBIKCgJpZBgBIAEoCSJCChZSZXBvcnRBY3Rpdml0eVJlc3BvbnNlEigKCXdvcmtzcGFjZRgBIAEoCzIVLnByZXdhcm0udjEuV29ya3NwYWNlIpUBChNTZXRXb3Jrc3BhY2VSZXF1ZXN0EgoKAmlkGAEgASgJEhwKD2F1dG9fZGVzdHJveV9hdBgCIAEoCUgAiAEBEiQKF2F1dG9fZGVzdHJveV9pbmFjdGl2aXR5GAMgASgJSAGIAQFCEgoQX2F1dG9fZGVzdHJveV9hdEIaChhfYXV0b19kZXN0cm95X2luYWN0aXZpdHkiQAoUU2V0V29ya3NwYWNlUmVzcG9uc2USKAoJd29ya3NwYWNlGAEgASgLMhUucHJld2FybS52MS5Xb3Jrc3BhY2UiPQoXRXhwbGFpbldvcmtzcGFjZVJlcXVlc3QSCgoCaWQYASABKAkSDwoCYXQYAiABKANIAIgBAUIFCgNfYXQirQEKGEV4cGxhaW5Xb3Jrc3BhY2VSZXNwb25zZRIoCgl3b3Jrc3BhY2UYASABKAsyFS5wcmV3YXJtLnYxLldvcmtzcGFjZRIKCgJhdBgCIAEoAxIqCgRuZXh0GAMgASgLMhcucHJld2FybS52MS5SdWxlT3V0bG9va0gAiAEBEiYKBXJ1bGVzGAQgAygLMhcucHJld2FybS52MS5SdWxlT3V0bG9va0IHCgVfbmV4dCqNAQoMUHJlc2V0U3RhdHVzEh0KGVBSRVNFVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVQUkVTRVRfU1RBVFVTX0hFQUxUSFkQARIeChpQUkVTRVRfU1RBVFVTX0hBUkRfTElNSVRFRBACEiMKH1BSRVNFVF9TVEFUVVNfVkFMSURBVElPTl9GQUlMRUQQAyrIAgoNSW5zdGFuY2VTdGF0ZRIeChpJTlNUQU5DRV9TVEFURV9VTlNQRUNJRklFRBAAEhoKFklOU1RBTkNFX1NUQVRFX1BFTkRJTkcQARIbChdJTlNUQU5DRV9TVEFURV9TVEFSVElORxACEhgKFElOU1RBTkNFX1NUQVRFX1JFQURZEAMSGgoWSU5TVEFOQ0VfU1RBVEVfQ0xBSU1FRBAEEhsKF0lOU1RBTkNFX1NUQVRFX1NUT1BQSU5HEAUSGgoWSU5TVEFOQ0VfU1RBVEVfU1RPUFBFRBAGEhsKF0lOU1RBTkNFX1NUQVRFX0RFTEVUSU5HEAcSGgoWSU5TVEFOQ0VfU1RBVEVfREVMRVRFRBAIEhkKFUlOU1RBTkNFX1NUQVRFX0ZBSUxFRBAJEhsKF0lOU1RBTkNFX1NUQVRFX0FSQ0hJVkVEEAoqkgEKCkFjdGlvblR5cGUSGwoXQUNUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIWChJBQ1RJT05fVFlQRV9DUkVBVEUQARIWChJBQ1RJT05fVFlQRV9ERUxFVEUQAhIXChNBQ1RJT05fVFlQRV9CQUNLT0ZGEAMSHgoaQUNUSU9OX1RZUEVfQ0FOQ0VMX1BFTkRJTkcQBDKGDwoHUHJld2FybRJOCgtQdXRUZW1wbGF0ZRIeLnByZXdhcm0udjEuUHV0VGVtcGxhdGVSZXF1ZXN0Gh8ucHJld2FybS52MS5QdXRUZW1wbGF0ZVJlc3BvbnNlEk4KC0dldFRlbXBsYXRlEh4ucHJld2FybS52MS5HZXRUZW1wbGF0ZVJlcXVlc3QaHy5wcmV3YXJtLnYxLkdldFRlbXBsYXRlUmVzcG9uc2USVAoNTGlzdFRlbXBsYXRlcxIgLnByZXdhcm0udjEuTGlzdFRlbXBsYXRlc1JlcXVlc3QaIS5wcmV3YXJtLnYxLkxpc3RUZW1wbGF0ZXNSZXNwb25zZRJXCg5EZWxldGVUZW1wbGF0ZRIhLnByZXdhcm0udjEuRGVsZXRlVGVtcGxhdGVSZXF1ZXN0GiIucHJld2FybS52MS5EZWxldGVUZW1wbGF0ZVJlc3BvbnNlEkgKCVB1dFByZXNldBIcLnByZXdhcm0udjEuUHV0UHJlc2V0UmVxdWVzdBodLnByZXdhcm0udjEuUHV0UHJlc2V0UmVzcG9uc2USSAoJR2V0UHJlc2V0EhwucHJld2FybS52MS5HZXRQcmVzZXRSZXF1ZXN0Gh0ucHJld2FybS52MS5HZXRQcmVzZXRSZXNwb25zZRJOCgtMaXN0UHJlc2V0cxIeLnByZXdhcm0udjEuTGlzdFByZXNldHNSZXF1ZXN0Gh8ucHJld2FybS52MS5MaXN0UHJlc2V0c1Jlc3BvbnNlElEKDERlbGV0ZVByZXNldBIfLnByZXdhcm0udjEuRGVsZXRlUHJlc2V0UmVxdWVzdBogLnByZXdhcm0udjEuRGVsZXRlUHJlc2V0UmVzcG9uc2USQgoHRXhwbGFpbhIaLnByZXdhcm0udjEuRXhwbGFpblJlcXVlc3QaGy5wcmV3YXJtLnYxLkV4cGxhaW5SZXNwb25zZRI/CgZTdGF0dXMSGS5wcmV3YXJtLnYxLlN0YXR1c1JlcXVlc3QaGi5wcmV3YXJtLnYxLlN0YXR1c1Jlc3BvbnNlEjwKBUNsYWltEhgucHJld2FybS52MS5DbGFpbVJlcXVlc3QaGS5wcmV3YXJtLnYxLkNsYWltUmVzcG9uc2USTgoLR2V0SW5zdGFuY2USHi5wcmV3YXJtLnYxLkdldEluc3RhbmNlUmVxdWVzdBofLnByZXdhcm0udjEuR2V0SW5zdGFuY2VSZXNwb25zZRJUCg1MaXN0SW5zdGFuY2VzEiAucHJld2FybS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBohLnByZXdhcm0udjEuTGlzdEluc3RhbmNlc1Jlc3BvbnNlEjwKBVBhdXNlEhgucHJld2FybS52MS5QYXVzZVJlcXVlc3QaGS5wcmV3YXJtLnYxLlBhdXNlUmVzcG9uc2USPwoGUmVzdW1lEhkucHJld2FybS52MS5SZXN1bWVSZXF1ZXN0GhoucHJld2FybS52MS5SZXN1bWVSZXNwb25zZRJLCgpJbnZhbGlkYXRlEh0ucHJld2FybS52MS5JbnZhbGlkYXRlUmVxdWVzdBoeLnByZXdhcm0udjEuSW52YWxpZGF0ZVJlc3BvbnNlElcKDkxpc3RXb3Jrc3BhY2VzEiEucHJld2FybS52MS5MaXN0V29ya3NwYWNlc1JlcXVlc3QaIi5wcmV3YXJtLnYxLkxpc3RXb3Jrc3BhY2VzUmVzcG9uc2USUQoMR2V0V29ya3NwYWNlEh8ucHJld2FybS52MS5HZXRXb3Jrc3BhY2VSZXF1ZXN0GiAucHJld2FybS52MS5HZXRXb3Jrc3BhY2VSZXNwb25zZRJXCg5TdGFydFdvcmtzcGFjZRIhLnByZXdhcm0udjEuU3RhcnRXb3Jrc3BhY2VSZXF1ZXN0GiIucHJld2FybS52MS5TdGFydFdvcmtzcGFjZVJlc3BvbnNlElQKDVN0b3BXb3Jrc3BhY2USIC5wcmV3YXJtLnYxLlN0b3BXb3Jrc3BhY2VSZXF1ZXN0GiEucHJld2FybS52MS5TdG9wV29ya3NwYWNlUmVzcG9uc2USWgoPRGVsZXRlV29ya3NwYWNlEiIucHJld2FybS52MS5EZWxldGVXb3Jrc3BhY2VSZXF1ZXN0GiMucHJld2FybS52MS5EZWxldGVXb3Jrc3BhY2VSZXNwb25zZRJXCg5SZXBvcnRBY3Rpdml0eRIhLnByZXdhcm0udjEuUmVwb3J0QWN0aXZpdHlSZXF1ZXN0GiIucHJld2FybS52MS5SZXBvcnRBY3Rpdml0eVJlc3BvbnNlElEKDFNldFdvcmtzcGFjZRIfLnByZXdhcm0udjEuU2V0V29ya3NwYWNlUmVxdWVzdBogLnByZXdhcm0udjEuU2V0V29ya3NwYWNlUmVzcG9uc2USXQoQRXhwbGFpbldvcmtzcGFjZRIjLnByZXdhcm0udjEuRXhwbGFpbldvcmtzcGFjZVJlcXVlc3QaJC5wcmV3YXJtLnYxLkV4cGxhaW5Xb3Jrc3BhY2VSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message prewarm.v1.TemplateSpec
@@ -51,6 +51,13 @@ export type TemplateSpec = Message<"prewarm.v1.TemplateSpec"> & {
    * @generated from field: map<string, string> config = 3;
    */
   config: { [key: string]: string };
+
+  /**
+   * What happens to workspaces claimed from this template's pools; absent = nothing.
+   *
+   * @generated from field: optional prewarm.v1.LifecyclePolicy lifecycle_policy = 4;
+   */
+  lifecyclePolicy?: LifecyclePolicy | undefined;
 };
 
 /**
@@ -59,6 +66,50 @@ export type TemplateSpec = Message<"prewarm.v1.TemplateSpec"> & {
  */
 export const TemplateSpecSchema: GenMessage<TemplateSpec> = /*@__PURE__*/
   messageDesc(file_prewarm_v1_prewarm, 0);
+
+/**
+ * Lifecycle durations as users write them ("90s", "30m", "8h", "7d"); an absent attribute turns its rule off.
+ *
+ * @generated from message prewarm.v1.LifecyclePolicy
+ */
+export type LifecyclePolicy = Message<"prewarm.v1.LifecyclePolicy"> & {
+  /**
+   * @generated from field: optional string autostop_after = 1;
+   */
+  autostopAfter?: string | undefined;
+
+  /**
+   * @generated from field: optional string autostop_reminder = 2;
+   */
+  autostopReminder?: string | undefined;
+
+  /**
+   * @generated from field: optional string stopped_ttl = 3;
+   */
+  stoppedTtl?: string | undefined;
+
+  /**
+   * @generated from field: optional string dormant_after = 4;
+   */
+  dormantAfter?: string | undefined;
+
+  /**
+   * @generated from field: optional string dormant_delete_after = 5;
+   */
+  dormantDeleteAfter?: string | undefined;
+
+  /**
+   * @generated from field: optional string auto_destroy_reminder = 6;
+   */
+  autoDestroyReminder?: string | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.LifecyclePolicy.
+ * Use `create(LifecyclePolicySchema)` to create a new message.
+ */
+export const LifecyclePolicySchema: GenMessage<LifecyclePolicy> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 1);
 
 /**
  * @generated from message prewarm.v1.PresetSpec
@@ -102,7 +153,7 @@ export type PresetSpec = Message<"prewarm.v1.PresetSpec"> & {
  * Use `create(PresetSpecSchema)` to create a new message.
  */
 export const PresetSpecSchema: GenMessage<PresetSpec> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 1);
+  messageDesc(file_prewarm_v1_prewarm, 2);
 
 /**
  * @generated from message prewarm.v1.Prebuilds
@@ -129,7 +180,7 @@ export type Prebuilds = Message<"prewarm.v1.Prebuilds"> & {
  * Use `create(PrebuildsSchema)` to create a new message.
  */
 export const PrebuildsSchema: GenMessage<Prebuilds> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 2);
+  messageDesc(file_prewarm_v1_prewarm, 3);
 
 /**
  * @generated from message prewarm.v1.ExpirationPolicy
@@ -148,7 +199,7 @@ export type ExpirationPolicy = Message<"prewarm.v1.ExpirationPolicy"> & {
  * Use `create(ExpirationPolicySchema)` to create a new message.
  */
 export const ExpirationPolicySchema: GenMessage<ExpirationPolicy> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 3);
+  messageDesc(file_prewarm_v1_prewarm, 4);
 
 /**
  * @generated from message prewarm.v1.Scheduling
@@ -179,7 +230,7 @@ export type Scheduling = Message<"prewarm.v1.Scheduling"> & {
  * Use `create(SchedulingSchema)` to create a new message.
  */
 export const SchedulingSchema: GenMessage<Scheduling> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 4);
+  messageDesc(file_prewarm_v1_prewarm, 5);
 
 /**
  * @generated from message prewarm.v1.Schedule
@@ -201,7 +252,7 @@ export type Schedule = Message<"prewarm.v1.Schedule"> & {
  * Use `create(ScheduleSchema)` to create a new message.
  */
 export const ScheduleSchema: GenMessage<Schedule> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 5);
+  messageDesc(file_prewarm_v1_prewarm, 6);
 
 /**
  * @generated from message prewarm.v1.Template
@@ -240,7 +291,7 @@ export type Template = Message<"prewarm.v1.Template"> & {
  * Use `create(TemplateSchema)` to create a new message.
  */
 export const TemplateSchema: GenMessage<Template> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 6);
+  messageDesc(file_prewarm_v1_prewarm, 7);
 
 /**
  * @generated from message prewarm.v1.Preset
@@ -299,7 +350,7 @@ export type Preset = Message<"prewarm.v1.Preset"> & {
  * Use `create(PresetSchema)` to create a new message.
  */
 export const PresetSchema: GenMessage<Preset> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 7);
+  messageDesc(file_prewarm_v1_prewarm, 8);
 
 /**
  * @generated from message prewarm.v1.Instance
@@ -384,7 +435,183 @@ export type Instance = Message<"prewarm.v1.Instance"> & {
  * Use `create(InstanceSchema)` to create a new message.
  */
 export const InstanceSchema: GenMessage<Instance> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 8);
+  messageDesc(file_prewarm_v1_prewarm, 9);
+
+/**
+ * The lifecycle policy a workspace was claimed under, in milliseconds (exact, unlike the formatted strings);
+ * absent = the rule is off.
+ *
+ * @generated from message prewarm.v1.WorkspacePolicy
+ */
+export type WorkspacePolicy = Message<"prewarm.v1.WorkspacePolicy"> & {
+  /**
+   * @generated from field: optional int64 autostop_after_ms = 1;
+   */
+  autostopAfterMs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 autostop_reminder_ms = 2;
+   */
+  autostopReminderMs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 stopped_ttl_ms = 3;
+   */
+  stoppedTtlMs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 dormant_after_ms = 4;
+   */
+  dormantAfterMs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 dormant_delete_after_ms = 5;
+   */
+  dormantDeleteAfterMs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 auto_destroy_reminder_ms = 6;
+   */
+  autoDestroyReminderMs?: bigint | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.WorkspacePolicy.
+ * Use `create(WorkspacePolicySchema)` to create a new message.
+ */
+export const WorkspacePolicySchema: GenMessage<WorkspacePolicy> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 10);
+
+/**
+ * A claimed instance. The instance's owner is always set.
+ *
+ * @generated from message prewarm.v1.Workspace
+ */
+export type Workspace = Message<"prewarm.v1.Workspace"> & {
+  /**
+   * @generated from field: prewarm.v1.Instance instance = 1;
+   */
+  instance?: Instance | undefined;
+
+  /**
+   * Marked dormant (no activity for dormant_after) at this instant; absent when not dormant.
+   *
+   * @generated from field: optional int64 dormant_at = 2;
+   */
+  dormantAt?: bigint | undefined;
+
+  /**
+   * Autostop deadline of a running workspace.
+   *
+   * @generated from field: optional int64 deadline = 3;
+   */
+  deadline?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 last_used_at = 4;
+   */
+  lastUsedAt?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 stopped_at = 5;
+   */
+  stoppedAt?: bigint | undefined;
+
+  /**
+   * One-shot destroy instant; cleared once the destroy it triggered has started.
+   *
+   * @generated from field: optional int64 auto_destroy_at = 6;
+   */
+  autoDestroyAt?: bigint | undefined;
+
+  /**
+   * Destroy after this long without activity.
+   *
+   * @generated from field: optional int64 auto_destroy_inactivity_ms = 7;
+   */
+  autoDestroyInactivityMs?: bigint | undefined;
+
+  /**
+   * @generated from field: prewarm.v1.WorkspacePolicy policy = 8;
+   */
+  policy?: WorkspacePolicy | undefined;
+
+  /**
+   * user, auto_destroy_at, auto_destroy_inactivity, dormant_delete or stopped_ttl; set while deleting and once archived.
+   *
+   * @generated from field: optional string destroy_reason = 9;
+   */
+  destroyReason?: string | undefined;
+
+  /**
+   * @generated from field: optional int64 archived_at = 10;
+   */
+  archivedAt?: bigint | undefined;
+
+  /**
+   * After a failed stop or delete: no automatic retry before this instant.
+   *
+   * @generated from field: optional int64 next_attempt_at = 11;
+   */
+  nextAttemptAt?: bigint | undefined;
+
+  /**
+   * Failed attempts of the current delete.
+   *
+   * @generated from field: int64 delete_attempts = 12;
+   */
+  deleteAttempts: bigint;
+};
+
+/**
+ * Describes the message prewarm.v1.Workspace.
+ * Use `create(WorkspaceSchema)` to create a new message.
+ */
+export const WorkspaceSchema: GenMessage<Workspace> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 11);
+
+/**
+ * One lifecycle rule's next transition or reminder.
+ *
+ * @generated from message prewarm.v1.RuleOutlook
+ */
+export type RuleOutlook = Message<"prewarm.v1.RuleOutlook"> & {
+  /**
+   * auto_destroy_at, auto_destroy_inactivity, delete_retry, dormant_delete, stopped_ttl, dormancy, autostop,
+   * autostop_reminder or auto_destroy_reminder.
+   *
+   * @generated from field: string rule = 1;
+   */
+  rule: string;
+
+  /**
+   * stop, delete, mark_dormant or notify.
+   *
+   * @generated from field: string action = 2;
+   */
+  action: string;
+
+  /**
+   * When it fires (in the past: due now); absent when it cannot fire in the workspace's current state.
+   *
+   * @generated from field: optional int64 at = 3;
+   */
+  at?: bigint | undefined;
+
+  /**
+   * Why: the setting and the instant it counts from, or why it is not armed.
+   *
+   * @generated from field: string detail = 4;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message prewarm.v1.RuleOutlook.
+ * Use `create(RuleOutlookSchema)` to create a new message.
+ */
+export const RuleOutlookSchema: GenMessage<RuleOutlook> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 12);
 
 /**
  * A list wrapper so that "no list" and "an empty list" stay distinct (repeated fields have no presence).
@@ -403,7 +630,7 @@ export type InstanceIdList = Message<"prewarm.v1.InstanceIdList"> & {
  * Use `create(InstanceIdListSchema)` to create a new message.
  */
 export const InstanceIdListSchema: GenMessage<InstanceIdList> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 9);
+  messageDesc(file_prewarm_v1_prewarm, 13);
 
 /**
  * @generated from message prewarm.v1.ExplainAction
@@ -442,7 +669,7 @@ export type ExplainAction = Message<"prewarm.v1.ExplainAction"> & {
  * Use `create(ExplainActionSchema)` to create a new message.
  */
 export const ExplainActionSchema: GenMessage<ExplainAction> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 10);
+  messageDesc(file_prewarm_v1_prewarm, 14);
 
 /**
  * @generated from message prewarm.v1.ExplainPreset
@@ -533,7 +760,7 @@ export type ExplainPreset = Message<"prewarm.v1.ExplainPreset"> & {
  * Use `create(ExplainPresetSchema)` to create a new message.
  */
 export const ExplainPresetSchema: GenMessage<ExplainPreset> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 11);
+  messageDesc(file_prewarm_v1_prewarm, 15);
 
 /**
  * A driver operation that finished: what a live view shows as it happens.
@@ -593,7 +820,7 @@ export type PoolEvent = Message<"prewarm.v1.PoolEvent"> & {
  * Use `create(PoolEventSchema)` to create a new message.
  */
 export const PoolEventSchema: GenMessage<PoolEvent> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 12);
+  messageDesc(file_prewarm_v1_prewarm, 16);
 
 /**
  * @generated from message prewarm.v1.PutTemplateRequest
@@ -618,7 +845,7 @@ export type PutTemplateRequest = Message<"prewarm.v1.PutTemplateRequest"> & {
  * Use `create(PutTemplateRequestSchema)` to create a new message.
  */
 export const PutTemplateRequestSchema: GenMessage<PutTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 13);
+  messageDesc(file_prewarm_v1_prewarm, 17);
 
 /**
  * @generated from message prewarm.v1.PutTemplateResponse
@@ -635,7 +862,7 @@ export type PutTemplateResponse = Message<"prewarm.v1.PutTemplateResponse"> & {
  * Use `create(PutTemplateResponseSchema)` to create a new message.
  */
 export const PutTemplateResponseSchema: GenMessage<PutTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 14);
+  messageDesc(file_prewarm_v1_prewarm, 18);
 
 /**
  * @generated from message prewarm.v1.GetTemplateRequest
@@ -652,7 +879,7 @@ export type GetTemplateRequest = Message<"prewarm.v1.GetTemplateRequest"> & {
  * Use `create(GetTemplateRequestSchema)` to create a new message.
  */
 export const GetTemplateRequestSchema: GenMessage<GetTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 15);
+  messageDesc(file_prewarm_v1_prewarm, 19);
 
 /**
  * @generated from message prewarm.v1.GetTemplateResponse
@@ -669,7 +896,7 @@ export type GetTemplateResponse = Message<"prewarm.v1.GetTemplateResponse"> & {
  * Use `create(GetTemplateResponseSchema)` to create a new message.
  */
 export const GetTemplateResponseSchema: GenMessage<GetTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 16);
+  messageDesc(file_prewarm_v1_prewarm, 20);
 
 /**
  * @generated from message prewarm.v1.ListTemplatesRequest
@@ -682,7 +909,7 @@ export type ListTemplatesRequest = Message<"prewarm.v1.ListTemplatesRequest"> & 
  * Use `create(ListTemplatesRequestSchema)` to create a new message.
  */
 export const ListTemplatesRequestSchema: GenMessage<ListTemplatesRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 17);
+  messageDesc(file_prewarm_v1_prewarm, 21);
 
 /**
  * @generated from message prewarm.v1.ListTemplatesResponse
@@ -699,7 +926,7 @@ export type ListTemplatesResponse = Message<"prewarm.v1.ListTemplatesResponse"> 
  * Use `create(ListTemplatesResponseSchema)` to create a new message.
  */
 export const ListTemplatesResponseSchema: GenMessage<ListTemplatesResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 18);
+  messageDesc(file_prewarm_v1_prewarm, 22);
 
 /**
  * @generated from message prewarm.v1.DeleteTemplateRequest
@@ -716,7 +943,7 @@ export type DeleteTemplateRequest = Message<"prewarm.v1.DeleteTemplateRequest"> 
  * Use `create(DeleteTemplateRequestSchema)` to create a new message.
  */
 export const DeleteTemplateRequestSchema: GenMessage<DeleteTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 19);
+  messageDesc(file_prewarm_v1_prewarm, 23);
 
 /**
  * @generated from message prewarm.v1.DeleteTemplateResponse
@@ -729,7 +956,7 @@ export type DeleteTemplateResponse = Message<"prewarm.v1.DeleteTemplateResponse"
  * Use `create(DeleteTemplateResponseSchema)` to create a new message.
  */
 export const DeleteTemplateResponseSchema: GenMessage<DeleteTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 20);
+  messageDesc(file_prewarm_v1_prewarm, 24);
 
 /**
  * @generated from message prewarm.v1.PutPresetRequest
@@ -753,7 +980,7 @@ export type PutPresetRequest = Message<"prewarm.v1.PutPresetRequest"> & {
  * Use `create(PutPresetRequestSchema)` to create a new message.
  */
 export const PutPresetRequestSchema: GenMessage<PutPresetRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 21);
+  messageDesc(file_prewarm_v1_prewarm, 25);
 
 /**
  * @generated from message prewarm.v1.PutPresetResponse
@@ -770,7 +997,7 @@ export type PutPresetResponse = Message<"prewarm.v1.PutPresetResponse"> & {
  * Use `create(PutPresetResponseSchema)` to create a new message.
  */
 export const PutPresetResponseSchema: GenMessage<PutPresetResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 22);
+  messageDesc(file_prewarm_v1_prewarm, 26);
 
 /**
  * @generated from message prewarm.v1.GetPresetRequest
@@ -792,7 +1019,7 @@ export type GetPresetRequest = Message<"prewarm.v1.GetPresetRequest"> & {
  * Use `create(GetPresetRequestSchema)` to create a new message.
  */
 export const GetPresetRequestSchema: GenMessage<GetPresetRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 23);
+  messageDesc(file_prewarm_v1_prewarm, 27);
 
 /**
  * @generated from message prewarm.v1.GetPresetResponse
@@ -809,7 +1036,7 @@ export type GetPresetResponse = Message<"prewarm.v1.GetPresetResponse"> & {
  * Use `create(GetPresetResponseSchema)` to create a new message.
  */
 export const GetPresetResponseSchema: GenMessage<GetPresetResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 24);
+  messageDesc(file_prewarm_v1_prewarm, 28);
 
 /**
  * @generated from message prewarm.v1.ListPresetsRequest
@@ -828,7 +1055,7 @@ export type ListPresetsRequest = Message<"prewarm.v1.ListPresetsRequest"> & {
  * Use `create(ListPresetsRequestSchema)` to create a new message.
  */
 export const ListPresetsRequestSchema: GenMessage<ListPresetsRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 25);
+  messageDesc(file_prewarm_v1_prewarm, 29);
 
 /**
  * @generated from message prewarm.v1.ListPresetsResponse
@@ -845,7 +1072,7 @@ export type ListPresetsResponse = Message<"prewarm.v1.ListPresetsResponse"> & {
  * Use `create(ListPresetsResponseSchema)` to create a new message.
  */
 export const ListPresetsResponseSchema: GenMessage<ListPresetsResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 26);
+  messageDesc(file_prewarm_v1_prewarm, 30);
 
 /**
  * @generated from message prewarm.v1.DeletePresetRequest
@@ -867,7 +1094,7 @@ export type DeletePresetRequest = Message<"prewarm.v1.DeletePresetRequest"> & {
  * Use `create(DeletePresetRequestSchema)` to create a new message.
  */
 export const DeletePresetRequestSchema: GenMessage<DeletePresetRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 27);
+  messageDesc(file_prewarm_v1_prewarm, 31);
 
 /**
  * @generated from message prewarm.v1.DeletePresetResponse
@@ -880,7 +1107,7 @@ export type DeletePresetResponse = Message<"prewarm.v1.DeletePresetResponse"> & 
  * Use `create(DeletePresetResponseSchema)` to create a new message.
  */
 export const DeletePresetResponseSchema: GenMessage<DeletePresetResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 28);
+  messageDesc(file_prewarm_v1_prewarm, 32);
 
 /**
  * @generated from message prewarm.v1.ExplainRequest
@@ -906,7 +1133,7 @@ export type ExplainRequest = Message<"prewarm.v1.ExplainRequest"> & {
  * Use `create(ExplainRequestSchema)` to create a new message.
  */
 export const ExplainRequestSchema: GenMessage<ExplainRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 29);
+  messageDesc(file_prewarm_v1_prewarm, 33);
 
 /**
  * @generated from message prewarm.v1.ExplainResponse
@@ -935,7 +1162,7 @@ export type ExplainResponse = Message<"prewarm.v1.ExplainResponse"> & {
  * Use `create(ExplainResponseSchema)` to create a new message.
  */
 export const ExplainResponseSchema: GenMessage<ExplainResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 30);
+  messageDesc(file_prewarm_v1_prewarm, 34);
 
 /**
  * @generated from message prewarm.v1.StatusRequest
@@ -952,7 +1179,7 @@ export type StatusRequest = Message<"prewarm.v1.StatusRequest"> & {
  * Use `create(StatusRequestSchema)` to create a new message.
  */
 export const StatusRequestSchema: GenMessage<StatusRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 31);
+  messageDesc(file_prewarm_v1_prewarm, 35);
 
 /**
  * @generated from message prewarm.v1.StatusResponse
@@ -998,7 +1225,7 @@ export type StatusResponse = Message<"prewarm.v1.StatusResponse"> & {
  * Use `create(StatusResponseSchema)` to create a new message.
  */
 export const StatusResponseSchema: GenMessage<StatusResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 32);
+  messageDesc(file_prewarm_v1_prewarm, 36);
 
 /**
  * @generated from message prewarm.v1.ClaimRequest
@@ -1025,6 +1252,20 @@ export type ClaimRequest = Message<"prewarm.v1.ClaimRequest"> & {
    * @generated from field: optional bool no_fallback = 4;
    */
   noFallback?: boolean | undefined;
+
+  /**
+   * The workspace's one-shot destroy instant: RFC 3339 with a zone, in the future.
+   *
+   * @generated from field: optional string auto_destroy_at = 5;
+   */
+  autoDestroyAt?: string | undefined;
+
+  /**
+   * Destroy after this long without activity: a lifecycle duration such as "8h".
+   *
+   * @generated from field: optional string auto_destroy_inactivity = 6;
+   */
+  autoDestroyInactivity?: string | undefined;
 };
 
 /**
@@ -1032,16 +1273,23 @@ export type ClaimRequest = Message<"prewarm.v1.ClaimRequest"> & {
  * Use `create(ClaimRequestSchema)` to create a new message.
  */
 export const ClaimRequestSchema: GenMessage<ClaimRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 33);
+  messageDesc(file_prewarm_v1_prewarm, 37);
 
 /**
  * @generated from message prewarm.v1.ClaimResponse
  */
 export type ClaimResponse = Message<"prewarm.v1.ClaimResponse"> & {
   /**
+   * The instance part of `workspace`, for clients that predate workspaces.
+   *
    * @generated from field: prewarm.v1.Instance instance = 1;
    */
   instance?: Instance | undefined;
+
+  /**
+   * @generated from field: prewarm.v1.Workspace workspace = 2;
+   */
+  workspace?: Workspace | undefined;
 };
 
 /**
@@ -1049,7 +1297,7 @@ export type ClaimResponse = Message<"prewarm.v1.ClaimResponse"> & {
  * Use `create(ClaimResponseSchema)` to create a new message.
  */
 export const ClaimResponseSchema: GenMessage<ClaimResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 34);
+  messageDesc(file_prewarm_v1_prewarm, 38);
 
 /**
  * @generated from message prewarm.v1.GetInstanceRequest
@@ -1070,7 +1318,7 @@ export type GetInstanceRequest = Message<"prewarm.v1.GetInstanceRequest"> & {
  * Use `create(GetInstanceRequestSchema)` to create a new message.
  */
 export const GetInstanceRequestSchema: GenMessage<GetInstanceRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 35);
+  messageDesc(file_prewarm_v1_prewarm, 39);
 
 /**
  * @generated from message prewarm.v1.GetInstanceResponse
@@ -1087,7 +1335,7 @@ export type GetInstanceResponse = Message<"prewarm.v1.GetInstanceResponse"> & {
  * Use `create(GetInstanceResponseSchema)` to create a new message.
  */
 export const GetInstanceResponseSchema: GenMessage<GetInstanceResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 36);
+  messageDesc(file_prewarm_v1_prewarm, 40);
 
 /**
  * @generated from message prewarm.v1.ListInstancesRequest
@@ -1109,7 +1357,7 @@ export type ListInstancesRequest = Message<"prewarm.v1.ListInstancesRequest"> & 
  * Use `create(ListInstancesRequestSchema)` to create a new message.
  */
 export const ListInstancesRequestSchema: GenMessage<ListInstancesRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 37);
+  messageDesc(file_prewarm_v1_prewarm, 41);
 
 /**
  * @generated from message prewarm.v1.ListInstancesResponse
@@ -1126,7 +1374,7 @@ export type ListInstancesResponse = Message<"prewarm.v1.ListInstancesResponse"> 
  * Use `create(ListInstancesResponseSchema)` to create a new message.
  */
 export const ListInstancesResponseSchema: GenMessage<ListInstancesResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 38);
+  messageDesc(file_prewarm_v1_prewarm, 42);
 
 /**
  * @generated from message prewarm.v1.PauseRequest
@@ -1145,7 +1393,7 @@ export type PauseRequest = Message<"prewarm.v1.PauseRequest"> & {
  * Use `create(PauseRequestSchema)` to create a new message.
  */
 export const PauseRequestSchema: GenMessage<PauseRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 39);
+  messageDesc(file_prewarm_v1_prewarm, 43);
 
 /**
  * @generated from message prewarm.v1.PauseResponse
@@ -1158,7 +1406,7 @@ export type PauseResponse = Message<"prewarm.v1.PauseResponse"> & {
  * Use `create(PauseResponseSchema)` to create a new message.
  */
 export const PauseResponseSchema: GenMessage<PauseResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 40);
+  messageDesc(file_prewarm_v1_prewarm, 44);
 
 /**
  * @generated from message prewarm.v1.ResumeRequest
@@ -1175,7 +1423,7 @@ export type ResumeRequest = Message<"prewarm.v1.ResumeRequest"> & {
  * Use `create(ResumeRequestSchema)` to create a new message.
  */
 export const ResumeRequestSchema: GenMessage<ResumeRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 41);
+  messageDesc(file_prewarm_v1_prewarm, 45);
 
 /**
  * @generated from message prewarm.v1.ResumeResponse
@@ -1188,7 +1436,7 @@ export type ResumeResponse = Message<"prewarm.v1.ResumeResponse"> & {
  * Use `create(ResumeResponseSchema)` to create a new message.
  */
 export const ResumeResponseSchema: GenMessage<ResumeResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 42);
+  messageDesc(file_prewarm_v1_prewarm, 46);
 
 /**
  * @generated from message prewarm.v1.InvalidateRequest
@@ -1210,7 +1458,7 @@ export type InvalidateRequest = Message<"prewarm.v1.InvalidateRequest"> & {
  * Use `create(InvalidateRequestSchema)` to create a new message.
  */
 export const InvalidateRequestSchema: GenMessage<InvalidateRequest> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 43);
+  messageDesc(file_prewarm_v1_prewarm, 47);
 
 /**
  * @generated from message prewarm.v1.InvalidateResponse
@@ -1227,7 +1475,337 @@ export type InvalidateResponse = Message<"prewarm.v1.InvalidateResponse"> & {
  * Use `create(InvalidateResponseSchema)` to create a new message.
  */
 export const InvalidateResponseSchema: GenMessage<InvalidateResponse> = /*@__PURE__*/
-  messageDesc(file_prewarm_v1_prewarm, 44);
+  messageDesc(file_prewarm_v1_prewarm, 48);
+
+/**
+ * @generated from message prewarm.v1.ListWorkspacesRequest
+ */
+export type ListWorkspacesRequest = Message<"prewarm.v1.ListWorkspacesRequest"> & {
+  /**
+   * @generated from field: optional string owner = 1;
+   */
+  owner?: string | undefined;
+
+  /**
+   * TEMPLATE/NAME
+   *
+   * @generated from field: optional string preset_id = 2;
+   */
+  presetId?: string | undefined;
+
+  /**
+   * Include archived workspaces.
+   *
+   * @generated from field: bool archived = 3;
+   */
+  archived: boolean;
+};
+
+/**
+ * Describes the message prewarm.v1.ListWorkspacesRequest.
+ * Use `create(ListWorkspacesRequestSchema)` to create a new message.
+ */
+export const ListWorkspacesRequestSchema: GenMessage<ListWorkspacesRequest> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 49);
+
+/**
+ * @generated from message prewarm.v1.ListWorkspacesResponse
+ */
+export type ListWorkspacesResponse = Message<"prewarm.v1.ListWorkspacesResponse"> & {
+  /**
+   * @generated from field: repeated prewarm.v1.Workspace workspaces = 1;
+   */
+  workspaces: Workspace[];
+};
+
+/**
+ * Describes the message prewarm.v1.ListWorkspacesResponse.
+ * Use `create(ListWorkspacesResponseSchema)` to create a new message.
+ */
+export const ListWorkspacesResponseSchema: GenMessage<ListWorkspacesResponse> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 50);
+
+/**
+ * @generated from message prewarm.v1.GetWorkspaceRequest
+ */
+export type GetWorkspaceRequest = Message<"prewarm.v1.GetWorkspaceRequest"> & {
+  /**
+   * As GetInstanceRequest.id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message prewarm.v1.GetWorkspaceRequest.
+ * Use `create(GetWorkspaceRequestSchema)` to create a new message.
+ */
+export const GetWorkspaceRequestSchema: GenMessage<GetWorkspaceRequest> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 51);
+
+/**
+ * @generated from message prewarm.v1.GetWorkspaceResponse
+ */
+export type GetWorkspaceResponse = Message<"prewarm.v1.GetWorkspaceResponse"> & {
+  /**
+   * @generated from field: prewarm.v1.Workspace workspace = 1;
+   */
+  workspace?: Workspace | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.GetWorkspaceResponse.
+ * Use `create(GetWorkspaceResponseSchema)` to create a new message.
+ */
+export const GetWorkspaceResponseSchema: GenMessage<GetWorkspaceResponse> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 52);
+
+/**
+ * @generated from message prewarm.v1.StartWorkspaceRequest
+ */
+export type StartWorkspaceRequest = Message<"prewarm.v1.StartWorkspaceRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message prewarm.v1.StartWorkspaceRequest.
+ * Use `create(StartWorkspaceRequestSchema)` to create a new message.
+ */
+export const StartWorkspaceRequestSchema: GenMessage<StartWorkspaceRequest> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 53);
+
+/**
+ * @generated from message prewarm.v1.StartWorkspaceResponse
+ */
+export type StartWorkspaceResponse = Message<"prewarm.v1.StartWorkspaceResponse"> & {
+  /**
+   * @generated from field: prewarm.v1.Workspace workspace = 1;
+   */
+  workspace?: Workspace | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.StartWorkspaceResponse.
+ * Use `create(StartWorkspaceResponseSchema)` to create a new message.
+ */
+export const StartWorkspaceResponseSchema: GenMessage<StartWorkspaceResponse> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 54);
+
+/**
+ * @generated from message prewarm.v1.StopWorkspaceRequest
+ */
+export type StopWorkspaceRequest = Message<"prewarm.v1.StopWorkspaceRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message prewarm.v1.StopWorkspaceRequest.
+ * Use `create(StopWorkspaceRequestSchema)` to create a new message.
+ */
+export const StopWorkspaceRequestSchema: GenMessage<StopWorkspaceRequest> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 55);
+
+/**
+ * @generated from message prewarm.v1.StopWorkspaceResponse
+ */
+export type StopWorkspaceResponse = Message<"prewarm.v1.StopWorkspaceResponse"> & {
+  /**
+   * @generated from field: prewarm.v1.Workspace workspace = 1;
+   */
+  workspace?: Workspace | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.StopWorkspaceResponse.
+ * Use `create(StopWorkspaceResponseSchema)` to create a new message.
+ */
+export const StopWorkspaceResponseSchema: GenMessage<StopWorkspaceResponse> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 56);
+
+/**
+ * @generated from message prewarm.v1.DeleteWorkspaceRequest
+ */
+export type DeleteWorkspaceRequest = Message<"prewarm.v1.DeleteWorkspaceRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message prewarm.v1.DeleteWorkspaceRequest.
+ * Use `create(DeleteWorkspaceRequestSchema)` to create a new message.
+ */
+export const DeleteWorkspaceRequestSchema: GenMessage<DeleteWorkspaceRequest> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 57);
+
+/**
+ * @generated from message prewarm.v1.DeleteWorkspaceResponse
+ */
+export type DeleteWorkspaceResponse = Message<"prewarm.v1.DeleteWorkspaceResponse"> & {
+  /**
+   * @generated from field: prewarm.v1.Workspace workspace = 1;
+   */
+  workspace?: Workspace | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.DeleteWorkspaceResponse.
+ * Use `create(DeleteWorkspaceResponseSchema)` to create a new message.
+ */
+export const DeleteWorkspaceResponseSchema: GenMessage<DeleteWorkspaceResponse> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 58);
+
+/**
+ * @generated from message prewarm.v1.ReportActivityRequest
+ */
+export type ReportActivityRequest = Message<"prewarm.v1.ReportActivityRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message prewarm.v1.ReportActivityRequest.
+ * Use `create(ReportActivityRequestSchema)` to create a new message.
+ */
+export const ReportActivityRequestSchema: GenMessage<ReportActivityRequest> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 59);
+
+/**
+ * @generated from message prewarm.v1.ReportActivityResponse
+ */
+export type ReportActivityResponse = Message<"prewarm.v1.ReportActivityResponse"> & {
+  /**
+   * @generated from field: prewarm.v1.Workspace workspace = 1;
+   */
+  workspace?: Workspace | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.ReportActivityResponse.
+ * Use `create(ReportActivityResponseSchema)` to create a new message.
+ */
+export const ReportActivityResponseSchema: GenMessage<ReportActivityResponse> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 60);
+
+/**
+ * Each setting: absent leaves it as it is, "" clears it, anything else sets it.
+ *
+ * @generated from message prewarm.v1.SetWorkspaceRequest
+ */
+export type SetWorkspaceRequest = Message<"prewarm.v1.SetWorkspaceRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * RFC 3339 with a zone, in the future.
+   *
+   * @generated from field: optional string auto_destroy_at = 2;
+   */
+  autoDestroyAt?: string | undefined;
+
+  /**
+   * A lifecycle duration such as "8h".
+   *
+   * @generated from field: optional string auto_destroy_inactivity = 3;
+   */
+  autoDestroyInactivity?: string | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.SetWorkspaceRequest.
+ * Use `create(SetWorkspaceRequestSchema)` to create a new message.
+ */
+export const SetWorkspaceRequestSchema: GenMessage<SetWorkspaceRequest> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 61);
+
+/**
+ * @generated from message prewarm.v1.SetWorkspaceResponse
+ */
+export type SetWorkspaceResponse = Message<"prewarm.v1.SetWorkspaceResponse"> & {
+  /**
+   * @generated from field: prewarm.v1.Workspace workspace = 1;
+   */
+  workspace?: Workspace | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.SetWorkspaceResponse.
+ * Use `create(SetWorkspaceResponseSchema)` to create a new message.
+ */
+export const SetWorkspaceResponseSchema: GenMessage<SetWorkspaceResponse> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 62);
+
+/**
+ * @generated from message prewarm.v1.ExplainWorkspaceRequest
+ */
+export type ExplainWorkspaceRequest = Message<"prewarm.v1.ExplainWorkspaceRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Evaluate the rules at this instant (epoch ms) instead of now.
+   *
+   * @generated from field: optional int64 at = 2;
+   */
+  at?: bigint | undefined;
+};
+
+/**
+ * Describes the message prewarm.v1.ExplainWorkspaceRequest.
+ * Use `create(ExplainWorkspaceRequestSchema)` to create a new message.
+ */
+export const ExplainWorkspaceRequestSchema: GenMessage<ExplainWorkspaceRequest> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 63);
+
+/**
+ * @generated from message prewarm.v1.ExplainWorkspaceResponse
+ */
+export type ExplainWorkspaceResponse = Message<"prewarm.v1.ExplainWorkspaceResponse"> & {
+  /**
+   * @generated from field: prewarm.v1.Workspace workspace = 1;
+   */
+  workspace?: Workspace | undefined;
+
+  /**
+   * The instant the rules were evaluated at (epoch ms).
+   *
+   * @generated from field: int64 at = 2;
+   */
+  at: bigint;
+
+  /**
+   * The transition the next lifecycle tick would run (the first due rule in priority order), if any.
+   *
+   * @generated from field: optional prewarm.v1.RuleOutlook next = 3;
+   */
+  next?: RuleOutlook | undefined;
+
+  /**
+   * @generated from field: repeated prewarm.v1.RuleOutlook rules = 4;
+   */
+  rules: RuleOutlook[];
+};
+
+/**
+ * Describes the message prewarm.v1.ExplainWorkspaceResponse.
+ * Use `create(ExplainWorkspaceResponseSchema)` to create a new message.
+ */
+export const ExplainWorkspaceResponseSchema: GenMessage<ExplainWorkspaceResponse> = /*@__PURE__*/
+  messageDesc(file_prewarm_v1_prewarm, 64);
 
 /**
  * @generated from enum prewarm.v1.PresetStatus
@@ -1497,6 +2075,83 @@ export const Prewarm: GenService<{
     methodKind: "unary";
     input: typeof InvalidateRequestSchema;
     output: typeof InvalidateResponseSchema;
+  },
+  /**
+   * Workspaces: claimed instances and their lifecycle. Each takes what GetInstance takes (an id, an id prefix of 8
+   * or more characters, or a name); a pool (unclaimed) instance is FAILED_PRECONDITION, an unknown one NOT_FOUND.
+   *
+   * @generated from rpc prewarm.v1.Prewarm.ListWorkspaces
+   */
+  listWorkspaces: {
+    methodKind: "unary";
+    input: typeof ListWorkspacesRequestSchema;
+    output: typeof ListWorkspacesResponseSchema;
+  },
+  /**
+   * @generated from rpc prewarm.v1.Prewarm.GetWorkspace
+   */
+  getWorkspace: {
+    methodKind: "unary";
+    input: typeof GetWorkspaceRequestSchema;
+    output: typeof GetWorkspaceResponseSchema;
+  },
+  /**
+   * Start, stop and delete are idempotent: asking for the state a workspace is in (or heading to) changes nothing;
+   * an impossible request (starting an archived workspace) is FAILED_PRECONDITION. A delete archives the record
+   * once the driver succeeded.
+   *
+   * @generated from rpc prewarm.v1.Prewarm.StartWorkspace
+   */
+  startWorkspace: {
+    methodKind: "unary";
+    input: typeof StartWorkspaceRequestSchema;
+    output: typeof StartWorkspaceResponseSchema;
+  },
+  /**
+   * @generated from rpc prewarm.v1.Prewarm.StopWorkspace
+   */
+  stopWorkspace: {
+    methodKind: "unary";
+    input: typeof StopWorkspaceRequestSchema;
+    output: typeof StopWorkspaceResponseSchema;
+  },
+  /**
+   * @generated from rpc prewarm.v1.Prewarm.DeleteWorkspace
+   */
+  deleteWorkspace: {
+    methodKind: "unary";
+    input: typeof DeleteWorkspaceRequestSchema;
+    output: typeof DeleteWorkspaceResponseSchema;
+  },
+  /**
+   * Reports use: bumps last_used_at and the autostop deadline, clears dormancy, re-arms inactivity destroy.
+   *
+   * @generated from rpc prewarm.v1.Prewarm.ReportActivity
+   */
+  reportActivity: {
+    methodKind: "unary";
+    input: typeof ReportActivityRequestSchema;
+    output: typeof ReportActivityResponseSchema;
+  },
+  /**
+   * Changes the workspace's own destroy settings.
+   *
+   * @generated from rpc prewarm.v1.Prewarm.SetWorkspace
+   */
+  setWorkspace: {
+    methodKind: "unary";
+    input: typeof SetWorkspaceRequestSchema;
+    output: typeof SetWorkspaceResponseSchema;
+  },
+  /**
+   * Each lifecycle rule's next transition or reminder for one workspace, without doing anything.
+   *
+   * @generated from rpc prewarm.v1.Prewarm.ExplainWorkspace
+   */
+  explainWorkspace: {
+    methodKind: "unary";
+    input: typeof ExplainWorkspaceRequestSchema;
+    output: typeof ExplainWorkspaceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_prewarm_v1_prewarm, 0);

@@ -1,26 +1,40 @@
 /**
- * The client side of the claim benchmark, in its own process so client-side encoding does not share the
- * controller's event loop: `claim-clients.ts PORT TOKEN CLIENTS CLAIMS_PER_CLIENT` prints one JSON line.
+ * The client side of the claim and activity benchmarks, in its own process so client-side encoding does not share
+ * the controller's event loop: `claim-clients.ts PORT TOKEN CLIENTS CALLS_PER_CLIENT [claim|activity]` prints one
+ * JSON line. In activity mode each client first claims a workspace, then reports activity on it.
  */
 import { createClient } from '../../controller/api/client';
 
 async function main(): Promise<void> {
-  const [port, token, clientsText, perClientText] = process.argv.slice(2);
+  const [port, token, clientsText, perClientText, modeText = 'claim'] = process.argv.slice(2);
+  const mode = modeText === 'activity' ? 'activity' : 'claim';
   const clients = Number(clientsText);
   const perClient = Number(perClientText);
   const conns = Array.from({ length: clients }, () => createClient({ endpoint: `127.0.0.1:${port}`, token }));
   const ids: string[] = [];
   // Warm the connections and the JIT; these claims are checked for uniqueness like the others but not timed.
-  await Promise.all(conns.map(async (c) => ids.push((await c.claim({ template: 't0', preset: 'p0', owner: 'warm', noFallback: true })).id)));
+  const own = await Promise.all(
+    conns.map(async (c, k) => {
+      const w = await c.claim({ template: 't0', preset: 'p0', owner: `client-${k}`, noFallback: true });
+      ids.push(w.id);
+      return w.id;
+    }),
+  );
+  if (mode === 'activity') await Promise.all(conns.map((c, k) => c.reportActivity(own[k])));
   const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
     conns.map(async (c, k) => {
       for (let n = 0; n < perClient; n++) {
         const t = performance.now();
-        const inst = await c.claim({ template: 't0', preset: 'p0', owner: `client-${k}`, noFallback: true });
-        latencies.push(performance.now() - t);
-        ids.push(inst.id);
+        if (mode === 'activity') {
+          await c.reportActivity(own[k]);
+          latencies.push(performance.now() - t);
+        } else {
+          const inst = await c.claim({ template: 't0', preset: 'p0', owner: `client-${k}`, noFallback: true });
+          latencies.push(performance.now() - t);
+          ids.push(inst.id);
+        }
       }
     }),
   );

@@ -57,25 +57,28 @@ export async function benchClaims(clients = 32, claimsPerClient = 100): Promise<
 }
 
 /** The same client process against an API server whose claim does no work: what gRPC alone costs here. */
-async function transportOnly(clients: number, claimsPerClient: number): Promise<number[]> {
+export async function transportOnly(clients: number, claimsPerClient: number, mode: 'claim' | 'activity' = 'claim'): Promise<number[]> {
   let n = 0;
   const record: InstanceRecord = {
     id: '', name: 'stub', presetId: 't0/p0', template: 't0', preset: 'p0', state: 'claimed', owner: 'o',
     templateVersion: 1, createdAt: 1, readyAt: 1, claimedAt: 1, attributes: {}, error: '',
   };
-  const service = { claim: async () => ({ ...record, id: `stub-${n++}` }) } as unknown as PrewarmService;
+  const service = {
+    claim: async () => ({ ...record, id: `stub-${n++}` }),
+    reportActivity: async (id: string) => ({ ...record, id }),
+  } as unknown as PrewarmService;
   const api = await startApiServer({ service, listen: '127.0.0.1:0', verifyToken: (t) => t === 'stub', log: () => undefined });
   try {
-    const out = await runClients(api.port, 'stub', clients, claimsPerClient);
+    const out = await runClients(api.port, 'stub', clients, claimsPerClient, mode);
     return (JSON.parse(out) as { latencies: number[] }).latencies;
   } finally {
     await api.close(100);
   }
 }
 
-function runClients(port: number, token: string, clients: number, claimsPerClient: number): Promise<string> {
+export function runClients(port: number, token: string, clients: number, callsPerClient: number, mode: 'claim' | 'activity' = 'claim'): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'claim-clients.ts'), String(port), token, String(clients), String(claimsPerClient)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'claim-clients.ts'), String(port), token, String(clients), String(callsPerClient), mode], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let text = '';

@@ -2,7 +2,9 @@
  * `npm run bench [-- --json] [-- --only NAME]`: prints every performance figure. Each figure that has a
  * baseline is shown with the ratio to it, both measured in this run. With --json: one JSON object per line.
  */
+import { benchActivity } from './activity.bench';
 import { benchClaims } from './claim.bench';
+import { benchLifecycle } from './lifecycle.bench';
 import { type Figure, withRatio } from './figures';
 import { benchMemory } from './memory.bench';
 import { benchPlan } from './plan.bench';
@@ -16,6 +18,8 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   plan: () => benchPlan(),
   reconcile: () => benchReconcile(),
   claims: async () => [...(await benchClaims(1, 1000)), ...(await benchClaims())],
+  lifecycle: () => benchLifecycle(),
+  activity: () => benchActivity(),
   memory: () => benchMemory(),
   'provider-start': () => benchProviderStart(),
   'terraform-plan': () => benchTerraformPlan(),

@@ -15,6 +15,13 @@ const FLAGS: FlagSpec[] = [
   { name: 'ops-listen', kind: 'string', value: 'HOST:PORT', help: 'HTTP /healthz, /readyz, /metrics', default: d.opsListen },
   { name: 'driver-dir', kind: 'string', value: 'DIR', help: 'Directory of driver programs templates may name', default: d.driverDir },
   { name: 'reconcile-interval', kind: 'string', value: 'DURATION', help: 'Time between reconcile ticks', default: formatDuration(d.reconcileIntervalMs) },
+  {
+    name: 'lifecycle-interval',
+    kind: 'string',
+    value: 'DURATION',
+    help: 'Time between lifecycle ticks (autostop, stopped TTL, dormancy, auto-destroy and their reminders)',
+    default: formatDuration(d.lifecycleIntervalMs),
+  },
   { name: 'tls-cert', kind: 'string', value: 'FILE', help: 'PEM certificate (chain) for the API; needs --tls-key' },
   { name: 'tls-key', kind: 'string', value: 'FILE', help: 'PEM private key of --tls-cert' },
   { name: 'tls-client-ca', kind: 'string', value: 'FILE', help: 'Require client certificates signed by this PEM CA' },
@@ -80,6 +87,7 @@ export function controllerOptionsFromFlags(flags: Flags): ControllerOptions {
     if (v !== undefined) opts.driverDir = checkDirectory(v, '--driver-dir');
   });
   duration('reconcile-interval', (ms) => (opts.reconcileIntervalMs = ms));
+  duration('lifecycle-interval', (ms) => (opts.lifecycleIntervalMs = ms));
   duration('backoff-base', (ms) => (opts.backoffBaseMs = ms));
   duration('backoff-cap', (ms) => (opts.backoffCapMs = ms));
   duration('retention', (ms) => (opts.retentionMs = ms), true);

@@ -13,6 +13,7 @@ import { HELP_FLAG, commandHelp, groupHelp, overviewHelp } from './help';
 import { controllerCommand } from './controller-command';
 import { resourceCommands, SpecFileError } from './resource-commands';
 import { poolCommands } from './pool-commands';
+import { workspaceCommands } from './workspace-commands';
 
 const versionCommand: Command = {
   path: ['version'],
@@ -24,7 +25,7 @@ const versionCommand: Command = {
   },
 };
 
-export const CONTROLLER_COMMANDS: Command[] = [controllerCommand, ...resourceCommands, ...poolCommands, versionCommand];
+export const CONTROLLER_COMMANDS: Command[] = [controllerCommand, ...resourceCommands, ...poolCommands, ...workspaceCommands, versionCommand];
 
 type Resolved = { kind: 'command'; command: Command; rest: string[] } | { kind: 'group'; group: string; rest: string[] };
 

@@ -187,14 +187,6 @@ export function instanceText(i: InstanceRecord): string {
   return lines.join('\n') + '\n';
 }
 
-export function claimText(i: InstanceRecord): string {
-  const note =
-    i.state === 'claimed' || i.state === 'ready'
-      ? ''
-      : `\nNo ready instance was in the pool; a fresh one is being built (state ${t(i.state)}). Check it with: prewarm instance get ${t(i.id)}`;
-  return `Claimed ${t(i.id)} (${t(i.name)}) from ${t(i.presetId)}${i.owner ? ` for ${t(i.owner)}` : ''}.${note}\n` + instanceText(i);
-}
-
 export function instanceListText(list: InstanceRecord[]): string {
   if (list.length === 0) return 'No instances.\n';
   return table(

@@ -2,8 +2,10 @@
 import { UsageError } from './args';
 import type { Command } from './command';
 import { CLIENT_FLAGS, JSON_FLAG, withClient } from './connect';
-import { claimText, errorText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './human-output';
-import { parseDurationFlag, parseOwnerFlag, parsePresetRef, parseRfc3339 } from './values';
+import { errorText, explainJson, explainText, instant, instanceJson, instanceListText, instanceText, json, statusJson, statusText } from './human-output';
+import { parseAutoDestroyAtFlag, parseAutoDestroyInactivityFlag, parseDurationFlag, parseOwnerFlag, parsePresetRef, parseRfc3339 } from './values';
+import { claimJson, claimText } from './workspace-output';
+import { AUTO_DESTROY_AT_FLAG, AUTO_DESTROY_INACTIVITY_FLAG } from './workspace-commands';
 import { watchStatus } from '../view/watch-status';
 import { instanceStateEnum } from '../api/codec-enums';
 import type { ClaimRequest } from '../api/service';
@@ -75,15 +77,19 @@ export const poolCommands: Command[] = [
     description:
       'When the pool is empty a fresh instance is built for you (returned while it starts), unless --no-fallback\n' +
       'asks to fail instead. Claims are served while reconciliation is paused too (globally or for the preset),\n' +
-      'fallback builds included: a claim is a person asking; only the refill of the pool waits for "prewarm resume".',
+      'fallback builds included: a claim is a person asking; only the refill of the pool waits for "prewarm resume".\n' +
+      'The claimed instance is a workspace from then on: the template\'s lifecycle policy applies to it, and\n' +
+      '--auto-destroy-at / --auto-destroy-inactivity set its own destroy settings ("prewarm workspace set" changes them).',
     args: [PRESET_ARG],
     flags: [
       { name: 'owner', kind: 'string', value: 'NAME', help: `Who the instance is for: ${OWNER_TEXT.words}` },
       { name: 'no-fallback', kind: 'boolean', help: 'Fail instead of building a fresh instance when none is ready' },
-      { ...JSON_FLAG, help: 'Print the instance as JSON' },
+      AUTO_DESTROY_AT_FLAG,
+      AUTO_DESTROY_INACTIVITY_FLAG,
+      { ...JSON_FLAG, help: 'Print the workspace as JSON' },
       ...CLIENT_FLAGS,
     ],
-    examples: ['prewarm claim devbox/us-nix --owner alice --json'],
+    examples: ['prewarm claim devbox/us-nix --owner alice --json', 'prewarm claim devbox/us-nix --owner ci --auto-destroy-inactivity 2h'],
     async run(ctx) {
       const ref = parsePresetRef(ctx.args['TEMPLATE/PRESET']!, 'TEMPLATE/PRESET');
       const ownerText = ctx.flags.string('owner');
@@ -91,8 +97,15 @@ export const poolCommands: Command[] = [
       const req: ClaimRequest = { template: ref.template, preset: ref.name };
       if (owner !== undefined) req.owner = owner;
       if (ctx.flags.boolean('no-fallback')) req.noFallback = true;
-      const instance = await withClient(ctx.flags, (c) => c.claim(req));
-      ctx.io.stdout(ctx.flags.boolean('json') ? json(instanceJson(instance)) : claimText(instance));
+      // "none" means what leaving the flag out means: a claim has no setting to clear.
+      const at = ctx.flags.string('auto-destroy-at');
+      const atValue = at === undefined ? null : parseAutoDestroyAtFlag(at);
+      if (atValue !== null) req.autoDestroyAt = atValue;
+      const inactivity = ctx.flags.string('auto-destroy-inactivity');
+      const inactivityValue = inactivity === undefined ? null : parseAutoDestroyInactivityFlag(inactivity);
+      if (inactivityValue !== null) req.autoDestroyInactivity = inactivityValue;
+      const workspace = await withClient(ctx.flags, (c) => c.claim(req));
+      ctx.io.stdout(ctx.flags.boolean('json') ? json(claimJson(workspace)) : claimText(workspace, Date.now()));
       return 0;
     },
   },

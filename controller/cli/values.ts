@@ -3,6 +3,7 @@
  * value bounded and escaped (domain/text.ts's quote), never whole.
  */
 import { parseInstant } from '../domain/instant';
+import { parseLifecycleDuration } from '../domain/lifecycle-duration';
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseDuration } from '../domain/duration';
 import { parseHostPort } from '../api/address';
@@ -102,4 +103,29 @@ export function checkExists(path: string, flag: string): string {
     throw new UsageError(`${flag}: ${path} does not exist`);
   }
   return path;
+}
+
+/**
+ * A workspace destroy setting from a flag: `none` (any case) clears it (null); otherwise the text, which must parse
+ * or the flag is named in a usage error. The text goes to the controller as written (trimmed), so its messages
+ * (an instant already past) quote what the user typed.
+ */
+function settingFlag(text: string, flag: string, parse: (text: string) => number): string | null {
+  if (text.trim().toLowerCase() === 'none') return null;
+  try {
+    parse(text.trim());
+    return text.trim();
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}${text.trim() === '' ? ' (write "none" to clear the setting)' : ''}`);
+  }
+}
+
+/** `--auto-destroy-at RFC3339|none` → the instant in UTC, or null for none. */
+export function parseAutoDestroyAtFlag(text: string, flag = '--auto-destroy-at'): string | null {
+  return settingFlag(text, flag, parseInstant);
+}
+
+/** `--auto-destroy-inactivity DURATION|none` → the lifecycle duration ("8h", "7d"), or null for none. */
+export function parseAutoDestroyInactivityFlag(text: string, flag = '--auto-destroy-inactivity'): string | null {
+  return settingFlag(text, flag, parseLifecycleDuration);
 }

@@ -9,6 +9,7 @@ import type { PresetSpec } from '../../../controller/domain/specs';
 import type { ExplainPreset } from '../../../controller/api/service';
 import { rawCall } from '../../helpers/raw-grpc';
 import { BIG_TIME, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
+import { startWorkspaceTestApi, type WorkspaceFakeService } from '../../helpers/workspace-fake';
 import { explainPreset, poolSpec, presetSpec, scheduledPreset, templateSpec } from '../../helpers/fixtures';
 
 /** A finish instant far in the future: events carry it as RFC 3339 and must come back to the millisecond. */
@@ -47,9 +48,9 @@ const explainPresets: ExplainPreset[] = [
 ];
 
 describe('prewarm.v1 round trips through a real server and client', () => {
-  let api: TestApi;
+  let api: TestApi & { fake: WorkspaceFakeService };
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startWorkspaceTestApi();
   });
   afterAll(() => api.close());
 
@@ -124,7 +125,9 @@ describe('prewarm.v1 round trips through a real server and client', () => {
     const ready = api.fake.addInstance({ presetId: 'devbox/us-nix', attributes: { path: '/srv/ws/1', port: '8080' } });
     const claimed = await api.client.claim({ template: 'devbox', preset: 'us-nix', owner: 'alice' });
     assert.deepEqual(api.fake.calls.at(-1), { method: 'claim', args: [{ template: 'devbox', preset: 'us-nix', owner: 'alice' }] });
-    assert.deepEqual(claimed, { ...ready, state: 'claimed', owner: 'alice', claimedAt: BIG_TIME });
+    assert.deepEqual(claimed, api.fake.workspaces.get(ready.id));
+    assert.deepEqual({ ...claimed, ...{ state: ready.state, owner: ready.owner, claimedAt: ready.claimedAt } }, { ...api.fake.workspaces.get(ready.id)!, ...ready });
+    assert.equal(claimed.claimedAt, BIG_TIME);
     await assert.rejects(api.client.claim({ template: 'devbox', preset: 'us-nix', noFallback: true }), ConflictError);
     assert.deepEqual(api.fake.calls.at(-1)?.args, [{ template: 'devbox', preset: 'us-nix', noFallback: true }]);
     const fresh = await api.client.claim({ template: 'devbox', preset: 'us-nix', noFallback: false });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '../../../controller/domain/errors';
 import type { ExplainPreset } from '../../../controller/api/service';
-import { BIG_TIME, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
+import { BIG_TIME, TOKEN, type TestApi } from '../../helpers/api-fake';
+import { startWorkspaceTestApi, type WorkspaceFakeService } from '../../helpers/workspace-fake';
 import { runCli } from '../../helpers/cli-harness';
 import { explainPreset, scheduledPrebuilds, scheduledPresetInput } from '../../helpers/fixtures';
 
@@ -29,7 +30,7 @@ const explained: ExplainPreset = explainPreset({
 });
 
 describe('client commands against a real server with a fake service', () => {
-  let api: TestApi;
+  let api: TestApi & { fake: WorkspaceFakeService };
   let dir: string;
   let env: Record<string, string>;
   const file = (name: string, text: string) => {
@@ -39,7 +40,7 @@ describe('client commands against a real server with a fake service', () => {
   };
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startWorkspaceTestApi();
     dir = mkdtempSync(join(tmpdir(), 'prewarm-cli-'));
     env = { PREWARM_ENDPOINT: api.endpoint, PREWARM_TOKEN: TOKEN };
   });

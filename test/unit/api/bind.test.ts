@@ -5,7 +5,8 @@ import { bindApiServer } from '../../../controller/api/grpc-server';
 import { createClient } from '../../../controller/api/client';
 import { ApiError } from '../../../controller/api/status';
 import * as grpc from '@grpc/grpc-js';
-import { FakeService, TOKEN } from '../../helpers/api-fake';
+import { TOKEN } from '../../helpers/api-fake';
+import { WorkspaceFakeService } from '../../helpers/workspace-fake';
 
 describe('bindApiServer: listen now, serve later', () => {
   test('calls before serve() are UNAVAILABLE ("starting"); after it they are authenticated and served', async () => {
@@ -18,7 +19,7 @@ describe('bindApiServer: listen now, serve later', () => {
         assert.match(err.message, /starting/);
         return true;
       });
-      server.serve(new FakeService(), (t) => t === TOKEN);
+      server.serve(new WorkspaceFakeService(), (t) => t === TOKEN);
       assert.deepEqual([...(await client.listTemplates())], []);
       const wrong = createClient({ endpoint: server.address, token: 'wrong', timeoutMs: 5000 });
       await assert.rejects(wrong.listTemplates(), (err: unknown) => err instanceof ApiError && err.code === grpc.status.UNAUTHENTICATED);

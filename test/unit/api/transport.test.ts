@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { startApiServer } from '../../../controller/api/grpc-server';
 import { createClient, parseEndpoint } from '../../../controller/api/client';
 import { isLoopbackHost, parseHostPort } from '../../../controller/api/address';
-import { FakeService, TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
+import { TOKEN, startTestApi, type TestApi } from '../../helpers/api-fake';
+import { WorkspaceFakeService } from '../../helpers/workspace-fake';
 import { skipping } from '../../helpers/skip';
 import { makePki, opensslUnavailable } from '../../helpers/pki';
 
@@ -14,7 +15,7 @@ describe('listen addresses', () => {
   test('non-loopback without TLS is refused with a message naming the flags', async () => {
     for (const listen of ['0.0.0.0:0', '[::]:0', '10.1.2.3:7420']) {
       await assert.rejects(
-        startApiServer({ service: new FakeService(), listen, verifyToken: () => true }),
+        startApiServer({ service: new WorkspaceFakeService(), listen, verifyToken: () => true }),
         /refusing to serve the API without TLS.*--tls-cert and --tls-key, or --insecure-listen/,
       );
     }
@@ -22,7 +23,7 @@ describe('listen addresses', () => {
 
   test('--insecure-listen lets it start', async () => {
     const server = await startApiServer({
-      service: new FakeService(),
+      service: new WorkspaceFakeService(),
       listen: '0.0.0.0:0',
       verifyToken: () => true,
       allowInsecureNonLoopback: true,
@@ -55,7 +56,7 @@ describe('listen addresses', () => {
   });
 
   test('a stopped controller gives an actionable UNAVAILABLE message', async () => {
-    const server = await startApiServer({ service: new FakeService(), listen: '127.0.0.1:0', verifyToken: () => true, log: () => {} });
+    const server = await startApiServer({ service: new WorkspaceFakeService(), listen: '127.0.0.1:0', verifyToken: () => true, log: () => {} });
     const endpoint = server.address;
     await server.close();
     const client = createClient({ endpoint, token: TOKEN, timeoutMs: 3000 });
@@ -149,7 +150,7 @@ const skipTls = opensslUnavailable() ?? false;
 
     test('TLS lifts the loopback restriction', async () => {
       const server = await startApiServer({
-        service: new FakeService(),
+        service: new WorkspaceFakeService(),
         listen: '0.0.0.0:0',
         verifyToken: () => true,
         tls: { certPem: pki.serverCert, keyPem: pki.serverKey },

@@ -96,10 +96,10 @@ describe('workspace RPCs', () => {
   test('the raw status codes are the documented ones', async () => {
     api.fake.workspaces.set(ws.id, { ...ws, state: 'archived' });
     const auth = `Bearer ${TOKEN}`;
-    let r = await rawCall(api.endpoint, pb.Prewarm.method.startWorkspace, { id: ws.id }, auth);
-    assert.equal(r.err?.code, grpc.status.FAILED_PRECONDITION);
-    r = await rawCall(api.endpoint, pb.Prewarm.method.getWorkspace, { id: 'nope-nope' }, auth);
-    assert.equal(r.err?.code, grpc.status.NOT_FOUND);
+    const start = await rawCall(api.endpoint, pb.Prewarm.method.startWorkspace, { id: ws.id }, auth);
+    assert.equal(start.err?.code, grpc.status.FAILED_PRECONDITION);
+    const get = await rawCall(api.endpoint, pb.Prewarm.method.getWorkspace, { id: 'nope-nope' }, auth);
+    assert.equal(get.err?.code, grpc.status.NOT_FOUND);
     const set = await rawCall(api.endpoint, pb.Prewarm.method.setWorkspace, { id: ws.id, autoDestroyAt: 'tomorrow' }, auth);
     assert.equal(set.err?.code, grpc.status.INVALID_ARGUMENT);
     const stop = await rawCall(api.endpoint, pb.Prewarm.method.stopWorkspace, { id: ws.id }, undefined);

@@ -191,7 +191,7 @@ export function workspaceExplainJson(r: WorkspaceExplainReport) {
 
 function ruleWhen(r: RuleOutlook, at: number): string {
   if (r.at === null) return '-';
-  return r.at <= at ? `due (${relative(r.at, at)})` : relative(r.at, at);
+  return r.at <= at ? `due, ${relative(r.at, at)}` : relative(r.at, at);
 }
 
 /** One row per rule, then the line that says what the next tick does (or, when nothing is due, what comes first). */

@@ -249,7 +249,7 @@ describe('workspace commands', () => {
 
     api.fake.outlook = { ...api.fake.outlook, next: { rule: 'autostop', action: 'stop', at: at - 60_000, detail: 'deadline' } };
     r = await cli('workspace', 'explain', ws.id);
-    assert.match(r.stdout, /\nnext: stop by autostop at \S+Z \(due \(1m ago\)\), on the next lifecycle tick\n$/);
+    assert.match(r.stdout, /\nnext: stop by autostop at \S+Z \(due, 1m ago\), on the next lifecycle tick\n$/);
 
     api.fake.outlook = { at, next: null, rules: [] };
     r = await cli('workspace', 'explain', ws.id);

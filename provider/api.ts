@@ -70,6 +70,23 @@ export interface Api {
   call<T>(action: string, fn: (client: PrewarmClient) => Promise<T>, conflict?: ConflictDiagnostic): Promise<T>;
   /** Like call, but a NotFoundError resolves to undefined (reads and deletes). */
   callAllowNotFound<T>(action: string, fn: (client: PrewarmClient) => Promise<T>, conflict?: ConflictDiagnostic): Promise<T | undefined>;
+  /** Waits `ms` between two polls; rejects with a DiagnosticsError as soon as Terraform stops the provider. */
+  sleep(ms: number, action: string): Promise<void>;
+}
+
+/** A timer that ends early, with CancelledError, when `signal` aborts. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined, action: string): Promise<void> {
+  // The listener goes as soon as the timer fires: a create polls a signal for up to a day.
+  const timed = () =>
+    new Promise<void>((resolve) => {
+      const cancel = () => clearTimeout(timer);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', cancel);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', cancel, { once: true });
+    });
+  return untilAborted(timed, signal, action);
 }
 
 export function makeApi(session: ProviderSession, signal: AbortSignal | undefined, block: BlockDef, what: string): Api {
@@ -92,5 +109,13 @@ export function makeApi(session: ProviderSession, signal: AbortSignal | undefine
     call: async <T>(action: string, fn: (client: PrewarmClient) => Promise<T>, conflict?: ConflictDiagnostic) =>
       (await run(action, fn, false, conflict)) as T,
     callAllowNotFound: (action, fn, conflict) => run(action, fn, true, conflict),
+    async sleep(ms, action) {
+      try {
+        await sleepUnlessAborted(ms, signal, action);
+      } catch (err) {
+        if (err instanceof CancelledError) throw new DiagnosticsError([errorDiag(`Cannot ${action}: cancelled`, err.message)]);
+        throw err;
+      }
+    },
   };
 }

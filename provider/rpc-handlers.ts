@@ -22,9 +22,10 @@ import { schemaToProto } from './schema-proto';
 import { DiagnosticsError, errorDiag, valueErrorDiag, warningDiag, type Diagnostic } from './diagnostics';
 import { defaultClientFactory, ProviderSession, validateProviderConfig, type ClientFactory, type Env } from './config';
 import { makeApi } from './api';
-import { isObjectValue, type ResourceImpl } from './resources/common';
+import { isObjectValue, PartialStateError, type ResourceImpl } from './resources/common';
 import { templateResource } from './resources/template-resource';
 import { presetResource } from './resources/preset-resource';
+import { workspaceResource } from './resources/workspace-resource';
 import { presetDataSource, type DataSourceImpl } from './data/preset-data-source';
 import { upgradeState } from './upgrade';
 import { attributePath } from './paths';
@@ -33,7 +34,7 @@ import { quote } from '../controller/domain/text';
 /** The response (init shape) of one tfplugin6 RPC. */
 type Response<K extends keyof (typeof ProviderService)['method']> = MessageInitShape<(typeof ProviderService)['method'][K]['output']>;
 
-const RESOURCES: ReadonlyMap<string, ResourceImpl> = new Map([templateResource, presetResource].map((r) => [r.typeName, r]));
+const RESOURCES: ReadonlyMap<string, ResourceImpl> = new Map([templateResource, presetResource, workspaceResource].map((r) => [r.typeName, r]));
 const DATA_SOURCES: ReadonlyMap<string, DataSourceImpl> = new Map([presetDataSource].map((d) => [d.typeName, d]));
 
 /**
@@ -256,8 +257,13 @@ export function createProvider(options: ProviderOptions = {}): Provider {
           if (prior !== null) await impl.delete(api, prior);
           return { newState: encode(null, type), private: req.plannedPrivate, diagnostics: [] };
         }
-        const state = await impl.apply(api, prior, planned);
-        return { newState: encode(state, type), private: req.plannedPrivate, diagnostics: [] };
+        try {
+          const state = await impl.apply(api, prior, planned);
+          return { newState: encode(state, type), private: req.plannedPrivate, diagnostics: [] };
+        } catch (err) {
+          if (err instanceof PartialStateError) return { newState: encode(err.state, type), private: req.plannedPrivate, diagnostics: err.diagnostics };
+          throw err;
+        }
       });
     },
 

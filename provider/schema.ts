@@ -9,6 +9,7 @@
  */
 import { ty, type CtyType } from './values';
 import { formatDuration } from '../controller/domain/duration';
+import { formatLifecycleDuration } from '../controller/domain/lifecycle-duration';
 import {
   MAX_CRON,
   MAX_DESCRIPTION,
@@ -17,7 +18,9 @@ import {
   MAX_MAP_ENTRIES,
   MAX_MAP_KEY,
   MAX_MAP_VALUE_BYTES,
+  MAX_LIFECYCLE_DURATION_MS,
   MAX_NAME,
+  MAX_OWNER,
   TTL_MAX_SECONDS,
   TTL_MIN_SECONDS,
 } from '../controller/domain/limits';
@@ -65,6 +68,12 @@ export const PROVIDER_ADDRESS = 'registry.terraform.io/prewarm/prewarm';
 
 export const TEMPLATE_TYPE = 'prewarm_template';
 export const PRESET_TYPE = 'prewarm_preset';
+export const WORKSPACE_TYPE = 'prewarm_workspace';
+
+/** How long a workspace create waits for a fallback build when wait_ready is not set. */
+export const DEFAULT_WAIT_READY = '30m';
+/** The longest wait_ready: a build that takes longer than a day is not one a Terraform run should sit through. */
+export const MAX_WAIT_READY_MS = 24 * 3_600_000;
 
 /** The domain's name rule, in Markdown for the registry docs. */
 const NAME_RULE = `1–${MAX_NAME} characters of letters, digits, \`.\`, \`_\` and \`-\`, starting with a letter or digit`;
@@ -79,8 +88,8 @@ export const PROVIDER_SCHEMA: SchemaDef = {
   version: 0,
   block: {
     description:
-      'The prewarm provider manages templates and presets (pools of prebuilt instances) through the API of a ' +
-      '`prewarm controller`. It never opens the controller\'s database.',
+      'The prewarm provider manages templates, presets (pools of prebuilt instances) and workspaces (instances ' +
+      'claimed from a pool) through the API of a `prewarm controller`. It never opens the controller\'s database.',
     attributes: {
       endpoint: {
         type: ty.string,
@@ -131,6 +140,42 @@ export const PROVIDER_SCHEMA: SchemaDef = {
   },
 };
 
+/** The domain's lifecycle duration rule, in Markdown. */
+const LIFECYCLE_DURATION_RULE =
+  'A duration of whole numbers with units `s`, `m`, `h` or `d` (`"90s"`, `"30m"`, `"8h"`, `"7d"`, `"1d12h"`), greater than ' +
+  `zero and at most \`${formatLifecycleDuration(MAX_LIFECYCLE_DURATION_MS)}\``;
+
+function policyAttr(description: string): AttributeDef {
+  return { type: ty.string, mode: 'optional', description: `${description} ${LIFECYCLE_DURATION_RULE}; absent turns the rule off.` };
+}
+
+const LIFECYCLE_POLICY_BLOCK: NestedBlockDef = {
+  nesting: 'list',
+  maxItems: 1,
+  block: {
+    description:
+      'What happens to workspaces claimed from this template\'s pools. The policy is copied onto a workspace when it is ' +
+      'claimed, so a change applies to later claims only. Changing only this block does not bump `version` (no pool ' +
+      'instance is rebuilt). An empty block turns nothing on. At most one `lifecycle_policy` block.',
+    attributes: {
+      autostop_after: policyAttr(
+        'A running workspace is stopped this long after it was claimed or started; reported activity moves the ' +
+          'deadline to now plus this when that is later.',
+      ),
+      autostop_reminder: policyAttr(
+        'One notification this long before the autostop deadline (once per deadline). Must be shorter than `autostop_after`.',
+      ),
+      stopped_ttl: policyAttr('A stopped workspace is deleted this long after it stopped.'),
+      dormant_after: policyAttr('A workspace without activity for this long is stopped and marked dormant.'),
+      dormant_delete_after: policyAttr('A dormant workspace is deleted this long after it became dormant. Needs `dormant_after`.'),
+      auto_destroy_reminder: policyAttr(
+        'One notification this long before a workspace\'s scheduled (`auto_destroy_at`) or inactivity ' +
+          '(`auto_destroy_inactivity`) destroy.',
+      ),
+    },
+  },
+};
+
 export const TEMPLATE_SCHEMA: SchemaDef = {
   version: 0,
   block: {
@@ -164,6 +209,7 @@ export const TEMPLATE_SCHEMA: SchemaDef = {
         description: 'The template version the controller assigned; it increases with every change of `driver` or `config`.',
       },
     },
+    blocks: { lifecycle_policy: LIFECYCLE_POLICY_BLOCK },
   },
 };
 
@@ -318,9 +364,98 @@ export const PRESET_DATA_SCHEMA: SchemaDef = {
   },
 };
 
+export const WORKSPACE_SCHEMA: SchemaDef = {
+  version: 0,
+  block: {
+    description:
+      'A workspace: an instance claimed from a preset\'s pool for an owner, with the lifecycle policy of its template ' +
+      '(autostop, stopped TTL, dormancy) and its own destroy settings. Create claims the oldest ready instance; when ' +
+      'the pool is empty the controller builds one for the claim, and create waits for it (`wait_ready`). Destroy ' +
+      'deletes the instance through its driver and archives the record. A workspace deleted outside Terraform (by ' +
+      '`prewarm workspace delete`, or by a policy: `auto_destroy_at`, `auto_destroy_inactivity`, `stopped_ttl`, ' +
+      '`dormant_delete_after`) reads as gone, and the next plan claims a new one. A workspace whose build or delete ' +
+      'failed (`state` = `failed`) is planned for replacement.',
+    attributes: {
+      id: {
+        type: ty.string,
+        mode: 'computed',
+        description: 'The workspace\'s instance id (the import ID; an id prefix of 8 or more characters or the name imports too).',
+      },
+      template: {
+        type: ty.string,
+        mode: 'required',
+        requiresReplace: true,
+        description: 'Name of the template to claim from. Changing it claims a new workspace (replaces this one).',
+      },
+      preset: {
+        type: ty.string,
+        mode: 'required',
+        requiresReplace: true,
+        description: 'Name of the preset (in `template`) whose pool the workspace is claimed from. Changing it replaces the workspace.',
+      },
+      owner: {
+        type: ty.string,
+        mode: 'required',
+        requiresReplace: true,
+        description:
+          `Who the workspace is for (a person, a team, a CI job): at most ${MAX_OWNER} characters, without control ` +
+          'characters, not blank. Changing it replaces the workspace.',
+      },
+      auto_destroy_at: {
+        type: ty.string,
+        mode: 'optional',
+        description:
+          'Destroy the workspace at this instant: RFC 3339 with a time zone, such as `2026-12-24T18:00:00Z` or ' +
+          '`2026-12-24T13:00:00-05:00`. It must be in the future when it is applied. Changed in place; removing it ' +
+          'cancels the scheduled destroy. Once the destroy has run the workspace is gone (archived), so the next plan ' +
+          'claims a new one: no `ignore_changes` is needed for the controller clearing the setting.',
+      },
+      auto_destroy_inactivity: {
+        type: ty.string,
+        mode: 'optional',
+        description:
+          'Destroy the workspace after this long without reported activity (`prewarm workspace activity`); every ' +
+          `activity report re-arms it. ${LIFECYCLE_DURATION_RULE}; longer than the template's \`auto_destroy_reminder\`. ` +
+          'Changed in place; removing it turns it off.',
+      },
+      wait_ready: {
+        type: ty.string,
+        mode: 'optional',
+        description:
+          'How long create waits for the workspace to be ready when the pool was empty and the controller builds one for ' +
+          `the claim, and how long destroy waits for the driver's delete: a duration such as \`10m\` or \`1h30m\`, ` +
+          `greater than zero and at most \`${formatDuration(MAX_WAIT_READY_MS)}\`. Defaults to \`${DEFAULT_WAIT_READY}\`. ` +
+          'A create that runs out of time fails and leaves the workspace tainted (the next apply replaces it). ' +
+          'Provider behaviour only: changing it changes nothing on the controller.',
+      },
+      name: { type: ty.string, mode: 'computed', description: 'The instance\'s name (its preset\'s name and the start of its id).' },
+      state: {
+        type: ty.string,
+        mode: 'computed',
+        description:
+          'The workspace\'s state when Terraform last read it: `claimed` (running), `stopping`, `stopped`, `starting`, ' +
+          '`pending` (being built for the claim) or `failed`.',
+      },
+      attributes: {
+        type: ty.map(ty.string),
+        mode: 'computed',
+        description: 'What the driver reported for the instance (for example `url`, `path`), values as strings.',
+      },
+      deadline: {
+        type: ty.string,
+        mode: 'computed',
+        description:
+          'The autostop deadline of a running workspace (RFC 3339, UTC) when Terraform last read it; null when the workspace ' +
+          'is not running or its template has no `autostop_after`.',
+      },
+    },
+  },
+};
+
 export const RESOURCE_SCHEMAS: Readonly<Record<string, SchemaDef>> = {
   [TEMPLATE_TYPE]: TEMPLATE_SCHEMA,
   [PRESET_TYPE]: PRESET_SCHEMA,
+  [WORKSPACE_TYPE]: WORKSPACE_SCHEMA,
 };
 
 export const DATA_SOURCE_SCHEMAS: Readonly<Record<string, SchemaDef>> = {

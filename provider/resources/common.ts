@@ -9,6 +9,20 @@ import { toValidationInput } from '../convert';
 import type { FieldError } from '../../controller/domain/errors';
 import type { BlockDef, SchemaDef } from '../schema';
 
+/**
+ * An apply that failed after the remote object came into being (a claim whose build then failed or timed out):
+ * Terraform saves `state` with the errors (tainted on a create), so the object is not forgotten.
+ */
+export class PartialStateError extends DiagnosticsError {
+  constructor(
+    diagnostics: Diagnostic[],
+    readonly state: CtyObject,
+  ) {
+    super(diagnostics);
+    this.name = 'PartialStateError';
+  }
+}
+
 export interface PlanInput {
   prior: CtyObject | null;
   proposed: CtyObject | null;

@@ -2,19 +2,51 @@
  * resource "prewarm_template": name (replace), driver, config → the controller's templates.
  *
  * Plan: `id` is the name (known whenever the name is); `version` is unknown on create and whenever driver or
- * config change (the controller bumps it on every change), otherwise the prior version.
+ * config change (the controller bumps it on every change), otherwise the prior version: a change of the
+ * lifecycle_policy block alone is applied without a new version (it does not rebuild the pool).
+ *
+ * Read: the controller stores no policy for an empty `lifecycle_policy {}` block (it turns nothing on), so an
+ * empty block in the prior state stays; a duration the controller spells differently but means the same keeps the
+ * prior spelling.
  */
 import { parseTemplateSpec, validateTemplateFields } from '../../controller/domain/validate';
-import { CtyNumber, equalValues, unknown, type CtyObject } from '../values';
+import { CtyNumber, equalValues, unknown, type CtyObject, type CtyValue } from '../values';
 import { TEMPLATE_SCHEMA, TEMPLATE_TYPE } from '../schema';
 import { DiagnosticsError, errorDiag, type Diagnostic } from '../diagnostics';
 import { toCtyMap } from '../convert';
-import { keepNullIfEmpty, normalizeBlocks, replacePaths, resolveUnknowns, specFromPlanned, validateWith, type ResourceImpl } from './common';
+import { blockAt, keepNullIfEmpty, normalizeBlocks, replacePaths, resolveUnknowns, specFromPlanned, validateWith, type ResourceImpl } from './common';
 import { nameProblem } from '../../controller/domain/names';
 import type { TemplateRecord } from '../../controller/domain/records';
+import { LIFECYCLE_POLICY_ATTRS } from '../../controller/domain/lifecycle-policy';
+import { parseLifecycleDuration } from '../../controller/domain/lifecycle-duration';
 
 const block = TEMPLATE_SCHEMA.block;
 const attr = block.attributes;
+
+function sameLifecycleDuration(a: string, b: string): boolean {
+  try {
+    return parseLifecycleDuration(a) === parseLifecycleDuration(b);
+  } catch {
+    return false;
+  }
+}
+
+/** The lifecycle_policy block list of a record; `like` is the prior state's (or planned value's) block, if any. */
+function lifecyclePolicyState(rec: TemplateRecord, like: CtyObject | null): CtyValue[] {
+  const spec = rec.lifecycle_policy ?? {};
+  const set = LIFECYCLE_POLICY_ATTRS.filter((a) => spec[a] !== undefined);
+  if (set.length === 0) {
+    const likeEmpty = like !== null && LIFECYCLE_POLICY_ATTRS.every((a) => like[a] === null || like[a] === undefined);
+    return likeEmpty ? [Object.fromEntries(LIFECYCLE_POLICY_ATTRS.map((a) => [a, null]))] : [];
+  }
+  const el: CtyObject = {};
+  for (const a of LIFECYCLE_POLICY_ATTRS) {
+    const v = spec[a];
+    const was = like?.[a];
+    el[a] = v === undefined ? null : typeof was === 'string' && sameLifecycleDuration(v, was) ? was : v;
+  }
+  return [el];
+}
 
 /** State from a controller record. `like` (prior state or planned value) decides null vs empty for `config`. */
 export function templateState(rec: TemplateRecord, like: CtyObject | null): CtyObject {
@@ -25,6 +57,7 @@ export function templateState(rec: TemplateRecord, like: CtyObject | null): CtyO
     driver: rec.driver,
     config: keepNullIfEmpty(config, config.size === 0, like?.config),
     version: CtyNumber.from(rec.version),
+    lifecycle_policy: lifecyclePolicyState(rec, blockAt(like, 'lifecycle_policy')),
   };
 }
 
@@ -103,6 +136,6 @@ export const templateResource: ResourceImpl = {
         ),
       ]);
     }
-    return { id, name: id, driver: null, config: null, version: null };
+    return { id, name: id, driver: null, config: null, version: null, lifecycle_policy: [] };
   },
 };

@@ -78,7 +78,7 @@ describe('prewarm_template lifecycle', () => {
     assertNoDiags(imp.diagnostics);
     assert.equal(imp.resources.length, 1);
     assert.equal(imp.resources[0].typeName, 'prewarm_template');
-    assert.deepEqual(imp.resources[0].state, { id: 'devbox', name: 'devbox', driver: null, config: null, version: null });
+    assert.deepEqual(imp.resources[0].state, { id: 'devbox', name: 'devbox', driver: null, config: null, version: null, lifecycle_policy: [] });
     const config = templateObj({ config: new Map([['image', 'node:20']]) });
     const state = await refreshNoDiff(hh, 'prewarm_template', imp.resources[0].state, config);
     assert.equal(obj(state).driver, 'devbox');

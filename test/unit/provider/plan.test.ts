@@ -37,7 +37,7 @@ function obj(v: CtyValue): Record<string, CtyValue> {
   return v as Record<string, CtyValue>;
 }
 
-const templateState = (o: Record<string, EncodableValue> = {}) => templateObj({ id: 'devbox', version: 3, ...o });
+const templateState = (o: Record<string, EncodableValue> = {}) => templateObj({ id: 'devbox', version: 3, lifecycle_policy: [], ...o });
 
 describe('prewarm_template plan', () => {
   test('create: id = name (known), version unknown, configured values as configured', async () => {

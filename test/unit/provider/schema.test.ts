@@ -25,7 +25,7 @@ import { ctx } from '../../helpers/provider-harness';
 import { runCli } from '../../helpers/cli-harness';
 
 const SCHEMA_FILE = join(__dirname, '..', '..', '..', 'schemas', 'provider.json');
-const REGENERATE = 'regenerate it with: node --import tsx controller/cli/bin.ts schema > schemas/provider.json';
+const REGENERATE = 'regenerate it with: node --import tsx bin/prewarm.ts schema > schemas/provider.json';
 
 const h = createProviderHandlers({ env: {} });
 
@@ -35,12 +35,12 @@ function walkBlocks(block: Schema_Block, path: string, visit: (b: Schema_Block, 
 }
 
 describe('GetProviderSchema', () => {
-  test('provider, both resources and the data source, each with a block; capabilities; deterministic', async () => {
+  test('provider, the three resources and the data source, each with a block; capabilities; deterministic', async () => {
     const res = await h.getProviderSchema!(create(GetProviderSchema_RequestSchema), ctx());
     const again = await h.getProviderSchema!(create(GetProviderSchema_RequestSchema), ctx());
     assert.deepEqual(res, again);
     assert.ok(res.provider && (res.provider as Schema).block);
-    assert.deepEqual(Object.keys(res.resourceSchemas ?? {}).sort(), ['prewarm_preset', 'prewarm_template']);
+    assert.deepEqual(Object.keys(res.resourceSchemas ?? {}).sort(), ['prewarm_preset', 'prewarm_template', 'prewarm_workspace']);
     assert.deepEqual(Object.keys(res.dataSourceSchemas ?? {}), ['prewarm_preset']);
     assert.equal(res.serverCapabilities?.getProviderSchemaOptional, true);
     assert.ok(!res.serverCapabilities?.planDestroy);
@@ -100,11 +100,22 @@ describe('GetProviderSchema', () => {
         'prebuilds=list(object({expiration_policy=list(object({ttl=number})), instances=number, ' +
         'scheduling=list(object({lead_time=string, schedule=list(object({cron=string, instances=number})), timezone=string}))})), template=string})',
     );
+    assert.equal(
+      typeToString(impliedType(RESOURCE_SCHEMAS.prewarm_template.block)),
+      'object({config=map(string), driver=string, id=string, lifecycle_policy=list(object({auto_destroy_reminder=string, ' +
+        'autostop_after=string, autostop_reminder=string, dormant_after=string, dormant_delete_after=string, stopped_ttl=string})), ' +
+        'name=string, version=number})',
+    );
+    assert.equal(
+      typeToString(impliedType(RESOURCE_SCHEMAS.prewarm_workspace.block)),
+      'object({attributes=map(string), auto_destroy_at=string, auto_destroy_inactivity=string, deadline=string, id=string, ' +
+        'name=string, owner=string, preset=string, state=string, template=string, wait_ready=string})',
+    );
   });
 
   test('GetMetadata lists the same types and capabilities', async () => {
     const res = await h.getMetadata!(create(GetMetadata_RequestSchema), ctx());
-    assert.deepEqual((res.resources ?? []).map((r) => r.typeName).sort(), ['prewarm_preset', 'prewarm_template']);
+    assert.deepEqual((res.resources ?? []).map((r) => r.typeName).sort(), ['prewarm_preset', 'prewarm_template', 'prewarm_workspace']);
     assert.deepEqual((res.dataSources ?? []).map((r) => r.typeName), ['prewarm_preset']);
     assert.equal(res.serverCapabilities?.getProviderSchemaOptional, true);
   });
@@ -141,6 +152,27 @@ describe('schema export', () => {
     assert.deepEqual(ps.resource_schemas.prewarm_template.block.attributes.config.type, ['map', 'string']);
     assert.equal(ps.provider.block.attributes.token.sensitive, true);
     assert.equal(ps.resource_schemas.prewarm_template.block.attributes.version.computed, true);
+    const policy = ps.resource_schemas.prewarm_template.block.block_types.lifecycle_policy;
+    assert.equal(policy.nesting_mode, 'list');
+    assert.equal(policy.max_items, 1);
+    assert.equal(policy.min_items, undefined);
+    assert.deepEqual(Object.keys(policy.block.attributes).sort(), [
+      'auto_destroy_reminder',
+      'autostop_after',
+      'autostop_reminder',
+      'dormant_after',
+      'dormant_delete_after',
+      'stopped_ttl',
+    ]);
+    for (const a of Object.values(policy.block.attributes) as Array<Record<string, unknown>>) {
+      assert.deepEqual([a.type, a.optional, a.required, a.computed], ['string', true, undefined, undefined]);
+    }
+    const ws = ps.resource_schemas.prewarm_workspace.block.attributes;
+    for (const n of ['template', 'preset', 'owner']) assert.equal(ws[n].required, true, n);
+    for (const n of ['auto_destroy_at', 'auto_destroy_inactivity', 'wait_ready']) assert.equal(ws[n].optional, true, n);
+    for (const n of ['id', 'name', 'state', 'attributes', 'deadline']) assert.equal(ws[n].computed, true, n);
+    assert.deepEqual(ws.attributes.type, ['map', 'string']);
+    assert.match(ws.auto_destroy_at.description, /ignore_changes/);
   });
 
   test('every attribute and block of the definitions has a description', () => {

@@ -12,7 +12,9 @@ import type { WorkspaceFilter, WorkspaceOp, WorkspaceOutlook, WorkspaceRecord } 
 import type { ClaimRequest, WorkspaceExplainReport, WorkspaceSettings } from '../../controller/api/service';
 import { startApiServer, type ApiServerOptions } from '../../controller/api/grpc-server';
 import { createClient, type ClientOptions } from '../../controller/api/client';
-import { FakeService, TOKEN, type TestApi } from './api-fake';
+import type { TestApi } from './api-fake';
+import { PoolFakeService, TOKEN } from './pool-fake';
+import type { PrewarmService } from '../../controller/api/service';
 
 /** 2026-03-08T07:30:00Z: a realistic clock for workspace tests (set fake.now to it), so instants print as RFC 3339. */
 export const WS_NOW = Date.UTC(2026, 2, 8, 7, 30);
@@ -58,19 +60,13 @@ export function fullWorkspace(over: Partial<WorkspaceRecord> = {}): WorkspaceRec
   };
 }
 
-export class WorkspaceFakeService extends FakeService {
+export class WorkspaceFakeService extends PoolFakeService implements PrewarmService {
   readonly workspaces = new Map<string, WorkspaceRecord>();
   /** What explainWorkspace reports (its workspace is replaced by the one asked for). */
   outlook: WorkspaceOutlook | undefined;
 
-  /** FakeService.record is private; the same bookkeeping for the workspace methods. */
   private note(method: string, ...args: unknown[]): void {
-    this.calls.push({ method, args });
-    const err = this.failWith;
-    if (err) {
-      this.failWith = undefined;
-      throw err;
-    }
+    this.record(method, ...args);
   }
 
   private checkSettings(s: WorkspaceSettings): { at?: number | null; inactivity?: number | null } {

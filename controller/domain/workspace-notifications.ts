@@ -4,7 +4,7 @@
  * decided, while a new deadline or a new attempt is a new event. Payloads carry the subject and the event's data;
  * delivery wraps them.
  */
-import { presetIdParts } from './ids';
+import { parsePresetId } from './ids';
 import { formatLifecycleDuration } from './lifecycle-duration';
 import type { DestroyReason, OutboxNotification } from './workspace';
 
@@ -18,7 +18,8 @@ export interface NotificationSubject {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function payload(w: NotificationSubject, occurredAt: number, data: Record<string, unknown>): Record<string, unknown> {
-  const { template, name } = presetIdParts(w.presetId);
+  // A malformed stored id must not stop the lifecycle tick for every workspace: the subject keeps it whole.
+  const { template, name } = parsePresetId(w.presetId) ?? { template: w.presetId, name: '' };
   return {
     subject: { type: 'workspace', id: w.id, name: w.name, owner: w.owner, template, preset: name },
     occurred_at: iso(occurredAt),

@@ -77,6 +77,10 @@ describe('layers', () => {
     expect(allowedOnly('controller/reconcile', ['controller/domain', 'controller/schedule'])).toEqual([]);
   });
 
+  test('the lifecycle core is pure: it reads the domain only', () => {
+    expect(allowedOnly('controller/lifecycle', ['controller/domain'])).toEqual([]);
+  });
+
   test('the store imports only the domain', () => {
     expect(allowedOnly('controller/store', ['controller/domain'])).toEqual([]);
   });

@@ -145,6 +145,8 @@ export interface AppliedLifecycleAction {
   applied: boolean;
   /** The driver job written with it (stop, delete), to launch. */
   jobId: number | null;
+  /** Set when applying the action failed (its own writes were undone; the other actions are unaffected). */
+  error?: string;
 }
 
 /** A user's request on a workspace. */

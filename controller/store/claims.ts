@@ -19,19 +19,39 @@ export interface ClaimTarget {
  * instances or ten thousand. Current builds go first; outdated ones only when no current build is left
  * (a second statement); instances built before an invalidation are never handed out.
  */
-export async function claimReadyInstance(db: Db, target: ClaimTarget, owner: string, now: number): Promise<InstanceRow | undefined> {
-  const current = await claimOne(db, target, owner, now, true);
-  return current ?? claimOne(db, target, owner, now, false);
+export async function claimReadyInstance(
+  db: Db,
+  target: ClaimTarget,
+  owner: string,
+  now: number,
+  settings: ClaimSettings = {},
+): Promise<InstanceRow | undefined> {
+  const current = await claimOne(db, target, owner, now, settings, true);
+  return current ?? claimOne(db, target, owner, now, settings, false);
+}
+
+/** The workspace's own destroy settings (validated; ms). */
+export interface ClaimSettings {
+  autoDestroyAt?: number | null;
+  autoDestroyInactivityMs?: number | null;
 }
 
 /*
  * Written as fixed SQL rather than built per call: this is the hottest statement in the controller, and a
  * fixed text means no query compilation and a reused prepared statement. Plain SQL that SQLite and
- * PostgreSQL both accept (apart from the placeholder style).
+ * PostgreSQL both accept (apart from the placeholder style). The lifecycle policy is copied from the template
+ * row inside the same statement (the template's policy at this instant, never a cached copy), and the autostop
+ * deadline is computed from it (null + now is null: no autostop).
  */
 const claimSql = (currentOnly: boolean) => `
 update instances
-   set owner = ?, state = 'claimed', claimed_at = ?, last_used_at = ?, updated_at = ?
+   set owner = ?, state = 'claimed', claimed_at = ?, last_used_at = ?, updated_at = ?,
+       auto_destroy_at = ?, auto_destroy_inactivity_ms = ?,
+       (autostop_after_ms, autostop_reminder_ms, stopped_ttl_ms, dormant_after_ms, dormant_delete_after_ms, auto_destroy_reminder_ms, deadline) = (
+         select t.autostop_after_ms, t.autostop_reminder_ms, t.stopped_ttl_ms, t.dormant_after_ms, t.dormant_delete_after_ms,
+                t.auto_destroy_reminder_ms, ? + t.autostop_after_ms
+           from templates t
+          where t.name = instances.template)
  where id = (
          select i.id
            from presets p
@@ -48,24 +68,21 @@ export const claimCurrentSql = claimSql(true);
 export const claimAnySql = claimSql(false);
 
 /** Parameters of claimCurrentSql / claimAnySql, in order. */
-export function claimParams(target: ClaimTarget, owner: string, now: number, currentOnly: boolean): unknown[] {
-  const params: unknown[] = [owner, now, now, now, target.presetId];
+export function claimParams(target: ClaimTarget, owner: string, now: number, currentOnly: boolean, settings: ClaimSettings = {}): unknown[] {
+  const params: unknown[] = [owner, now, now, now, settings.autoDestroyAt ?? null, settings.autoDestroyInactivityMs ?? null, now, target.presetId];
   if (currentOnly) params.push(target.template);
   return params;
 }
 
-async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, currentOnly: boolean): Promise<InstanceRow | undefined> {
-  const params = claimParams(target, owner, now, currentOnly);
+async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, settings: ClaimSettings, currentOnly: boolean): Promise<InstanceRow | undefined> {
+  const params = claimParams(target, owner, now, currentOnly, settings);
   const result = await db.executeQuery<InstanceRow>(CompiledQuery.raw(currentOnly ? claimCurrentSql : claimAnySql, params));
   return result.rows[0];
 }
 
-export interface ClaimCall extends ClaimTarget {
+export interface ClaimCall extends ClaimTarget, ClaimSettings {
   owner: string;
   now: number;
-  /** The workspace's own destroy settings (validated; ms). */
-  autoDestroyAt?: number | null;
-  autoDestroyInactivityMs?: number | null;
 }
 
 /**
@@ -79,7 +96,7 @@ export function claimManySync(raw: BetterSqlite3.Database, requests: readonly Cl
   const any = raw.prepare(claimAnySql);
   return raw.transaction(() =>
     requests.map(
-      (r) => (current.get(...claimParams(r, r.owner, r.now, true)) ?? any.get(...claimParams(r, r.owner, r.now, false))) as InstanceRow | undefined,
+      (r) => (current.get(...claimParams(r, r.owner, r.now, true, r)) ?? any.get(...claimParams(r, r.owner, r.now, false, r))) as InstanceRow | undefined,
     ),
   )();
 }

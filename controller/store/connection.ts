@@ -23,7 +23,24 @@ export interface Connection {
   checkpoint(): void;
   /** Many claims in one transaction, synchronously; null while another transaction is open (retry). */
   claimMany(requests: readonly ClaimCall[]): Array<InstanceRow | undefined> | null;
+  /**
+   * Runs `fn` synchronously in one transaction of its own, now, when no other transaction is open on the connection;
+   * null otherwise (the caller retries or uses `sync`). For batches: one commit for many small writes.
+   */
+  trySync<T>(fn: (db: SyncDb) => T): { value: T } | null;
+  /** Runs `fn` synchronously in one transaction: at once when the connection is idle, else after the open transaction. */
+  sync<T>(fn: (db: SyncDb) => T): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * Synchronous access to the connection for the store's batched paths (claims, activity, lifecycle actions): no
+ * awaits inside, so nothing else can interleave, and statements are prepared once per SQL text.
+ */
+export interface SyncDb {
+  prepare(sql: string): BetterSqlite3.Statement;
+  /** Runs `fn` in a savepoint: its failure undoes its own writes only, and is rethrown. */
+  savepoint<T>(fn: () => T): T;
 }
 
 /** A second controller on the same SQLite file: refused, because SQLite has one writer and no row locks. */
@@ -144,6 +161,18 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
     throw new Error(`--database: ${abs}: migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
   }
 
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const syncDb: SyncDb = {
+    prepare(sqlText) {
+      let stmt = statements.get(sqlText);
+      if (!stmt) statements.set(sqlText, (stmt = guard(() => raw.prepare(sqlText))));
+      return stmt;
+    },
+    savepoint: (fn) => raw.transaction(fn)(),
+  };
+  // better-sqlite3 turns a nested transaction() into a savepoint, so the same wrapper serves both levels.
+  const runSync = <T>(fn: (db: SyncDb) => T): T => guard(() => raw.transaction(() => fn(syncDb))());
+
   let pingStatement: BetterSqlite3.Statement | undefined;
   return {
     db,
@@ -169,6 +198,14 @@ export async function openConnection(url: string, options: OpenOptions = {}): Pr
       }
     },
     claimMany: (requests) => guard(() => claimManySync(raw, requests)),
+    // Kysely's own transactions span awaits; a statement run while one is open would silently join it.
+    trySync: (fn) => (raw.inTransaction ? null : { value: runSync(fn) }),
+    async sync(fn) {
+      if (!raw.inTransaction) return runSync(fn);
+      // Kysely holds its connection for the whole of its transaction: queued behind it, ours runs alone, and
+      // runSync nests in it as a savepoint.
+      return db.transaction().execute(async () => runSync(fn));
+    },
     async close() {
       await db.destroy();
     },

@@ -2,7 +2,11 @@ import type { Kysely } from 'kysely';
 import { type Db, inTransaction } from './db';
 import { parseStringMap } from './json-columns';
 import type { PoolEvent } from '../domain/records';
+import { WORKSPACE_DELETE_ATTEMPTS } from '../domain/limits';
 import { lastLine } from '../domain/text';
+import { destroyResult } from '../domain/workspace-notifications';
+import type { DestroyReason, OutboxNotification } from '../domain/workspace';
+import { workspaceRetryMs } from './workspaces';
 import type { Database, InstanceRow, JobRow } from './tables';
 
 export type JobOp = 'create' | 'delete' | 'start' | 'stop';
@@ -82,11 +86,30 @@ export async function finishJob(db: Kysely<Database>, ctx: JobContext, result: J
       .execute();
 
     const effects: FinishEffects = {};
-    if (job.op === 'create') {
-      if (ok) {
+    if (instance.owner !== null && job.op !== 'create') {
+      await finishWorkspaceJob(trx, ctx, result, now);
+    } else if (job.op === 'create') {
+      if (ok && instance.owner !== null) {
+        // A claimer's build became ready: the workspace is claimed from now on, so its autostop and idleness count
+        // from here, not from the request (the policy was copied when the build was requested).
         await trx
           .updateTable('instances')
-          .set({ state: instance.owner === null ? 'ready' : 'claimed', ready_at: now, attributes: JSON.stringify(result.attributes), error: '', updated_at: now })
+          .set((eb) => ({
+            state: 'claimed',
+            ready_at: now,
+            last_used_at: now,
+            deadline: eb('autostop_after_ms', '+', now),
+            attributes: JSON.stringify(result.attributes),
+            error: '',
+            updated_at: now,
+          }))
+          .where('id', '=', instance.id)
+          .where('state', '=', 'starting')
+          .execute();
+      } else if (ok) {
+        await trx
+          .updateTable('instances')
+          .set({ state: 'ready', ready_at: now, attributes: JSON.stringify(result.attributes), error: '', updated_at: now })
           .where('id', '=', instance.id)
           .where('state', '=', 'starting')
           .execute();
@@ -118,6 +141,91 @@ export async function finishJob(db: Kysely<Database>, ctx: JobContext, result: J
     }
     return effects;
   });
+}
+
+/**
+ * The result of a workspace's stop, start or delete. Every update is conditional on the state the job was written
+ * for, so a result arriving for a row that moved on (it cannot today, as each state change waits for the job) changes
+ * nothing. A failed delete is never archived: it is retried with backoff (policy reasons) or left failed.
+ */
+async function finishWorkspaceJob(trx: Db, ctx: JobContext, result: JobResult, now: number): Promise<void> {
+  const { job, instance } = ctx;
+  const ok = result.kind === 'ok';
+  const where = (state: string) => trx.updateTable('instances').where('id', '=', instance.id).where('state', '=', state);
+  if (job.op === 'stop') {
+    if (ok) {
+      await where('stopping')
+        .set({ state: 'stopped', stopped_at: now, deadline: null, next_attempt_at: null, lifecycle_failures: 0, error: '', updated_at: now })
+        .execute();
+    } else {
+      // Back to running: the deadline (or dormancy) still stands, and the rule fires again after the backoff.
+      await where('stopping')
+        .set((eb) => ({
+          state: 'claimed',
+          error: result.message,
+          lifecycle_failures: eb('lifecycle_failures', '+', 1),
+          next_attempt_at: now + workspaceRetryMs(Number(instance.lifecycle_failures ?? 0) + 1),
+          updated_at: now,
+        }))
+        .execute();
+    }
+  } else if (job.op === 'start') {
+    if (ok) {
+      await where('starting')
+        .set((eb) => ({
+          state: 'claimed',
+          deadline: eb('autostop_after_ms', '+', now),
+          last_used_at: now,
+          dormant_at: null,
+          stopped_at: null,
+          next_attempt_at: null,
+          lifecycle_failures: 0,
+          attributes: JSON.stringify(result.attributes),
+          error: '',
+          updated_at: now,
+        }))
+        .execute();
+    } else {
+      // A user's request: reported to them, never retried by the controller.
+      await where('starting').set({ state: 'stopped', error: result.message, updated_at: now }).execute();
+    }
+  } else if (job.op === 'delete') {
+    const current = await trx.selectFrom('instances').selectAll().where('id', '=', instance.id).executeTakeFirstOrThrow();
+    if (current.state !== 'deleting') return;
+    const reason = (current.destroy_reason ?? 'user') as DestroyReason;
+    const attempt = Number(current.delete_attempts) + 1;
+    const startedAt = Number(current.deleting_at ?? now);
+    const subject = { id: current.id, name: current.name, owner: current.owner as string, presetId: current.preset_id };
+    let notification: OutboxNotification | null;
+    if (ok) {
+      await where('deleting')
+        .set({ state: 'archived', archived_at: now, deleted_at: now, next_attempt_at: null, error: '', updated_at: now })
+        .execute();
+      notification = destroyResult(subject, reason, startedAt, attempt, { ok: true }, now);
+    } else {
+      const willRetry = reason !== 'user' && attempt < WORKSPACE_DELETE_ATTEMPTS;
+      await where('deleting')
+        .set({
+          state: willRetry ? 'deleting' : 'failed',
+          delete_attempts: attempt,
+          next_attempt_at: willRetry ? now + workspaceRetryMs(attempt) : null,
+          failed_at: willRetry ? current.failed_at : now,
+          error: result.message,
+          updated_at: now,
+        })
+        .execute();
+      notification = destroyResult(subject, reason, startedAt, attempt, { ok: false, error: result.message, willRetry }, now);
+    }
+    if (notification) await insertNotification(trx, notification, now);
+  }
+}
+
+export async function insertNotification(db: Db, n: OutboxNotification, now: number): Promise<void> {
+  await db
+    .insertInto('notifications')
+    .values({ dedupe_key: n.key, kind: n.event, payload: JSON.stringify(n.payload), attempts: 0, next_attempt_at: now, created_at: now, delivered_at: null })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .execute();
 }
 
 async function recordPoolCreate(trx: Db, ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy, effects: FinishEffects): Promise<void> {

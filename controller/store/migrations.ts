@@ -138,7 +138,54 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('instances_name').on('instances').column('name').execute();
     },
   },
+  '0003_workspaces': {
+    async up(db: Kysely<any>) {
+      // One column per statement: SQLite's ALTER TABLE adds one column at a time.
+      for (const column of workspaceInstanceColumns) {
+        await db.schema.alterTable('instances').addColumn(column, 'bigint').execute();
+      }
+      await db.schema.alterTable('instances').addColumn('destroy_reason', 'text').execute();
+      await db.schema
+        .alterTable('instances')
+        .addColumn('lifecycle_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // Workspace listings and counts read owned rows only: a partial index stays as small as the set of
+      // workspaces, and pool churn (builds, claims of other rows) never rewrites it.
+      await db.schema.createIndex('instances_owner').on('instances').column('owner').where('owner', 'is not', null).execute();
+
+      await db.schema
+        .alterTable('templates')
+        .addColumn('lifecycle_policy', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      // The policy in milliseconds, derived from lifecycle_policy at put time, so the claim statement copies it
+      // onto the instance itself (no read, parse or cache of the template on the claim path).
+      for (const column of policyColumns) {
+        await db.schema.alterTable('templates').addColumn(column, 'bigint').execute();
+      }
+    },
+  },
 };
+
+/** The template's lifecycle policy in milliseconds, as columns of both templates and instances (copied at claim). */
+export const policyColumns = [
+  'autostop_after_ms',
+  'autostop_reminder_ms',
+  'stopped_ttl_ms',
+  'dormant_after_ms',
+  'dormant_delete_after_ms',
+  'auto_destroy_reminder_ms',
+] as const;
+
+const workspaceInstanceColumns = [
+  'deadline',
+  'reminded_deadline',
+  'destroy_reminded_at',
+  'dormant_at',
+  'auto_destroy_at',
+  'auto_destroy_inactivity_ms',
+  'archived_at',
+  ...policyColumns,
+] as const;
 
 /**
  * Every insert or update gives the row the table's next revision, whatever code path wrote it, so readers can

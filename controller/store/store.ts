@@ -16,7 +16,12 @@ import type {
   WorkspaceRecord,
   WorkspaceSnapshot,
 } from '../domain/workspace';
+import { type ActivityCall, activityRefused, reportActivitySync } from './activity';
 import { ClaimBatcher } from './claim-batcher';
+import { applyChunk, LIFECYCLE_CHUNK } from './lifecycle-apply';
+import { settle, SyncBatcher } from './sync-batcher';
+import { WorkspaceReader } from './workspace-reader';
+import * as workspaces from './workspaces';
 import { type ClaimCall, claimReadyInstance } from './claims';
 import { type Connection, type OpenOptions, openConnection } from './connection';
 import { inTransaction } from './db';
@@ -36,7 +41,7 @@ import {
 import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, recentEvents, startJob, unfinishedJobs } from './jobs';
 import { getMeta, metaKeys, setMeta } from './meta';
 import * as presets from './presets';
-import type { JobRow } from './tables';
+import type { InstanceRow, JobRow } from './tables';
 import { SnapshotReader, type SnapshotWarning } from './snapshot-reader';
 import * as templates from './templates';
 
@@ -161,6 +166,8 @@ export class SqlStore implements Store {
   readonly dataDir: string;
   private readonly reader: SnapshotReader;
   private readonly claims: ClaimBatcher;
+  private readonly workspaceReader: WorkspaceReader;
+  private readonly activity: SyncBatcher<ActivityCall, InstanceRow | undefined>;
 
   constructor(private readonly connection: Connection, clock: { now(): number }) {
     this.db = connection.db;
@@ -169,7 +176,13 @@ export class SqlStore implements Store {
     this.reader = new SnapshotReader(clock);
     this.claims = new ClaimBatcher(
       (calls) => connection.claimMany(calls),
-      (call) => claimReadyInstance(this.db, call, call.owner, call.now),
+      (call) => claimReadyInstance(this.db, call, call.owner, call.now, call),
+    );
+    this.workspaceReader = new WorkspaceReader(clock);
+    // Reports from many clients arrive together: one commit per burst, as for claims.
+    this.activity = new SyncBatcher(
+      (calls) => connection.trySync((db) => settle(calls, (c) => reportActivitySync(db, c)))?.value ?? null,
+      (call) => connection.sync((db) => reportActivitySync(db, call)),
     );
   }
 
@@ -231,17 +244,73 @@ export class SqlStore implements Store {
     return setMeta(this.db, metaKeys.tokenHash, hex);
   }
 
-  async claim(call: ClaimCall): Promise<InstanceRecord | undefined> {
+  async claim(call: ClaimCall): Promise<WorkspaceRecord | undefined> {
     const row = await this.claims.claim(call);
-    return row === undefined ? undefined : instanceRecord(row);
+    return row === undefined ? undefined : workspaces.workspaceRecord(row);
   }
-  insertClaimBuild(presetId: string, owner: string, now: number): Promise<{ instance: InstanceRecord; jobId: number }> {
+  insertClaimBuild(presetId: string, owner: string, now: number, settings: AutoDestroyChange = {}): Promise<{ instance: WorkspaceRecord; jobId: number }> {
     return inTransaction(this.db, async (trx) => {
       const preset = await presets.getLivePreset(trx, presetId);
       const template = await templates.getLiveTemplate(trx, preset.template);
       const [intent] = await insertCreateIntents(trx, buildTargetOf(preset, Number(template.version)), 1, now, owner);
-      return { instance: instanceRecord(await getInstance(trx, intent.instanceId)), jobId: intent.jobId };
+      // The template's policy as of the claim; the deadline waits for the build to be ready (finishJob).
+      const row = await trx
+        .updateTable('instances')
+        .set({
+          autostop_after_ms: template.autostop_after_ms,
+          autostop_reminder_ms: template.autostop_reminder_ms,
+          stopped_ttl_ms: template.stopped_ttl_ms,
+          dormant_after_ms: template.dormant_after_ms,
+          dormant_delete_after_ms: template.dormant_delete_after_ms,
+          auto_destroy_reminder_ms: template.auto_destroy_reminder_ms,
+          auto_destroy_at: settings.autoDestroyAt ?? null,
+          auto_destroy_inactivity_ms: settings.autoDestroyInactivityMs ?? null,
+        })
+        .where('id', '=', intent.instanceId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { instance: workspaces.workspaceRecord(row), jobId: intent.jobId };
     });
+  }
+
+  async getWorkspace(ref: string): Promise<WorkspaceRecord> {
+    return workspaces.workspaceRecord(await workspaces.resolveWorkspaceRow(this.db, ref));
+  }
+  listWorkspaces(filter: WorkspaceFilter): Promise<WorkspaceRecord[]> {
+    return workspaces.listWorkspaces(this.db, filter);
+  }
+  async reportActivity(ref: string, now: number): Promise<WorkspaceRecord> {
+    // Almost every report names the workspace by its full id: one UPDATE. Anything else (a name, a prefix, a
+    // refusal) is resolved and explained on the slow path.
+    let row = await this.activity.run({ id: ref, now });
+    if (row === undefined) {
+      const found = await resolveInstance(this.db, ref);
+      if (found.id !== ref) row = await this.activity.run({ id: found.id, now });
+      if (row === undefined) throw activityRefused(await getInstance(this.db, found.id));
+    }
+    return workspaces.workspaceRecord(row);
+  }
+  setAutoDestroy(ref: string, change: AutoDestroyChange, now: number): Promise<WorkspaceRecord> {
+    return workspaces.setAutoDestroy(this.db, ref, change, now);
+  }
+  requestWorkspaceOp(ref: string, op: WorkspaceOp, now: number): Promise<{ record: WorkspaceRecord; jobId: number | null }> {
+    return workspaces.requestWorkspaceOp(this.db, ref, op, now);
+  }
+  readWorkspaces(now: number): Promise<WorkspaceSnapshot> {
+    return this.connection.sync((db) => this.workspaceReader.read(db, now));
+  }
+  async applyLifecycle(actions: readonly LifecycleAction[], now: number): Promise<AppliedLifecycleAction[]> {
+    const applied: AppliedLifecycleAction[] = [];
+    for (let i = 0; i < actions.length; i += LIFECYCLE_CHUNK) {
+      // Claims and activity reports queued meanwhile get their turn between chunks.
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const chunk = actions.slice(i, i + LIFECYCLE_CHUNK);
+      applied.push(...(await this.connection.sync((db) => applyChunk(db, chunk, now))));
+    }
+    return applied;
+  }
+  workspaceCounts(): Promise<Record<string, number>> {
+    return workspaces.workspaceCounts(this.db);
   }
   async resolveInstance(ref: string): Promise<InstanceRecord> {
     return instanceRecord(await resolveInstance(this.db, ref));

@@ -26,7 +26,7 @@ export interface RevisionsTable {
   value: number;
 }
 
-export interface TemplatesTable {
+export interface TemplatesTable extends PolicyColumns {
   name: string;
   driver: string;
   config: string;
@@ -35,6 +35,18 @@ export interface TemplatesTable {
   updated_at: number;
   /** Soft delete: the row stays until its instances are cleaned up, because deletes need the driver. */
   deleted_at: number | null;
+  /** The LifecyclePolicySpec as canonical JSON ('{}' when none). */
+  lifecycle_policy: string;
+}
+
+/** A template's lifecycle policy in milliseconds (null = rule off); on instances, the copy taken at claim. */
+export interface PolicyColumns {
+  autostop_after_ms: number | null;
+  autostop_reminder_ms: number | null;
+  stopped_ttl_ms: number | null;
+  dormant_after_ms: number | null;
+  dormant_delete_after_ms: number | null;
+  auto_destroy_reminder_ms: number | null;
 }
 
 /** Every version a template ever had, so an instance is deleted with the driver and config that built it. */
@@ -69,7 +81,7 @@ export interface PresetsTable {
 /** A preset row as read back. */
 export type PresetRow = Selectable<PresetsTable>;
 
-export interface InstancesTable {
+export interface InstancesTable extends PolicyColumns {
   id: string;
   name: string;
   preset_id: string;
@@ -94,6 +106,18 @@ export interface InstancesTable {
   updated_at: number;
   /** Set by triggers on every write: a store-wide change counter the snapshot reads deltas by. */
   rev: Generated<number>;
+  /** Workspace lifecycle (owned instances; null on pool rows). Autostop deadline of a running workspace. */
+  deadline: number | null;
+  /** Markers: the deadline / destroy instant a reminder was written for (one reminder per value). */
+  reminded_deadline: number | null;
+  destroy_reminded_at: number | null;
+  dormant_at: number | null;
+  auto_destroy_at: number | null;
+  auto_destroy_inactivity_ms: number | null;
+  archived_at: number | null;
+  destroy_reason: string | null;
+  /** Consecutive failed stops (the retry backoff counts from it). */
+  lifecycle_failures: Generated<number>;
 }
 
 export interface JobsTable {

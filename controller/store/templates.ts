@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
 import { ConflictError, NotFoundError } from '../domain/errors';
+import { lifecyclePolicyOf, type LifecyclePolicySpec } from '../domain/lifecycle-policy';
 import type { TemplateSpec } from '../domain/specs';
 import { quote } from '../domain/text';
 import { type Db, inTransaction } from './db';
 import { canonicalJson, parseStringMap } from './json-columns';
-import type { Database, TemplatesTable } from './tables';
+import type { Database, PolicyColumns, TemplatesTable } from './tables';
 import type { TemplateRecord, PutOptions } from '../domain/records';
 
 export function templateRecord(row: TemplatesTable): TemplateRecord {
-  return {
+  const record: TemplateRecord = {
     id: row.name,
     name: row.name,
     driver: row.driver,
@@ -16,6 +17,23 @@ export function templateRecord(row: TemplatesTable): TemplateRecord {
     version: Number(row.version),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+  };
+  // Absent rather than empty, so a template without a policy reads back exactly as it was put.
+  if (row.lifecycle_policy !== '{}') record.lifecycle_policy = JSON.parse(row.lifecycle_policy) as LifecyclePolicySpec;
+  return record;
+}
+
+/** The policy columns of a template row: canonical JSON plus the milliseconds the claim statement copies. */
+function policyColumnsOf(spec: TemplateSpec): Pick<TemplatesTable, 'lifecycle_policy' | keyof PolicyColumns> {
+  const policy = lifecyclePolicyOf(spec.lifecycle_policy);
+  return {
+    lifecycle_policy: canonicalJson(spec.lifecycle_policy ?? {}),
+    autostop_after_ms: policy.autostopAfterMs,
+    autostop_reminder_ms: policy.autostopReminderMs,
+    stopped_ttl_ms: policy.stoppedTtlMs,
+    dormant_after_ms: policy.dormantAfterMs,
+    dormant_delete_after_ms: policy.dormantDeleteAfterMs,
+    auto_destroy_reminder_ms: policy.autoDestroyReminderMs,
   };
 }
 
@@ -46,8 +64,14 @@ export async function putTemplate(
     if (opts.createOnly && existing && existing.deleted_at === null) {
       throw new ConflictError(`template "${spec.name}" already exists; import it (terraform import prewarm_template.<name> ${spec.name}) instead of creating it`);
     }
+    const policy = policyColumnsOf(spec);
     if (existing && existing.deleted_at === null && existing.driver === spec.driver && existing.config === config) {
-      return { record: templateRecord(existing), changed: false };
+      if (existing.lifecycle_policy === policy.lifecycle_policy) return { record: templateRecord(existing), changed: false };
+      // The policy applies to later claims only and builds nothing: no new version, so no pool instance becomes
+      // outdated and nothing is rebuilt.
+      const updated: TemplatesTable = { ...existing, ...policy, updated_at: now };
+      await trx.updateTable('templates').set({ ...policy, updated_at: now }).where('name', '=', spec.name).execute();
+      return { record: templateRecord(updated), changed: true };
     }
     const version = existing ? Number(existing.version) + 1 : 1;
     const row: TemplatesTable = {
@@ -58,6 +82,7 @@ export async function putTemplate(
       created_at: existing && existing.deleted_at === null ? Number(existing.created_at) : now,
       updated_at: now,
       deleted_at: null,
+      ...policy,
     };
     if (existing) {
       await trx.updateTable('templates').set(row).where('name', '=', spec.name).execute();

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
-import * as path from 'node:path';
 import { CompiledQuery, sql } from 'kysely';
 import { ConflictError, NotFoundError, ValidationError } from '../../../controller/domain/errors';
 import { instanceIdPrefixQuery, instanceNameQuery } from '../../../controller/store/instances';
 import { openStore, type SqlStore } from '../../../controller/store/store';
 import * as presets from '../../../controller/store/presets';
 import * as templates from '../../../controller/store/templates';
+import { oldDatabase } from '../../helpers/old-database';
 import { tempStore } from '../../helpers/store';
 import { presetSpec, templateSpec } from '../../helpers/fixtures';
 
@@ -164,13 +164,10 @@ describe('store: an instance by id, id prefix or name', () => {
 });
 
 test('a database from before the name index gets it when the controller opens it', async () => {
-  const { store, dir, cleanup } = await tempStore();
+  // As version 0001 left it: no index on names, no record of the migrations after it.
+  const old = await oldDatabase('0001_initial');
   try {
-    // As version 0001 left it: no index on names, no record of the migration that adds it.
-    await sql`drop index instances_name`.execute(store.db);
-    await sql`delete from kysely_migration where name = '0002_instances_name'`.execute(store.db);
-    await store.close();
-    const reopened = await openStore(`sqlite:${path.join(dir, 'test.db')}`, { exclusive: true, clock: { now: () => 0 } });
+    const reopened = await openStore(`sqlite:${old.file}`, { exclusive: true, clock: { now: () => 0 } });
     try {
       const indexes = await sql<{ name: string }>`select name from sqlite_schema where type = 'index' and tbl_name = 'instances'`.execute(reopened.db);
       assert.ok(indexes.rows.some((r) => r.name === 'instances_name'), JSON.stringify(indexes.rows));
@@ -178,6 +175,6 @@ test('a database from before the name index gets it when the controller opens it
       await reopened.close();
     }
   } finally {
-    await cleanup();
+    old.cleanup();
   }
 });

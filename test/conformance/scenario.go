@@ -20,8 +20,9 @@ import (
 )
 
 const (
-	tTemplate = "prewarm_template"
-	tPreset   = "prewarm_preset"
+	tTemplate  = "prewarm_template"
+	tPreset    = "prewarm_preset"
+	tWorkspace = "prewarm_workspace"
 )
 
 type scenario struct {
@@ -45,8 +46,14 @@ func newScenario(h *harness) *scenario {
 	sfx := randomSuffix()
 	sc := &scenario{h: h, tpl: "conformance-" + sfx, preset: "pool-" + sfx}
 	sc.provider = M{"endpoint": h.endpoint, "token": h.token}
-	sc.tplCfg1 = M{"name": sc.tpl, "driver": h.driver, "config": map[string]string{"build_seconds": "0"}}
-	sc.tplCfg2 = M{"name": sc.tpl, "driver": h.driver, "config": map[string]string{"build_seconds": "0", "label": "updated"}}
+	sc.tplCfg1 = M{
+		"name": sc.tpl, "driver": h.driver, "config": map[string]string{"build_seconds": "0"},
+		"lifecycle_policy": []M{{"autostop_after": "8h", "autostop_reminder": "30m", "auto_destroy_reminder": "1h"}},
+	}
+	sc.tplCfg2 = M{
+		"name": sc.tpl, "driver": h.driver, "config": map[string]string{"build_seconds": "0", "label": "updated"},
+		"lifecycle_policy": []M{{"autostop_after": "480m", "stopped_ttl": "7d", "dormant_after": "14d", "dormant_delete_after": "30d"}},
+	}
 	sc.preCfg1 = sc.presetCfg(nil)
 	sc.preCfg2 = M{
 		"template":    sc.tpl,
@@ -128,6 +135,7 @@ func run(h *harness) {
 	sc.refreshWalk()
 	sc.updateWalk()
 	sc.importWalk()
+	sc.workspaceWalk()
 	sc.destroyWalk()
 	sc.recreateWalk()
 }
@@ -215,6 +223,26 @@ func (sc *scenario) validateWalk() {
 
 	badName := sc.cfg(tTemplate, M{"name": "Bad Name!", "driver": h.driver})
 	s.expectPathError("ValidateResourceConfig prewarm_template (name \"Bad Name!\")", s.validateResource(tTemplate, badName), badName, path("name"))
+	for _, c := range []struct {
+		what   string
+		policy M
+		attr   string
+	}{
+		{"autostop_after \"8\" (no unit)", M{"autostop_after": "8"}, "autostop_after"},
+		{"stopped_ttl \"400d\" (over 365d)", M{"stopped_ttl": "400d"}, "stopped_ttl"},
+		{"autostop_reminder as long as autostop_after", M{"autostop_after": "1h", "autostop_reminder": "1h"}, "autostop_reminder"},
+	} {
+		badPolicy := sc.cfg(tTemplate, M{"name": sc.tpl, "driver": h.driver, "lifecycle_policy": []M{c.policy}})
+		s.expectPathError("ValidateResourceConfig prewarm_template (lifecycle_policy "+c.what+")", s.validateResource(tTemplate, badPolicy), badPolicy,
+			path("lifecycle_policy", 0, c.attr))
+	}
+	emptyPolicy := sc.cfg(tTemplate, M{"name": sc.tpl, "driver": h.driver, "lifecycle_policy": []M{{}}})
+	s.noErrors("ValidateResourceConfig prewarm_template (empty lifecycle_policy block)", s.validateResource(tTemplate, emptyPolicy))
+	unkPolicy := sc.cfg(tTemplate, M{"name": sc.tpl, "driver": h.driver, "lifecycle_policy": cty.UnknownVal(impliedType(sc.blk(tTemplate)).AttributeType("lifecycle_policy"))})
+	s.noErrors("ValidateResourceConfig prewarm_template (lifecycle_policy blocks unknown)", s.validateResource(tTemplate, unkPolicy))
+	s.pass("ValidateResourceConfig prewarm_template: an empty and an unknown lifecycle_policy are valid")
+	sc.validateWorkspace(s)
+
 	badData := mustBuild(sc.dataBlk(tPreset), M{"template": sc.tpl, "name": "no/slashes"})
 	s.expectPathError("ValidateDataResourceConfig prewarm_preset (name \"no/slashes\")", s.validateData(tPreset, badData), badData, path("name"))
 
@@ -600,6 +628,32 @@ func (sc *scenario) updateWalk() {
 			s.fail("PlanResourceChange %s: renaming does not return requires_replace [name] (got %d paths)", r.typ, len(rp.requiresReplace))
 		}
 		s.pass("PlanResourceChange %s (rename): requires_replace includes name", r.typ)
+
+		// An empty lifecycle_policy block and an absent one are different configurations (the controller stores
+		// neither); each must survive apply and refresh as written, and a policy-only change keeps the version.
+		if r.typ == tTemplate {
+			for _, variant := range []struct {
+				what string
+				val  interface{}
+			}{{"an empty block", []M{{}}}, {"absent", nil}, {"restored", r.cfg["lifecycle_policy"]}} {
+				m := M{}
+				for k, v := range r.cfg {
+					m[k] = v
+				}
+				if variant.val == nil {
+					delete(m, "lifecycle_policy")
+				} else {
+					m["lifecycle_policy"] = variant.val
+				}
+				before := r.st.val.GetAttr("version")
+				pl := s.plan(r.typ, *r.st, sc.cfg(r.typ, m))
+				if v := pl.val.GetAttr("version"); !v.IsKnown() || !sameValue(v, before) {
+					s.fail("PlanResourceChange prewarm_template: a lifecycle_policy-only change (%s) plans version %s; it does not change", variant.what, fmtVal(v))
+				}
+				*r.st = sc.updateTo(s, r.typ, *r.st, m)
+				s.pass("prewarm_template with lifecycle_policy %s: applied with the version kept, and refresh returns exactly the applied state", variant.what)
+			}
+		}
 
 		// null and empty maps are different values to Terraform: each must survive apply and refresh as written.
 		mapAttr := map[string]string{tTemplate: "config", tPreset: "parameters"}[r.typ]

@@ -35,11 +35,13 @@ export class PrewarmStack extends TerraformStack {
       token: token.stringValue,
     });
 
-    // A prepared git checkout per instance, built by examples/drivers/localdir.
+    // A prepared git checkout per instance, built by examples/drivers/localdir. Claimed checkouts stop after 8 hours
+    // running and are deleted a week after they stopped.
     const devbox = new template.Template(this, 'devbox', {
       name: 'devbox',
       driver: 'localdir',
       config: { build_seconds: '2' },
+      lifecyclePolicy: { autostopAfter: '8h', autostopReminder: '30m', stoppedTtl: '7d' },
     });
 
     // No idle pool at night; 3 warm checkouts on weekdays 08:00-18:59 and 1 on Saturdays 08:00-14:59, New York time,

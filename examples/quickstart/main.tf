@@ -27,6 +27,15 @@ resource "prewarm_template" "devbox" {
   config = {
     build_seconds = "2"
   }
+
+  # Claimed checkouts (workspaces) stop after 8 hours running (30 minutes' notice); one unused for 14 days is
+  # stopped and marked dormant, and deleted after 30 more.
+  lifecycle_policy {
+    autostop_after       = "8h"
+    autostop_reminder    = "30m"
+    dormant_after        = "14d"
+    dormant_delete_after = "30d"
+  }
 }
 
 resource "prewarm_preset" "quickstart" {

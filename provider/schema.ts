@@ -426,7 +426,8 @@ export const WORKSPACE_SCHEMA: SchemaDef = {
           `the claim, and how long destroy waits for the driver's delete: a duration such as \`10m\` or \`1h30m\`, ` +
           `greater than zero and at most \`${formatDuration(MAX_WAIT_READY_MS)}\`. Defaults to \`${DEFAULT_WAIT_READY}\`. ` +
           'A create that runs out of time fails and leaves the workspace tainted (the next apply replaces it). ' +
-          'Provider behaviour only: changing it changes nothing on the controller.',
+          'Provider behaviour only: changing it changes nothing on the controller, and after an import the first ' +
+          'apply records it in the state (an update that makes no call to the controller).',
       },
       name: { type: ty.string, mode: 'computed', description: 'The instance\'s name (its preset\'s name and the start of its id).' },
       state: {

@@ -23,6 +23,12 @@ variable "idle" {
   default     = "2h"
 }
 
+variable "destroy_at" {
+  description = "Destroy the preview at this instant at the latest (RFC 3339, e.g. 2026-12-24T18:00:00Z); null for no fixed end."
+  type        = string
+  default     = null
+}
+
 # The pool: in a real setup the platform team's configuration declares it once, and each pull request's
 # configuration holds only the prewarm_workspace below.
 resource "prewarm_template" "preview" {
@@ -56,6 +62,7 @@ resource "prewarm_workspace" "preview" {
   owner    = "ci/pr-${var.pr}"
 
   auto_destroy_inactivity = var.idle
+  auto_destroy_at         = var.destroy_at
   wait_ready              = "5m" # when the pool is empty, how long to wait for the server built for this claim
 }
 

@@ -38,7 +38,7 @@ export interface WorkspaceConfig extends cdktf.TerraformMetaArguments {
   */
   readonly template: string;
   /**
-  * How long create waits for the workspace to be ready when the pool was empty and the controller builds one for the claim, and how long destroy waits for the driver's delete: a duration such as `10m` or `1h30m`, greater than zero and at most `24h`. Defaults to `30m`. A create that runs out of time fails and leaves the workspace tainted (the next apply replaces it). Provider behaviour only: changing it changes nothing on the controller.
+  * How long create waits for the workspace to be ready when the pool was empty and the controller builds one for the claim, and how long destroy waits for the driver's delete: a duration such as `10m` or `1h30m`, greater than zero and at most `24h`. Defaults to `30m`. A create that runs out of time fails and leaves the workspace tainted (the next apply replaces it). Provider behaviour only: changing it changes nothing on the controller, and after an import the first apply records it in the state (an update that makes no call to the controller).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs/resources/workspace#wait_ready Workspace#wait_ready}
   */

@@ -14,33 +14,37 @@ export const deltaSql = `select ${columns} from instances where rev > ? order by
 const counterSql = `select value from revisions where name = 'instances'`;
 const busySql = `select instance_id from jobs where state in ('pending', 'running')`;
 
-interface Row {
-  id: string;
-  rev: number;
-  name: string;
-  owner: string | null;
-  preset_id: string;
-  state: string;
-  claimed_at: number | null;
-  ready_at: number | null;
-  last_used_at: number | null;
-  deadline: number | null;
-  stopped_at: number | null;
-  dormant_at: number | null;
-  auto_destroy_at: number | null;
-  auto_destroy_inactivity_ms: number | null;
-  reminded_deadline: number | null;
-  destroy_reminded_at: number | null;
-  destroy_reason: string | null;
-  next_attempt_at: number | null;
-  delete_attempts: number;
-  autostop_after_ms: number | null;
-  autostop_reminder_ms: number | null;
-  stopped_ttl_ms: number | null;
-  dormant_after_ms: number | null;
-  dormant_delete_after_ms: number | null;
-  auto_destroy_reminder_ms: number | null;
-}
+/**
+ * A row as an array in the order of `columns`: rows are read in better-sqlite3's raw mode, which skips building an
+ * object per row (a full load of 100,000 rows takes well under half the time).
+ */
+type Row = [
+  id: string,
+  rev: number,
+  name: string,
+  owner: string | null,
+  presetId: string,
+  state: string,
+  claimedAt: number | null,
+  readyAt: number | null,
+  lastUsedAt: number | null,
+  deadline: number | null,
+  stoppedAt: number | null,
+  dormantAt: number | null,
+  autoDestroyAt: number | null,
+  autoDestroyInactivityMs: number | null,
+  remindedDeadline: number | null,
+  destroyRemindedAt: number | null,
+  destroyReason: string | null,
+  nextAttemptAt: number | null,
+  deleteAttempts: number,
+  autostopAfterMs: number | null,
+  autostopReminderMs: number | null,
+  stoppedTtlMs: number | null,
+  dormantAfterMs: number | null,
+  dormantDeleteAfterMs: number | null,
+  autoDestroyReminderMs: number | null,
+];
 
 /** A full re-read now and then, as a safety net under the revision-based deltas. */
 const fullReloadEveryMs = 15 * 60 * 1000;
@@ -67,27 +71,28 @@ export class WorkspaceReader {
   read(db: SyncDb, now: number): WorkspaceSnapshot {
     const readAt = this.clock.now();
     if (this.lastRev < 0 || readAt - this.lastFullLoad >= fullReloadEveryMs) {
-      const rows = db.prepare(fullSql).all() as Row[];
+      const rows = db.prepare(fullSql).raw(true).all() as Row[];
       const counter = db.prepare(counterSql).get() as { value: number } | undefined;
       this.views.clear();
       this.busy.clear();
       this.policies.clear();
-      for (const row of rows) this.views.set(row.id, this.toView(row));
+      for (const row of rows) this.views.set(row[0], this.toView(row));
       this.lastRev = Number(counter?.value ?? 0);
       this.lastFullLoad = readAt;
       this.list = null;
     } else {
-      const rows = db.prepare(deltaSql).all(this.lastRev) as Row[];
+      const rows = db.prepare(deltaSql).raw(true).all(this.lastRev) as Row[];
       for (const row of rows) {
-        if (row.owner === null || row.state === 'deleted' || row.state === 'archived') {
-          if (this.views.delete(row.id)) this.list = null;
+        const [id, rev, , owner, , state] = row;
+        if (owner === null || state === 'deleted' || state === 'archived') {
+          if (this.views.delete(id)) this.list = null;
         } else {
           // A replaced view starts without a job; the busy pass below marks it again if it has one.
-          this.views.set(row.id, this.toView(row));
-          this.busy.delete(row.id);
+          this.views.set(id, this.toView(row));
+          this.busy.delete(id);
           this.list = null;
         }
-        if (row.rev > this.lastRev) this.lastRev = row.rev;
+        if (rev > this.lastRev) this.lastRev = rev;
       }
     }
 
@@ -109,41 +114,41 @@ export class WorkspaceReader {
 
   private toView(r: Row): WorkspaceView {
     return {
-      id: r.id,
-      rev: r.rev,
-      name: r.name,
-      owner: r.owner as string,
-      presetId: r.preset_id,
-      state: r.state as InstanceState,
+      id: r[0],
+      rev: r[1],
+      name: r[2],
+      owner: r[3] as string,
+      presetId: r[4],
+      state: r[5] as InstanceState,
       jobInFlight: false,
-      claimedAt: r.claimed_at,
-      readyAt: r.ready_at,
-      lastUsedAt: r.last_used_at,
-      deadline: r.deadline,
-      stoppedAt: r.stopped_at,
-      dormantAt: r.dormant_at,
-      autoDestroyAt: r.auto_destroy_at,
-      autoDestroyInactivityMs: r.auto_destroy_inactivity_ms,
-      remindedDeadline: r.reminded_deadline,
-      destroyRemindedAt: r.destroy_reminded_at,
-      destroyReason: r.destroy_reason as DestroyReason | null,
-      nextAttemptAt: r.next_attempt_at,
-      deleteAttempts: r.delete_attempts,
+      claimedAt: r[6],
+      readyAt: r[7],
+      lastUsedAt: r[8],
+      deadline: r[9],
+      stoppedAt: r[10],
+      dormantAt: r[11],
+      autoDestroyAt: r[12],
+      autoDestroyInactivityMs: r[13],
+      remindedDeadline: r[14],
+      destroyRemindedAt: r[15],
+      destroyReason: r[16] as DestroyReason | null,
+      nextAttemptAt: r[17],
+      deleteAttempts: r[18],
       policy: this.policy(r),
     };
   }
 
   private policy(r: Row): LifecyclePolicy {
-    const key = `${r.autostop_after_ms},${r.autostop_reminder_ms},${r.stopped_ttl_ms},${r.dormant_after_ms},${r.dormant_delete_after_ms},${r.auto_destroy_reminder_ms}`;
+    const key = `${r[19]},${r[20]},${r[21]},${r[22]},${r[23]},${r[24]}`;
     let policy = this.policies.get(key);
     if (!policy) {
       policy = Object.freeze({
-        autostopAfterMs: r.autostop_after_ms,
-        autostopReminderMs: r.autostop_reminder_ms,
-        stoppedTtlMs: r.stopped_ttl_ms,
-        dormantAfterMs: r.dormant_after_ms,
-        dormantDeleteAfterMs: r.dormant_delete_after_ms,
-        autoDestroyReminderMs: r.auto_destroy_reminder_ms,
+        autostopAfterMs: r[19],
+        autostopReminderMs: r[20],
+        stoppedTtlMs: r[21],
+        dormantAfterMs: r[22],
+        dormantDeleteAfterMs: r[23],
+        autoDestroyReminderMs: r[24],
       });
       this.policies.set(key, policy);
     }

@@ -201,6 +201,13 @@ describe('readWorkspaces (the mirror)', () => {
     assert.equal((await view(b.id)).lastUsedAt, T0 + MIN);
   });
 
+  test('a row that loses its owner leaves the mirror', async () => {
+    const a = await claimedWorkspace(store, T0);
+    await view(a.id);
+    await store.db.updateTable('instances').set({ owner: null }).where('id', '=', a.id).execute();
+    same((await store.readWorkspaces(T0)).workspaces, []);
+  });
+
   test('a periodic full reload rebuilds the mirror', async () => {
     const a = await claimedWorkspace(store, T0);
     const va = await view(a.id);

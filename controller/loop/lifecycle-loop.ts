@@ -89,8 +89,10 @@ export class LifecycleLoop {
     const actions = planLifecycle(snapshot);
     const applied = actions.length === 0 ? [] : await store.applyLifecycle(actions, snapshot.now);
     for (const a of applied) {
-      metrics?.lifecycleTransitions.inc({ type: a.action.rule, result: a.applied ? 'applied' : 'skipped' });
-      if (!a.applied) {
+      metrics?.lifecycleTransitions.inc({ type: a.action.rule, result: a.error !== undefined ? 'error' : a.applied ? 'applied' : 'skipped' });
+      if (a.error !== undefined) {
+        log.error('lifecycle action failed; it is decided again next tick', { workspace: a.action.workspaceId, rule: a.action.rule, error: a.error });
+      } else if (!a.applied) {
         log.debug('lifecycle action skipped: the workspace changed since the snapshot', { workspace: a.action.workspaceId, rule: a.action.rule });
       } else if (a.action.kind === 'remind') {
         log.info('reminder queued', { workspace: a.action.workspaceId, rule: a.action.rule, for: new Date(a.action.marker).toISOString() });

@@ -9,7 +9,8 @@ import { startApiServer } from '../../controller/api/grpc-server';
 import type { PrewarmService } from '../../controller/api/service';
 import { type Figure, percentile, withRatio } from './figures';
 import { seedSteadyState } from './seed';
-import type { InstanceRecord } from '../../controller/domain/records';
+import { NO_LIFECYCLE_POLICY } from '../../controller/domain/lifecycle-policy';
+import type { WorkspaceRecord } from '../../controller/domain/workspace';
 
 /**
  * Claim latency through the real gRPC API: 32 concurrent clients claim from one pool of ready instances
@@ -59,9 +60,11 @@ export async function benchClaims(clients = 32, claimsPerClient = 100): Promise<
 /** The same client process against an API server whose claim does no work: what gRPC alone costs here. */
 export async function transportOnly(clients: number, claimsPerClient: number, mode: 'claim' | 'activity' = 'claim'): Promise<number[]> {
   let n = 0;
-  const record: InstanceRecord = {
+  const record: WorkspaceRecord = {
     id: '', name: 'stub', presetId: 't0/p0', template: 't0', preset: 'p0', state: 'claimed', owner: 'o',
     templateVersion: 1, createdAt: 1, readyAt: 1, claimedAt: 1, attributes: {}, error: '',
+    dormantAt: null, deadline: null, lastUsedAt: 1, stoppedAt: null, autoDestroyAt: null, autoDestroyInactivityMs: null,
+    policy: NO_LIFECYCLE_POLICY, destroyReason: null, archivedAt: null, nextAttemptAt: null, deleteAttempts: 0,
   };
   const service = {
     claim: async () => ({ ...record, id: `stub-${n++}` }),

@@ -7,6 +7,7 @@ import { Executor } from '../../controller/executor/executor';
 import { silentLogger } from '../../controller/log';
 import { LifecycleLoop } from '../../controller/loop/lifecycle-loop';
 import { openStore } from '../../controller/store/store';
+import { fullSql } from '../../controller/store/workspace-reader';
 import { type Figure, median, withRatio } from './figures';
 import { seedSteadyState } from './seed';
 
@@ -66,13 +67,8 @@ export async function benchLifecycle(runs = 7): Promise<Figure[]> {
 
     const stmts = [
       raw.prepare("select value from meta where key = 'reconciliation_paused'"),
-      raw.prepare(
-        `select id, rev, name, owner, preset_id, state, claimed_at, ready_at, last_used_at, deadline, stopped_at, dormant_at,
-           auto_destroy_at, auto_destroy_inactivity_ms, reminded_deadline, destroy_reminded_at, destroy_reason, next_attempt_at,
-           delete_attempts, autostop_after_ms, autostop_reminder_ms, stopped_ttl_ms, dormant_after_ms, dormant_delete_after_ms,
-           auto_destroy_reminder_ms
-         from instances where owner is not null and state not in ('deleted', 'archived')`,
-      ),
+      // The reader's own full-load statement, in raw (array) mode: the cheapest way to read every workspace row.
+      raw.prepare(fullSql).raw(true),
       raw.prepare("select instance_id from jobs where state in ('pending', 'running')"),
     ];
     const bare: number[] = [];

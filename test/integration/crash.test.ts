@@ -1,41 +1,13 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from '@jest/globals';
 import BetterSqlite3 from 'better-sqlite3';
-import { exampleDrivers, repoRoot } from '../helpers/controller';
+import { exampleDrivers } from '../helpers/controller';
+import { exited, seededRandom, startControllerProcess as startProcess } from '../helpers/controller-process';
 import { waitFor } from '../helpers/wait';
 import { poolSpec, templateSpec } from '../helpers/fixtures';
-
-const runner = path.join(repoRoot, 'test/helpers/run-controller.ts');
-
-interface Started {
-  child: ChildProcess;
-  opsPort: number;
-}
-
-function startProcess(options: object, env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', runner, JSON.stringify(options)], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      const m = /ready (\d+) (\d+)/.exec(String(d));
-      if (m) resolve({ child, opsPort: Number(m[2]) });
-    });
-    child.on('exit', (code) => reject(new Error(`controller exited early (${code}): ${err}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-}
 
 /**
  * kill -9 the controller at random moments while it builds and replaces a pool, then let it converge. Every
@@ -63,8 +35,7 @@ test('kill -9 at any moment never leaves an unknown instance nor a double build'
     apply: [specs],
   };
   const env = { ...process.env, PREWARM_TOKEN: 'crash-test-token', PREWARM_STATE_DIR: state };
-  let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = seededRandom(7);
   try {
     for (let round = 0; round < 6; round++) {
       // Alternate the wanted size and the template so kills land during creates, deletes and replacements.

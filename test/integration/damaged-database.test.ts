@@ -142,7 +142,8 @@ test('damage that appears while the controller runs turns /readyz to 503 (store 
     error: (msg, fields) => void errors.push({ msg, error: fields?.error }),
   };
   const interval = 60_000;
-  const ctl = await startTestController({ database: `sqlite:${db}`, reconcileIntervalMs: interval }, { clock, log });
+  // The lifecycle loop ticks once at start and not again within the test: what is watched here is the reconcile loop.
+  const ctl = await startTestController({ database: `sqlite:${db}`, reconcileIntervalMs: interval, lifecycleIntervalMs: 24 * 3_600_000 }, { clock, log });
   const readyz = async () => {
     const res = await fetch(`http://127.0.0.1:${ctl.running.opsPort}/readyz`);
     return { status: res.status, body: (await res.json()) as { ready: boolean; checks: Record<string, boolean> } };
@@ -156,7 +157,7 @@ test('damage that appears while the controller runs turns /readyz to 503 (store 
     expect(ctl.running.reconciler.lastTickSucceeded).toBe(true);
     let r = await readyz();
     expect(r.status).toBe(200);
-    expect(r.body.checks).toStrictEqual({ running: true, store: true, reconcile_loop: true });
+    expect(r.body.checks).toStrictEqual({ running: true, store: true, reconcile_loop: true, lifecycle_loop: true });
     expect(errors).toEqual([]);
 
     // The disk loses writes under the running controller: most of the history's pages start with a zeroed sector.
@@ -165,7 +166,7 @@ test('damage that appears while the controller runs turns /readyz to 503 (store 
 
     r = await readyz();
     expect(r.status).toBe(503);
-    expect(r.body.checks).toStrictEqual({ running: true, store: false, reconcile_loop: false });
+    expect(r.body.checks).toStrictEqual({ running: true, store: false, reconcile_loop: false, lifecycle_loop: true });
     expect(errors.map((e) => e.msg)).toEqual(['reconcile failed']);
     const message = (errors[0].error as Error).message;
     expect(message).toContain(`--database: ${db} is damaged (database disk image is malformed)`);
@@ -175,7 +176,7 @@ test('damage that appears while the controller runs turns /readyz to 503 (store 
     await run(interval);
     r = await readyz();
     expect(r.status).toBe(503);
-    expect(r.body.checks).toStrictEqual({ running: true, store: false, reconcile_loop: false });
+    expect(r.body.checks).toStrictEqual({ running: true, store: false, reconcile_loop: false, lifecycle_loop: true });
   } finally {
     await ctl.stop();
     fs.rmSync(dir, { recursive: true, force: true });

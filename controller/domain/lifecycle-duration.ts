@@ -3,7 +3,7 @@
  * `lifecycle_policy` block or on a workspace. Whole units only, from seconds to days: a lifecycle period is
  * long by nature, and a day unit is what people reach for ("7d"), unlike the pool's Go-style lead_time.
  */
-import { MAX_LIFECYCLE_DURATION_MS } from './limits';
+import { MAX_LIFECYCLE_DURATION_MS, MAX_LIFECYCLE_DURATION_TEXT } from './limits';
 import { quote } from './text';
 
 const UNIT_MS: Readonly<Record<string, number>> = Object.freeze({ d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 });
@@ -13,6 +13,9 @@ const TERM = /^(\d+)([a-zA-Zµμ]+)/;
 export function parseLifecycleDuration(text: unknown): number {
   if (typeof text !== 'string') throw new Error('must be a duration string such as "8h" or "7d"');
   if (text === '') throw new Error('must not be empty (leave the attribute out to turn the policy off)');
+  if (text.length > MAX_LIFECYCLE_DURATION_TEXT) {
+    throw new Error(`must be at most ${MAX_LIFECYCLE_DURATION_TEXT} characters (such as "8h" or "1d12h"), got ${quote(text)}`);
+  }
   if (text.startsWith('-')) throw new Error(`must be greater than zero, got ${quote(text)}`);
   if (/^\d+(\.\d*)?$/.test(text)) throw new Error(`missing unit in ${quote(text)} (use s, m, h or d, e.g. ${quote(`${text}h`)})`);
   let rest = text;

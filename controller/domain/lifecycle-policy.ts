@@ -5,6 +5,7 @@
  */
 import type { FieldError, PathStep } from './errors';
 import { parseLifecycleDuration } from './lifecycle-duration';
+import { quote } from './text';
 
 /** The block as users write it (HCL and JSON share the names). */
 export interface LifecyclePolicySpec {
@@ -80,7 +81,7 @@ export function lifecyclePolicyProblems(block: Record<string, unknown>, path: Pa
     const lead = ms.get(attr)!;
     const period = ms.get(base);
     if (period === undefined) errors.push({ path: [...path, attr], message: `needs ${base}: ${what}` });
-    else if (lead >= period) errors.push({ path: [...path, attr], message: `must be shorter than ${base} (${block[base]}), got ${block[attr]}` });
+    else if (lead >= period) errors.push({ path: [...path, attr], message: `must be shorter than ${base} (${quote(String(block[base]))}), got ${quote(String(block[attr]))}` });
   };
   needs('autostop_reminder', 'autostop_after', 'the reminder is sent that long before the autostop deadline');
   if (ms.has('dormant_delete_after') && !unknown.has('dormant_after') && !ms.has('dormant_after')) {

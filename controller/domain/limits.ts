@@ -44,6 +44,8 @@ export const MAX_QUOTED_CHARS = 40;
 
 /** The longest lifecycle duration (autostop, TTLs, dormancy, reminders, auto-destroy inactivity): 365 days. */
 export const MAX_LIFECYCLE_DURATION_MS = 365 * 86_400_000;
+/** Characters in a lifecycle duration's text: "1d23h59m59s" has 11; anything longer is not a duration a person writes. */
+export const MAX_LIFECYCLE_DURATION_TEXT = 32;
 /** Failed deletes of a workspace that a policy started are retried this many times in all, then left `failed`. */
 export const WORKSPACE_DELETE_ATTEMPTS = 5;
 /** Backoff between retries of a failed workspace stop or delete: 1 minute, doubling, at most 1 hour. */

@@ -12,23 +12,14 @@ import type { LifecyclePolicy } from '../domain/lifecycle-policy';
 import {
   DESTROY_REASONS,
   type DestroyReason,
+  LIFECYCLE_RULES,
   type LifecycleRule,
   type RuleOutlook,
   type WorkspaceOutlook,
   type WorkspaceRecord,
 } from '../domain/workspace';
 
-const RULES: readonly LifecycleRule[] = [
-  'auto_destroy_at',
-  'auto_destroy_inactivity',
-  'delete_retry',
-  'dormant_delete',
-  'stopped_ttl',
-  'dormancy',
-  'autostop',
-  'autostop_reminder',
-  'auto_destroy_reminder',
-];
+const RULES: readonly LifecycleRule[] = LIFECYCLE_RULES;
 const OUTLOOK_ACTIONS: readonly RuleOutlook['action'][] = ['stop', 'delete', 'mark_dormant', 'notify'];
 
 const POLICY_KEYS = [

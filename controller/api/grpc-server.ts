@@ -2,6 +2,7 @@
  * The prewarm.v1 gRPC server: wraps a PrewarmService, enforces bearer-token auth on every call, refuses
  * plaintext on non-loopback addresses, validates requests at the wire level and maps errors to statuses.
  */
+import { normalizeOwner } from '../domain/text';
 import * as grpc from '@grpc/grpc-js';
 import { create, type DescMethod, type Message, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { Prewarm } from './gen/prewarm/v1/prewarm_pb';
@@ -401,7 +402,8 @@ function makeHandlers(service: PrewarmService): Handlers {
         const out: WorkspaceFilter = {};
         if (req.owner !== undefined) {
           checkOwner(req.owner, ['owner'], i);
-          out.owner = req.owner;
+          // Claims store the owner trimmed; the filter must match what is stored.
+          out.owner = normalizeOwner(req.owner);
         }
         if (req.presetId !== undefined) out.presetId = optionalPresetId(req.presetId, i);
         if (req.archived) out.archived = true;

@@ -99,17 +99,19 @@ export interface OutboxNotification {
   payload: Record<string, unknown>;
 }
 
-/** The rules the lifecycle core applies, in the order it tries them (the first due one runs). */
-export type LifecycleRule =
-  | 'auto_destroy_at'
-  | 'auto_destroy_inactivity'
-  | 'delete_retry'
-  | 'dormant_delete'
-  | 'stopped_ttl'
-  | 'dormancy'
-  | 'autostop'
-  | 'autostop_reminder'
-  | 'auto_destroy_reminder';
+/** The rules the lifecycle core applies, in priority order: the first due one runs, reminders come last. */
+export const LIFECYCLE_RULES = Object.freeze([
+  'auto_destroy_at',
+  'auto_destroy_inactivity',
+  'delete_retry',
+  'dormant_delete',
+  'stopped_ttl',
+  'dormancy',
+  'autostop',
+  'autostop_reminder',
+  'auto_destroy_reminder',
+] as const);
+export type LifecycleRule = (typeof LIFECYCLE_RULES)[number];
 
 /**
  * One thing the lifecycle core decided for one workspace. The store applies it as claim-then-act: one transaction

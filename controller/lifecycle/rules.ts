@@ -6,20 +6,10 @@
  * tick, and almost none is due.
  */
 import { WORKSPACE_DELETE_ATTEMPTS } from '../domain/limits';
-import type { DestroyReason, LifecycleRule, WorkspaceView } from '../domain/workspace';
+import { type DestroyReason, LIFECYCLE_RULES, type LifecycleRule, type WorkspaceView } from '../domain/workspace';
 
-/** Priority order: the first due rule runs, at most one per workspace per tick; reminders come last. */
-export const LIFECYCLE_RULES: readonly LifecycleRule[] = Object.freeze([
-  'auto_destroy_at',
-  'auto_destroy_inactivity',
-  'delete_retry',
-  'dormant_delete',
-  'stopped_ttl',
-  'dormancy',
-  'autostop',
-  'autostop_reminder',
-  'auto_destroy_reminder',
-] as const);
+/** Priority order (kept with the rule names in the domain, where the API's codec reads it too). */
+export { LIFECYCLE_RULES };
 
 export type ReminderRule = 'autostop_reminder' | 'auto_destroy_reminder';
 export type TransitionRule = Exclude<LifecycleRule, ReminderRule>;

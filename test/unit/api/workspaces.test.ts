@@ -58,6 +58,9 @@ describe('workspace RPCs', () => {
     assert.deepEqual(lastCall(), { method: 'listWorkspaces', args: [{}] });
     assert.deepEqual(await api.client.listWorkspaces({ owner: 'alice', presetId: 'devbox/us-nix', archived: true }), [ws, gone]);
     assert.deepEqual(lastCall(), { method: 'listWorkspaces', args: [{ owner: 'alice', presetId: 'devbox/us-nix', archived: true }] });
+    // Owners are stored trimmed at claim, so the filter is trimmed the same way.
+    await api.client.listWorkspaces({ owner: '  alice ' });
+    assert.deepEqual(lastCall(), { method: 'listWorkspaces', args: [{ owner: 'alice' }] });
     assert.deepEqual(await validationErrors(api.client.listWorkspaces({ presetId: 'no-slash' })), [
       { path: ['preset_id'], message: (await validationErrors(api.client.listInstances({ presetId: 'no-slash' })))[0].message },
     ]);

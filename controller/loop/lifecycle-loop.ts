@@ -5,7 +5,7 @@ import { planLifecycle } from '../lifecycle';
 import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
 import type { Store } from '../store/store';
-import { TickLoop } from './tick-loop';
+import { LoopBase } from './tick-loop';
 
 export interface LifecycleTickResult {
   snapshot: WorkspaceSnapshot;
@@ -32,46 +32,12 @@ export interface LifecycleLoopDeps {
  * not fit stay pending (their intent is written) and run as the budget frees up; a crash leaves them to be
  * re-driven on the next start.
  */
-export class LifecycleLoop {
-  private readonly loop: TickLoop;
-
+export class LifecycleLoop extends LoopBase {
   constructor(private readonly deps: LifecycleLoopDeps) {
-    this.loop = new TickLoop(
-      deps.clock,
-      deps.intervalMs,
-      async () => {
-        await this.tick();
-      },
-      (err) => {
-        this.deps.metrics?.lifecycleTicks.inc({ result: 'error' });
-        this.deps.log.error('lifecycle tick failed', { error: err });
-      },
-    );
-  }
-
-  get lastTickAt(): number {
-    return this.loop.lastTickAt;
-  }
-  get lastTickSucceeded(): boolean {
-    return this.loop.lastTickSucceeded;
-  }
-  get tickCount(): number {
-    return this.loop.tickCount;
-  }
-  start(): void {
-    this.loop.start();
-  }
-  kick(delayMs?: number): void {
-    this.loop.kick(delayMs);
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-  idle(): Promise<void> {
-    return this.loop.idle();
-  }
-  nextTickIn(): number | undefined {
-    return this.loop.nextTickIn();
+    super(deps.clock, deps.intervalMs, (err) => {
+      deps.metrics?.lifecycleTicks.inc({ result: 'error' });
+      deps.log.error('lifecycle tick failed', { error: err });
+    });
   }
 
   /**

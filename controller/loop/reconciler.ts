@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock';
-import { TickLoop } from './tick-loop';
+import { LoopBase } from './tick-loop';
 import type { Executor } from '../executor/executor';
 import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
@@ -33,59 +33,16 @@ const housekeepingEveryMs = 60_000;
  * The level-triggered loop: every tick reads the whole state, plans from scratch and runs the budgeted slice.
  * Ticks happen on an interval and soon after anything changes (kick), never two at once.
  */
-export class Reconciler {
+export class Reconciler extends LoopBase {
   private cursor = 0;
   private lastHousekeeping = 0;
   private lastPlan: Plan | undefined;
-  private readonly loop: TickLoop;
 
   constructor(private readonly deps: ReconcilerDeps) {
-    this.loop = new TickLoop(
-      deps.clock,
-      deps.intervalMs,
-      async () => {
-        await this.tick();
-      },
-      (err) => {
-        this.deps.metrics?.reconcileTotal.inc({ result: 'error' });
-        this.deps.log.error('reconcile failed', { error: err });
-      },
-    );
-  }
-
-  /** Clock time of the last successful tick, for /readyz. */
-  get lastTickAt(): number {
-    return this.loop.lastTickAt;
-  }
-  /**
-   * Whether the loop's last tick succeeded (false before the first one): /readyz is false while ticks fail, not
-   * only once the last success is old, since a tick that fails once (a damaged page, a full disk) fails again.
-   */
-  get lastTickSucceeded(): boolean {
-    return this.loop.lastTickSucceeded;
-  }
-  /** Ticks finished by the loop (for tests and operators to see it turn). */
-  get tickCount(): number {
-    return this.loop.tickCount;
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  /** Ask for a tick soon; coalesces with a tick already scheduled or running. */
-  kick(delayMs?: number): void {
-    this.loop.kick(delayMs);
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-  /** Resolves when no tick is running (tests advance a fake clock, then wait for the tick it started). */
-  idle(): Promise<void> {
-    return this.loop.idle();
-  }
-  /** Milliseconds until the next scheduled tick, or undefined when none is scheduled. */
-  nextTickIn(): number | undefined {
-    return this.loop.nextTickIn();
+    super(deps.clock, deps.intervalMs, (err) => {
+      deps.metrics?.reconcileTotal.inc({ result: 'error' });
+      deps.log.error('reconcile failed', { error: err });
+    });
   }
 
   /**
@@ -109,7 +66,7 @@ export class Reconciler {
     this.cursor = budget.nextCursor;
     await executor.apply(budget.actions);
     // Acting changed the world: look again right away so the status (and --watch) shows the builds starting.
-    if (budget.actions.some((a) => a.type !== 'backoff')) this.loop.tickAgain();
+    if (budget.actions.some((a) => a.type !== 'backoff')) this.tickAgain();
     if (snapshot.now - this.lastHousekeeping >= housekeepingEveryMs) {
       this.lastHousekeeping = snapshot.now;
       await store.purgeFinished(snapshot.now);

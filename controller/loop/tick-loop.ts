@@ -94,3 +94,64 @@ export class TickLoop {
       });
   }
 }
+
+/**
+ * What a controller loop shows the rest of the controller (the daemon, readiness, tests): start, kick, stop and
+ * the tick bookkeeping of its TickLoop. A loop supplies its tick and how a failed tick is reported.
+ */
+export abstract class LoopBase {
+  private readonly loop: TickLoop;
+
+  protected constructor(clock: Clock, intervalMs: number, onError: (err: unknown) => void) {
+    this.loop = new TickLoop(
+      clock,
+      intervalMs,
+      async () => {
+        await this.tick();
+      },
+      onError,
+    );
+  }
+
+  /** One cycle of the loop; tests and benchmarks call it directly. */
+  abstract tick(): Promise<unknown>;
+
+  /** From inside a tick: run another one right after it. */
+  protected tickAgain(): void {
+    this.loop.tickAgain();
+  }
+
+  /** Clock time of the last successful tick, for /readyz. */
+  get lastTickAt(): number {
+    return this.loop.lastTickAt;
+  }
+  /**
+   * Whether the loop's last tick succeeded (false before the first one): /readyz is false while ticks fail, not
+   * only once the last success is old, since a tick that fails once (a damaged page, a full disk) fails again.
+   */
+  get lastTickSucceeded(): boolean {
+    return this.loop.lastTickSucceeded;
+  }
+  /** Ticks finished by the loop (for tests and operators to see it turn). */
+  get tickCount(): number {
+    return this.loop.tickCount;
+  }
+  start(): void {
+    this.loop.start();
+  }
+  /** Ask for a tick soon; coalesces with a tick already scheduled or running. */
+  kick(delayMs?: number): void {
+    this.loop.kick(delayMs);
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+  /** Resolves when no tick is running (tests advance a fake clock, then wait for the tick it started). */
+  idle(): Promise<void> {
+    return this.loop.idle();
+  }
+  /** Milliseconds until the next scheduled tick, or undefined when none is scheduled. */
+  nextTickIn(): number | undefined {
+    return this.loop.nextTickIn();
+  }
+}

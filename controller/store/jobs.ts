@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Db, inTransaction } from './db';
 import { parseStringMap } from './json-columns';
 import type { PoolEvent } from '../domain/records';
@@ -158,10 +158,15 @@ async function finishWorkspaceJob(trx: Db, ctx: JobContext, result: JobResult, n
         .set({ state: 'stopped', stopped_at: now, deadline: null, next_attempt_at: null, lifecycle_failures: 0, error: '', updated_at: now })
         .execute();
     } else {
-      // Back to running: the deadline (or dormancy) still stands, and the rule fires again after the backoff.
+      // Back to running: the deadline (or dormancy) still stands, and the rule fires again after the backoff. A
+      // dormancy stop marked the row dormant in the same write that created this job (one `now` for both): that mark
+      // is undone, or the dormancy rule (which fires only on unmarked rows) would never retry the stop and the
+      // workspace would run on while reading as dormant, with its dormant delete counting. A mark with any other
+      // instant was not this stop's and stays.
       await where('stopping')
         .set((eb) => ({
           state: 'claimed',
+          dormant_at: sql<number | null>`case when dormant_at = ${Number(job.created_at)} then null else dormant_at end`,
           error: result.message,
           lifecycle_failures: eb('lifecycle_failures', '+', 1),
           next_attempt_at: now + workspaceRetryMs(Number(instance.lifecycle_failures ?? 0) + 1),

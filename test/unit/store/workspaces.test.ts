@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../../../controller/domain/errors'
 import type { LifecycleAction, WorkspaceRecord, WorkspaceView } from '../../../controller/domain/workspace';
 import { autostopped, autostopReminder, dormant } from '../../../controller/domain/workspace-notifications';
 import { WORKSPACE_DELETE_ATTEMPTS } from '../../../controller/domain/limits';
+import { planLifecycle } from '../../../controller/lifecycle';
 import type { SqlStore } from '../../../controller/store/store';
 import { FakeClock } from '../../helpers/fake-clock';
 import { tempStore } from '../../helpers/store';
@@ -277,6 +278,36 @@ describe('applyLifecycle (claim, then act)', () => {
     same([(await row(running.id)).state, (await row(running.id)).dormant_at], ['stopping', now]);
     same([(await row(stopped.id)).state, (await row(stopped.id)).dormant_at], ['stopped', now]);
     assert.equal((await outbox()).length, 2);
+  });
+
+  test('a failed dormancy stop undoes its dormancy mark: the core decides the dormancy stop again after the backoff', async () => {
+    const w = await claimedWorkspace(store, T0);
+    const now = T0 + 8 * DAY;
+    const [planned] = planLifecycle(await store.readWorkspaces(now));
+    same([planned.kind, planned.rule], ['stop', 'dormancy']);
+    const [applied] = await store.applyLifecycle([planned], now);
+    same([(await row(w.id)).state, (await row(w.id)).dormant_at], ['stopping', now]);
+
+    await runJob(store, applied.jobId!, fail('stuck'), now + 1);
+    const r = await row(w.id);
+    same([r.state, r.dormant_at, r.next_attempt_at], ['claimed', null, now + 1 + MIN], 'running again, not dormant, backing off');
+    same(planLifecycle(await store.readWorkspaces(now + MIN)), [], 'held during the backoff');
+
+    const later = now + 2 * MIN;
+    const [again] = planLifecycle(await store.readWorkspaces(later));
+    same([again.kind, again.rule, again.workspaceId], ['stop', 'dormancy', w.id]);
+    const [retried] = await store.applyLifecycle([again], later);
+    assert.equal(retried.applied, true);
+    same([(await row(w.id)).state, (await row(w.id)).dormant_at], ['stopping', later]);
+    assert.equal((await outbox()).length, 1, 'the dormancy notification is not sent twice');
+  });
+
+  test('a failed stop keeps a dormancy mark it did not set', async () => {
+    const w = await claimedWorkspace(store, T0);
+    await store.db.updateTable('instances').set({ dormant_at: T0 + 5 }).where('id', '=', w.id).execute();
+    const { jobId } = await store.requestWorkspaceOp(w.id, 'stop', T0 + 10);
+    await runJob(store, jobId!, fail('stuck'), T0 + 11);
+    same([(await row(w.id)).state, (await row(w.id)).dormant_at], ['claimed', T0 + 5]);
   });
 
   test('delete: deleting with its reason; auto_destroy_at is spent; a retry keeps attempts and the start instant', async () => {

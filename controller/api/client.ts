@@ -45,6 +45,8 @@ export type PrewarmClient = PrewarmService & { close(): void };
 
 export const DEFAULT_ENDPOINT = `127.0.0.1:${DEFAULT_API_PORT}`;
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** The largest answer the client accepts. */
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 export interface ParsedEndpoint {
   /** What grpc-js dials: HOST:PORT. */
@@ -146,7 +148,9 @@ class GrpcPrewarmClient implements PrewarmService {
     private readonly endpoint: ParsedEndpoint,
     credentials: grpc.ChannelCredentials,
   ) {
-    this.client = new grpc.Client(endpoint.target, credentials);
+    // Lists (instances, workspaces) are answered whole: at 100,000 workspaces of a few hundred bytes each an answer
+    // is tens of megabytes, past grpc-js's 4 MiB default for what a client accepts.
+    this.client = new grpc.Client(endpoint.target, credentials, { 'grpc.max_receive_message_length': MAX_RESPONSE_BYTES });
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.authorization = `Bearer ${opts.token.trim()}`;
   }

@@ -51,6 +51,14 @@ describe('workspace RPCs', () => {
     assert.deepEqual(await api.client.getTemplate(spec.name), put);
   });
 
+  test('list: an answer larger than 4 MiB (tens of thousands of workspaces) reaches the client whole', async () => {
+    const attributes = { path: `/srv/workspaces/${'x'.repeat(200)}` };
+    for (let n = 0; n < 20_000; n++) api.fake.addWorkspace({ presetId: 'devbox/us-nix', owner: `user-${n}`, attributes });
+    const all = await api.client.listWorkspaces({});
+    assert.equal(all.length, 20_001);
+    assert.equal(all[20_000].attributes.path, attributes.path);
+  });
+
   test('list: filters reach the service; every field comes back', async () => {
     const bob = api.fake.addWorkspace({ presetId: 'devbox/eu', owner: 'bob' });
     const gone = api.fake.addWorkspace({ presetId: 'devbox/us-nix', owner: 'alice', state: 'archived', archivedAt: WS_NOW });

@@ -15,12 +15,13 @@ import type {
   WorkspaceOp,
   WorkspaceRecord,
   WorkspaceSnapshot,
+  WorkspaceView,
 } from '../domain/workspace';
 import { type ActivityCall, activityRefused, reportActivitySync } from './activity';
 import { ClaimBatcher } from './claim-batcher';
 import { applyChunk, LIFECYCLE_CHUNK } from './lifecycle-apply';
 import { settle, SyncBatcher } from './sync-batcher';
-import { WorkspaceReader } from './workspace-reader';
+import { readOneWorkspace, WorkspaceReader } from './workspace-reader';
 import * as workspaces from './workspaces';
 import { type ClaimCall, claimReadyInstance } from './claims';
 import { type Connection, type OpenOptions, openConnection } from './connection';
@@ -116,6 +117,12 @@ export interface Store {
   requestWorkspaceOp(ref: string, op: WorkspaceOp, now: number): Promise<{ record: WorkspaceRecord; jobId: number | null }>;
   /** What the lifecycle core reads: every workspace that is not archived or deleted, decided for instant `now`. */
   readWorkspaces(now: number): Promise<WorkspaceSnapshot>;
+  /**
+   * One workspace's view, as readWorkspaces maps it, read from its row and its jobs now (not from the mirror, which
+   * may be a tick old, and without a read of every workspace); null when the id is no live workspace (archived,
+   * deleted, unowned or unknown). `now` as for readWorkspaces: the view is the row's whatever the instant.
+   */
+  readWorkspace(id: string, now: number): Promise<WorkspaceView | null>;
   /** Applies the core's actions, each claim-then-act in its own conditional transaction (see LifecycleAction). */
   applyLifecycle(actions: readonly LifecycleAction[], now: number): Promise<AppliedLifecycleAction[]>;
   /** Workspaces by state (archived included), for metrics. */
@@ -298,6 +305,9 @@ export class SqlStore implements Store {
   }
   readWorkspaces(now: number): Promise<WorkspaceSnapshot> {
     return this.connection.sync((db) => this.workspaceReader.read(db, now));
+  }
+  readWorkspace(id: string, _now: number): Promise<WorkspaceView | null> {
+    return this.connection.sync((db) => readOneWorkspace(db, id));
   }
   async applyLifecycle(actions: readonly LifecycleAction[], now: number): Promise<AppliedLifecycleAction[]> {
     const applied: AppliedLifecycleAction[] = [];

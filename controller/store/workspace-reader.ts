@@ -13,6 +13,9 @@ export const fullSql = `select ${columns} from instances where owner is not null
 export const deltaSql = `select ${columns} from instances where rev > ? order by rev`;
 const counterSql = `select value from revisions where name = 'instances'`;
 const busySql = `select instance_id from jobs where state in ('pending', 'running')`;
+const oneSql = `select ${columns} from instances where id = ? and owner is not null and state not in ('deleted', 'archived')`;
+// Through the jobs_instance index: a workspace has a handful of jobs, where the busy pass reads every unfinished one.
+const oneBusySql = `select 1 from jobs where instance_id = ? and state in ('pending', 'running') limit 1`;
 
 /**
  * A row as an array in the order of `columns`: rows are read in better-sqlite3's raw mode, which skips building an
@@ -113,45 +116,64 @@ export class WorkspaceReader {
   }
 
   private toView(r: Row): WorkspaceView {
-    return {
-      id: r[0],
-      rev: r[1],
-      name: r[2],
-      owner: r[3] as string,
-      presetId: r[4],
-      state: r[5] as InstanceState,
-      jobInFlight: false,
-      claimedAt: r[6],
-      readyAt: r[7],
-      lastUsedAt: r[8],
-      deadline: r[9],
-      stoppedAt: r[10],
-      dormantAt: r[11],
-      autoDestroyAt: r[12],
-      autoDestroyInactivityMs: r[13],
-      remindedDeadline: r[14],
-      destroyRemindedAt: r[15],
-      destroyReason: r[16] as DestroyReason | null,
-      nextAttemptAt: r[17],
-      deleteAttempts: r[18],
-      policy: this.policy(r),
-    };
+    return viewOf(r, false, this.policy(r));
   }
 
   private policy(r: Row): LifecyclePolicy {
     const key = `${r[19]},${r[20]},${r[21]},${r[22]},${r[23]},${r[24]}`;
     let policy = this.policies.get(key);
     if (!policy) {
-      policy = Object.freeze({
-        autostopAfterMs: r[19],
-        autostopReminderMs: r[20],
-        stoppedTtlMs: r[21],
-        dormantAfterMs: r[22],
-        dormantDeleteAfterMs: r[23],
-        autoDestroyReminderMs: r[24],
-      });
+      policy = policyOf(r);
       this.policies.set(key, policy);
     }
     return policy;
   }
+}
+
+/**
+ * One workspace's view as the mirror would hold it, read from the row itself (the mirror may lag by a tick), or null
+ * when the row is not a live workspace. Runs inside one read transaction (the caller's), so the job lookup agrees
+ * with the row.
+ */
+export function readOneWorkspace(db: SyncDb, id: string): WorkspaceView | null {
+  const row = db.prepare(oneSql).raw(true).get(id) as Row | undefined;
+  if (row === undefined) return null;
+  return viewOf(row, db.prepare(oneBusySql).get(id) !== undefined, policyOf(row));
+}
+
+function viewOf(r: Row, jobInFlight: boolean, policy: LifecyclePolicy): WorkspaceView {
+  return {
+    id: r[0],
+    rev: r[1],
+    name: r[2],
+    owner: r[3] as string,
+    presetId: r[4],
+    state: r[5] as InstanceState,
+    jobInFlight,
+    claimedAt: r[6],
+    readyAt: r[7],
+    lastUsedAt: r[8],
+    deadline: r[9],
+    stoppedAt: r[10],
+    dormantAt: r[11],
+    autoDestroyAt: r[12],
+    autoDestroyInactivityMs: r[13],
+    remindedDeadline: r[14],
+    destroyRemindedAt: r[15],
+    destroyReason: r[16] as DestroyReason | null,
+    nextAttemptAt: r[17],
+    deleteAttempts: r[18],
+    policy,
+  };
+}
+
+function policyOf(r: Row): LifecyclePolicy {
+  return Object.freeze({
+    autostopAfterMs: r[19],
+    autostopReminderMs: r[20],
+    stoppedTtlMs: r[21],
+    dormantAfterMs: r[22],
+    dormantDeleteAfterMs: r[23],
+    autoDestroyReminderMs: r[24],
+  });
 }

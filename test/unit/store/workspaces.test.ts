@@ -209,6 +209,27 @@ describe('readWorkspaces (the mirror)', () => {
     same((await store.readWorkspaces(T0)).workspaces, []);
   });
 
+  test('readWorkspace: one workspace as the mirror maps it, with its job in flight; null for pool, archived or unknown ids', async () => {
+    const w = await claimedWorkspace(store, T0, { autoDestroyInactivityMs: 2 * DAY });
+    const other = await claimedWorkspace(store, T0, { owner: 'bob' });
+    same(await store.readWorkspace(w.id, T0), await view(w.id));
+    same(await store.readWorkspace(other.id, T0), await view(other.id));
+
+    const { jobId } = await store.requestWorkspaceOp(w.id, 'delete', T0 + 1);
+    const deleting = await store.readWorkspace(w.id, T0 + 1);
+    same([deleting?.state, deleting?.jobInFlight], ['deleting', true]);
+    same(deleting, await view(w.id, T0 + 1));
+    assert.equal((await store.readWorkspace(other.id, T0 + 1))?.jobInFlight, false, "another workspace's job is not this one's");
+
+    await runJob(store, jobId!, ok(), T0 + 2);
+    assert.equal(await store.readWorkspace(w.id, T0 + 2), null, 'archived');
+    const [pool] = await readyInstances(store, 1, T0);
+    assert.equal(await store.readWorkspace(pool, T0), null, 'a pool instance');
+    assert.equal(await store.readWorkspace('00000000-0000-0000-0000-000000000000', T0), null, 'unknown');
+    const byName = (await row(other.id)).name;
+    assert.equal(await store.readWorkspace(byName, T0), null, 'an id, not a name or prefix');
+  });
+
   test('a periodic full reload rebuilds the mirror', async () => {
     const a = await claimedWorkspace(store, T0);
     const va = await view(a.id);

@@ -281,9 +281,22 @@ async function recordPoolCreate(trx: Db, ctx: JobContext, result: JobResult, now
     .execute();
 }
 
-/** Jobs left pending or running: after a crash these are the intents to re-drive. */
-export async function unfinishedJobs(db: Db): Promise<JobRow[]> {
-  return db.selectFrom('jobs').selectAll().where('state', 'in', ['pending', 'running']).orderBy('id').execute();
+/** What re-driving a job needs to know about it; the rest (stderr above all) is read when the job starts. */
+export type UnfinishedJob = Pick<JobRow, 'id' | 'op' | 'state' | 'attempt' | 'instance_id'>;
+
+/**
+ * The oldest `limit` jobs left pending or running: after a crash these are the intents to re-drive. Bounded, because
+ * one lifecycle tick may write tens of thousands of intents and the caller re-reads them every tick while it can
+ * start only a few.
+ */
+export async function unfinishedJobs(db: Db, limit: number): Promise<UnfinishedJob[]> {
+  return db
+    .selectFrom('jobs')
+    .select(['id', 'op', 'state', 'attempt', 'instance_id'])
+    .where('state', 'in', ['pending', 'running'])
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 export async function jobsForInstance(db: Db, instanceId: string): Promise<JobRow[]> {

@@ -39,10 +39,10 @@ import {
   listInstances,
   resolveInstance,
 } from './instances';
-import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, recentEvents, startJob, unfinishedJobs } from './jobs';
+import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, recentEvents, startJob, type UnfinishedJob, unfinishedJobs } from './jobs';
 import { getMeta, metaKeys, setMeta } from './meta';
 import * as presets from './presets';
-import type { InstanceRow, JobRow } from './tables';
+import type { InstanceRow } from './tables';
 import { SnapshotReader, type SnapshotWarning } from './snapshot-reader';
 import * as templates from './templates';
 
@@ -140,7 +140,11 @@ export interface Store {
   /** A delete intent, or null when the instance changed under us (claimed, already deleting). */
   insertDeleteIntent(instanceId: string, now: number): Promise<Intent | null>;
   cancelPendingIntents(instanceIds: string[], now: number): Promise<number>;
-  unfinishedJobs(): Promise<JobRow[]>;
+  /**
+   * The oldest `limit` pending or running jobs (the intents to drive or re-drive), with only what deciding to start
+   * one needs.
+   */
+  unfinishedJobs(limit: number): Promise<UnfinishedJob[]>;
   jobsInFlight(): Promise<number>;
   startJob(jobId: number, now: number): Promise<JobContext | null>;
   finishJob(ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy): Promise<FinishEffects>;
@@ -343,8 +347,8 @@ export class SqlStore implements Store {
   cancelPendingIntents(instanceIds: string[], now: number): Promise<number> {
     return inTransaction(this.db, (trx) => cancelPendingIntents(trx, instanceIds, now));
   }
-  unfinishedJobs(): Promise<JobRow[]> {
-    return unfinishedJobs(this.db);
+  unfinishedJobs(limit: number): Promise<UnfinishedJob[]> {
+    return unfinishedJobs(this.db, limit);
   }
   async jobsInFlight(): Promise<number> {
     const row = await this.db

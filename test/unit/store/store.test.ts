@@ -210,7 +210,7 @@ describe('store', () => {
     await store.db.updateTable('instances').set({ state: 'ready', ready_at: 1500 }).where('id', '=', i.instanceId).execute();
     const intent = await inTransaction(store.db, (trx) => insertDeleteIntent(trx, i.instanceId, 2000));
     assert.ok(intent);
-    assert.deepEqual([...(await unfinishedJobs(store.db)).map((j) => j.id).filter((id) => id === intent.jobId)], [intent.jobId]);
+    assert.deepEqual([...(await unfinishedJobs(store.db, 100)).map((j) => j.id).filter((id) => id === intent.jobId)], [intent.jobId]);
     const ctx = await startJob(store.db, intent.jobId, 2100);
     await finishJob(store.db, ctx!, { kind: 'retryable', message: 'busy', exitCode: 1, stderr: '' }, 2200, policy);
     const inst = await getInstance(store.db, i.instanceId);

@@ -406,8 +406,23 @@ describe('applyLifecycle (claim, then act)', () => {
   test('a crash between the intent and the driver leaves a pending job that unfinishedJobs returns', async () => {
     const w = await claimedWorkspace(store, T0);
     const [applied] = await store.applyLifecycle([stopAction(await view(w.id))], T0 + 9 * HOUR);
-    const unfinished = await store.unfinishedJobs();
+    const unfinished = await store.unfinishedJobs(10);
     same(unfinished.map((j) => [j.id, j.op, j.state]), [[applied.jobId, 'stop', 'pending']]);
+  });
+
+  test('unfinishedJobs: the oldest `limit` pending or running jobs, with only what re-driving needs', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await claimedWorkspace(store, T0, { owner: `u${i}` })).id);
+    const applied = await store.applyLifecycle((await store.readWorkspaces(T0 + 9 * HOUR)).workspaces.map((v) => stopAction(v)), T0 + 9 * HOUR);
+    const [j0, j1, j2, j3] = applied.map((a) => a.jobId!);
+    await runJob(store, j0, ok(), T0 + 9 * HOUR);
+    await store.startJob(j1, T0 + 9 * HOUR);
+    same(await store.unfinishedJobs(2), [
+      { id: j1, op: 'stop', state: 'running', attempt: 1, instance_id: applied[1].action.workspaceId },
+      { id: j2, op: 'stop', state: 'pending', attempt: 0, instance_id: applied[2].action.workspaceId },
+    ]);
+    same((await store.unfinishedJobs(100)).map((j) => j.id), [j1, j2, j3]);
+    same(await store.unfinishedJobs(0), []);
   });
 
   test('many actions over several chunks all apply', async () => {

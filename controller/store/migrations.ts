@@ -149,7 +149,7 @@ const migrations: Record<string, Migration> = {
         .alterTable('instances')
         .addColumn('lifecycle_failures', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
-      // Workspace listings and counts read owned rows only: a partial index stays as small as the set of
+      // Workspace listings read owned rows only: a partial index stays as small as the set of
       // workspaces, and pool churn (builds, claims of other rows) never rewrites it.
       await db.schema.createIndex('instances_owner').on('instances').column('owner').where('owner', 'is not', null).execute();
 

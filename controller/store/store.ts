@@ -125,8 +125,6 @@ export interface Store {
   readWorkspace(id: string, now: number): Promise<WorkspaceView | null>;
   /** Applies the core's actions, each claim-then-act in its own conditional transaction (see LifecycleAction). */
   applyLifecycle(actions: readonly LifecycleAction[], now: number): Promise<AppliedLifecycleAction[]>;
-  /** Workspaces by state (archived included), for metrics. */
-  workspaceCounts(): Promise<Record<string, number>>;
   /**
    * The instance `ref` names: its full id, a prefix of 8 or more characters of the id, or its name (deleted and
    * archived instances included). Several matches are a ConflictError listing a few; a shorter prefix is a
@@ -322,9 +320,6 @@ export class SqlStore implements Store {
       applied.push(...(await this.connection.sync((db) => applyChunk(db, chunk, now))));
     }
     return applied;
-  }
-  workspaceCounts(): Promise<Record<string, number>> {
-    return workspaces.workspaceCounts(this.db);
   }
   async resolveInstance(ref: string): Promise<InstanceRecord> {
     return instanceRecord(await resolveInstance(this.db, ref));

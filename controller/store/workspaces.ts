@@ -73,19 +73,6 @@ export async function listWorkspaces(db: Db, filter: WorkspaceFilter): Promise<W
   return rows.map(workspaceRecord);
 }
 
-export async function workspaceCounts(db: Db): Promise<Record<string, number>> {
-  const rows = await db
-    .selectFrom('instances')
-    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('owner', 'is not', null)
-    .where('state', '!=', 'deleted')
-    .groupBy('state')
-    .execute();
-  const counts: Record<string, number> = {};
-  for (const r of rows) counts[r.state] = Number(r.n);
-  return counts;
-}
-
 /** States whose workspace is gone or going: its settings can no longer matter. */
 const finalStates: ReadonlySet<string> = new Set(['archived', 'deleted', 'deleting']);
 

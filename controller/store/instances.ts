@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Db } from './db';
+import { insertJobIntent } from './job-intents';
 import { getMeta, metaKeys } from './meta';
 import { parseStringMap } from './json-columns';
 import type { InstanceRow } from './tables';
@@ -106,12 +107,7 @@ export async function insertCreateIntents(db: Db, target: BuildTarget, count: nu
         updated_at: now,
       })
       .execute();
-    const job = await db
-      .insertInto('jobs')
-      .values({ instance_id: id, preset_id: target.presetId, op: 'create', state: 'pending', attempt: 0, exit_code: null, error: '', stderr: '', created_at: now, started_at: null, finished_at: null })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    intents.push({ instanceId: id, jobId: Number(job.id) });
+    intents.push({ instanceId: id, jobId: await insertJobIntent(db, id, target.presetId, 'create', now) });
   }
   return intents;
 }
@@ -139,12 +135,7 @@ export async function insertDeleteIntent(db: Db, instanceId: string, now: number
     .executeTakeFirst();
   if (inFlight) return null;
   const row = await db.selectFrom('instances').select('preset_id').where('id', '=', instanceId).executeTakeFirstOrThrow();
-  const job = await db
-    .insertInto('jobs')
-    .values({ instance_id: instanceId, preset_id: row.preset_id, op: 'delete', state: 'pending', attempt: 0, exit_code: null, error: '', stderr: '', created_at: now, started_at: null, finished_at: null })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { instanceId, jobId: Number(job.id) };
+  return { instanceId, jobId: await insertJobIntent(db, instanceId, row.preset_id, 'delete', now) };
 }
 
 /** Pending intents that never reached a driver can simply be dropped: nothing exists outside the database. */

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Db, inTransaction } from './db';
 import { parseStringMap } from './json-columns';
+import { insertNotification } from './outbox';
 import type { PoolEvent } from '../domain/records';
 import { WORKSPACE_DELETE_ATTEMPTS } from '../domain/limits';
 import { lastLine } from '../domain/text';
@@ -225,14 +226,6 @@ async function finishWorkspaceJob(trx: Db, ctx: JobContext, result: JobResult, n
   }
 }
 
-export async function insertNotification(db: Db, n: OutboxNotification, now: number): Promise<void> {
-  await db
-    .insertInto('notifications')
-    .values({ dedupe_key: n.key, kind: n.event, payload: JSON.stringify(n.payload), attempts: 0, next_attempt_at: now, created_at: now, delivered_at: null })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .execute();
-}
-
 async function recordPoolCreate(trx: Db, ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy, effects: FinishEffects): Promise<void> {
   const presetId = ctx.instance.preset_id;
   const preset = await trx.selectFrom('presets').selectAll().where('id', '=', presetId).executeTakeFirst();
@@ -260,19 +253,15 @@ async function recordPoolCreate(trx: Db, ctx: JobContext, result: JobResult, now
     status = 'hard_limited';
     reason = `${failures} consecutive failed builds; last: ${result.message}`;
     effects.hardLimited = { presetId, failures };
-    await trx
-      .insertInto('notifications')
-      .values({
-        dedupe_key: `preset-hard-limited:${presetId}:${now}`,
-        kind: 'preset_hard_limited',
-        payload: JSON.stringify({ preset: presetId, failures, last_error: result.message, at: new Date(now).toISOString() }),
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-        delivered_at: null,
-      })
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .execute();
+    await insertNotification(
+      trx,
+      {
+        key: `preset-hard-limited:${presetId}:${now}`,
+        event: 'preset_hard_limited',
+        payload: { preset: presetId, failures, last_error: result.message, at: new Date(now).toISOString() },
+      },
+      now,
+    );
   }
   await trx
     .updateTable('presets')

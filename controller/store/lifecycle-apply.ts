@@ -2,9 +2,11 @@
  * Claim-then-act for the lifecycle core's decisions: per action, one conditional UPDATE on the row's revision (any
  * write since the snapshot makes it miss), then the job intent and the outbox row, all or nothing.
  */
-import type { AppliedLifecycleAction, LifecycleAction, OutboxNotification } from '../domain/workspace';
+import type { AppliedLifecycleAction, LifecycleAction } from '../domain/workspace';
 import type { SyncDb } from './connection';
 import { isDamage } from './file-checks';
+import { insertJobIntentSync } from './job-intents';
+import { insertNotificationSync } from './outbox';
 
 /** `and owner is not null`: a pool row is never moved by a policy, whatever revision an action carries. */
 const guard = 'where id = ? and rev = ? and owner is not null returning preset_id';
@@ -23,19 +25,7 @@ const sql = {
   deleteRetry: `update instances set state = 'deleting', next_attempt_at = null, updated_at = ? ${guard}`,
   remindAutostop: `update instances set reminded_deadline = ?, updated_at = ? ${guard}`,
   remindAutoDestroy: `update instances set destroy_reminded_at = ?, updated_at = ? ${guard}`,
-  job: `insert into jobs (instance_id, preset_id, op, state, attempt, exit_code, error, stderr, created_at, started_at, finished_at)
-        values (?, ?, ?, 'pending', 0, null, '', '', ?, null, null) returning id`,
-  notify: `insert into notifications (dedupe_key, kind, payload, attempts, next_attempt_at, created_at, delivered_at)
-           values (?, ?, ?, 0, ?, ?, null) on conflict (dedupe_key) do nothing`,
 } as const;
-
-export function writeNotification(db: SyncDb, n: OutboxNotification, now: number): void {
-  db.prepare(sql.notify).run(n.key, n.event, JSON.stringify(n.payload), now, now);
-}
-
-export function insertJobSync(db: SyncDb, instanceId: string, presetId: string, op: 'start' | 'stop' | 'delete', now: number): number {
-  return Number((db.prepare(sql.job).get(instanceId, presetId, op, now) as { id: number }).id);
-}
 
 /** One action, inside the caller's savepoint. */
 function applyOne(db: SyncDb, a: LifecycleAction, now: number): AppliedLifecycleAction {
@@ -60,8 +50,8 @@ function applyOne(db: SyncDb, a: LifecycleAction, now: number): AppliedLifecycle
       break;
   }
   if (!moved) return { action: a, applied: false, jobId: null };
-  const jobId = op === null ? null : insertJobSync(db, a.workspaceId, moved.preset_id, op, now);
-  if (a.notification) writeNotification(db, a.notification, now);
+  const jobId = op === null ? null : insertJobIntentSync(db, a.workspaceId, moved.preset_id, op, now);
+  if (a.notification) insertNotificationSync(db, a.notification, now);
   return { action: a, applied: true, jobId };
 }
 

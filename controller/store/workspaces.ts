@@ -9,6 +9,7 @@ import type { AutoDestroyChange, DestroyReason, WorkspaceFilter, WorkspaceOp, Wo
 import type { Kysely } from 'kysely';
 import { type Db, inTransaction } from './db';
 import { instanceRecord, resolveInstance } from './instances';
+import { insertJobIntent } from './job-intents';
 import type { Database, InstanceRow, PolicyColumns } from './tables';
 
 export function policyOf(row: PolicyColumns): LifecyclePolicy {
@@ -88,15 +89,6 @@ export async function setAutoDestroy(db: Kysely<Database>, ref: string, change: 
   });
 }
 
-export async function insertJob(db: Db, row: InstanceRow, op: 'start' | 'stop' | 'delete', now: number): Promise<number> {
-  const job = await db
-    .insertInto('jobs')
-    .values({ instance_id: row.id, preset_id: row.preset_id, op, state: 'pending', attempt: 0, exit_code: null, error: '', stderr: '', created_at: now, started_at: null, finished_at: null })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return Number(job.id);
-}
-
 /** What a workspace in `state` is waiting for, in words (for "wait for the … to finish"). */
 async function inFlightOp(db: Db, row: InstanceRow): Promise<string> {
   const job = await db
@@ -136,7 +128,7 @@ export async function requestWorkspaceOp(
         .returningAll()
         .executeTakeFirst();
       if (!updated) throw new ConflictError(`workspace ${row.id} changed while the ${op} was requested; try again`);
-      return { record: workspaceRecord(updated), jobId: await insertJob(trx, updated, jobOp, now) };
+      return { record: workspaceRecord(updated), jobId: await insertJobIntent(trx, updated.id, updated.preset_id, jobOp, now) };
     };
 
     if (op === 'start') {

@@ -18,9 +18,8 @@ import type {
   WorkspaceView,
 } from '../domain/workspace';
 import { type ActivityCall, activityRefused, reportActivitySync } from './activity';
-import { ClaimBatcher } from './claim-batcher';
 import { applyChunk, LIFECYCLE_CHUNK } from './lifecycle-apply';
-import { settle, SyncBatcher } from './sync-batcher';
+import { fulfilled, settle, SyncBatcher } from './sync-batcher';
 import { readOneWorkspace, WorkspaceReader } from './workspace-reader';
 import * as workspaces from './workspaces';
 import { type ClaimCall, claimReadyInstance } from './claims';
@@ -174,7 +173,7 @@ export class SqlStore implements Store {
   readonly description: string;
   readonly dataDir: string;
   private readonly reader: SnapshotReader;
-  private readonly claims: ClaimBatcher;
+  private readonly claims: SyncBatcher<ClaimCall, InstanceRow | undefined>;
   private readonly workspaceReader: WorkspaceReader;
   private readonly activity: SyncBatcher<ActivityCall, InstanceRow | undefined>;
 
@@ -183,8 +182,9 @@ export class SqlStore implements Store {
     this.description = connection.description;
     this.dataDir = connection.dataDir;
     this.reader = new SnapshotReader(clock);
-    this.claims = new ClaimBatcher(
-      (calls) => connection.claimMany(calls),
+    this.claims = new SyncBatcher(
+      // One transaction for the burst, failing whole: a claim that throws rolls back (and rejects) its batch.
+      (calls) => connection.claimMany(calls)?.map(fulfilled) ?? null,
       (call) => claimReadyInstance(this.db, call, call.owner, call.now, call),
     );
     this.workspaceReader = new WorkspaceReader(clock);
@@ -254,7 +254,7 @@ export class SqlStore implements Store {
   }
 
   async claim(call: ClaimCall): Promise<WorkspaceRecord | undefined> {
-    const row = await this.claims.claim(call);
+    const row = await this.claims.run(call);
     return row === undefined ? undefined : workspaces.workspaceRecord(row);
   }
   insertClaimBuild(presetId: string, owner: string, now: number, settings: AutoDestroyChange = {}): Promise<{ instance: WorkspaceRecord; jobId: number }> {

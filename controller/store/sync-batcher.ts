@@ -1,6 +1,11 @@
 /** One call's outcome inside a batch: a failing call fails alone. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
+/** A call that succeeded, for a batch whose calls all fail or succeed together (one failure throws the batch). */
+export function fulfilled<R>(value: R): Outcome<R> {
+  return { ok: true, value };
+}
+
 /** Runs each call, catching its failure into its outcome. */
 export function settle<C, R>(calls: readonly C[], run: (call: C) => R): Outcome<R>[] {
   return calls.map((c) => {
@@ -23,9 +28,9 @@ const maxBusyRetries = 20;
 
 /**
  * Collects the calls that arrive within one turn of the event loop and runs them as one synchronous transaction: one
- * commit (one fsync) per burst instead of one per caller, which is most of a small write's cost under load. Each
- * call is still its own conditional statement, so its outcome is exactly that of a lone call. (ClaimBatcher is the
- * same idea for claims.)
+ * commit (one fsync) per burst instead of one per caller, which is most of a small write's cost under load (claims
+ * and activity reports). Each call is still its own conditional statement, so its outcome is exactly that of a lone
+ * call, and ordering and exclusivity are those of lone calls. A batch that throws rejects every call in it.
  */
 export class SyncBatcher<C, R> {
   private queue: Array<Pending<C, R>> = [];

@@ -13,6 +13,7 @@ const guard = 'where id = ? and rev = ? and owner is not null returning preset_i
 
 const sql = {
   stop: `update instances set state = 'stopping', updated_at = ? ${guard}`,
+  // dormant_at gets the same `now` as the stop job's created_at: a failed stop finds its own mark by that (jobs.ts).
   stopDormant: `update instances set state = 'stopping', dormant_at = ?, updated_at = ? ${guard}`,
   markDormant: `update instances set dormant_at = ?, updated_at = ? ${guard}`,
   delete: `update instances set state = 'deleting', deleting_at = ?, destroy_reason = ?, delete_attempts = 0, next_attempt_at = null,

@@ -88,7 +88,8 @@ export class Executor {
    */
   async redriveOrphans(limit: number): Promise<number> {
     if (limit <= 0 || this.stopping) return 0;
-    const jobs = await this.deps.store.unfinishedJobs();
+    // Oldest first, enough to fill `limit` even when every job this process runs is among them.
+    const jobs = await this.deps.store.unfinishedJobs(limit + this.running.size);
     let started = 0;
     for (const job of jobs) {
       if (started >= limit) break;

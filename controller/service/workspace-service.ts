@@ -68,10 +68,10 @@ export class WorkspaceService {
   async explainWorkspace(ref: string, at?: number): Promise<WorkspaceExplainReport> {
     const workspace = await this.deps.store.getWorkspace(ref);
     const when = at ?? this.deps.clock.now();
-    const snapshot = await this.deps.store.readWorkspaces(when);
-    const view = snapshot.workspaces.find((w) => w.id === workspace.id);
+    // One row and its job lookup: reading the lifecycle mirror would cost every workspace per call.
+    const view = await this.deps.store.readWorkspace(workspace.id, when);
     // Archived (or not yet built) workspaces are outside every rule.
-    const outlook = view === undefined ? { at: when, next: null, rules: [] } : explainWorkspace(view, when);
+    const outlook = view === null ? { at: when, next: null, rules: [] } : explainWorkspace(view, when);
     return { workspace, outlook };
   }
 }

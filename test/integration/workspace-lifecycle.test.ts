@@ -63,6 +63,13 @@ test('autostop with a reminder per deadline, activity moving the deadline, then 
   expect(w.state).toBe('claimed');
   expect(w.deadline).toBe(T0 + HOUR);
 
+  // explain shows what the ticks below will do, and when.
+  const outlook = (await client.explainWorkspace(w.id)).outlook;
+  expect(outlook.rules.find((r) => r.rule === 'autostop')?.at).toBe(T0 + HOUR);
+  expect(outlook.rules.find((r) => r.rule === 'autostop_reminder')?.at).toBe(T0 + 50 * MIN);
+  expect((await client.explainWorkspace(w.id, T0 + 50 * MIN)).outlook.next?.rule).toBe('autostop_reminder');
+  expect((await client.explainWorkspace(w.id, T0 + HOUR)).outlook.next?.rule).toBe('autostop');
+
   await tickAt(T0 + 49 * MIN); // before the reminder lead
   expect(await outbox()).toEqual([]);
   await tickAt(T0 + 50 * MIN);

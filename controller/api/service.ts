@@ -1,4 +1,5 @@
 import type { InstanceRecord, PoolEvent, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
+import type { DeliveryFilter, DeliveryRecord, NotificationTargetRecord, TestDeliveryResult } from '../domain/notification-target';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState, PresetStatus } from '../domain/states';
 import type { WorkspaceFilter, WorkspaceOp, WorkspaceOutlook, WorkspaceRecord } from '../domain/workspace';
@@ -50,6 +51,31 @@ export interface PrewarmService {
   setWorkspace(ref: string, change: WorkspaceSettings): Promise<WorkspaceRecord>;
   /** Each rule's next transition and reminder, evaluated at `at` (epoch ms; default now). */
   explainWorkspace(ref: string, at?: number): Promise<WorkspaceExplainReport>;
+
+  // Notification targets (webhooks) and their deliveries. The secret goes in, never comes out.
+  /**
+   * Validates (parseTargetSpec: every problem with its field), refuses a URL at this controller's own API or metrics
+   * port, seals the secret and stores the target. `input` is the target as users write it (format, enabled optional).
+   */
+  putNotificationTarget(input: NotificationTargetInput, opts?: PutOptions): Promise<{ target: NotificationTargetRecord; changed: boolean }>;
+  getNotificationTarget(name: string): Promise<NotificationTargetRecord>;
+  listNotificationTargets(): Promise<NotificationTargetRecord[]>;
+  deleteNotificationTarget(name: string): Promise<void>;
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]>;
+  /** Sends a delivered or failed delivery again (a pending one: at once). */
+  resendDelivery(id: number): Promise<DeliveryRecord>;
+  /** Sends a signed `test` event to the target now (enabled or not) and reports the receiver's answer. */
+  testNotificationTarget(name: string): Promise<TestDeliveryResult>;
+}
+
+/** A target as a client sends it; validated by parseTargetSpec. */
+export interface NotificationTargetInput {
+  name: string;
+  url: string;
+  secret: string;
+  events: string[];
+  format?: string;
+  enabled?: boolean;
 }
 
 /** Destroy settings as users write them: an RFC 3339 instant and a lifecycle duration ("8h"); null clears. */

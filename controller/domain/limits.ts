@@ -51,3 +51,9 @@ export const WORKSPACE_DELETE_ATTEMPTS = 5;
 /** Backoff between retries of a failed workspace stop or delete: 1 minute, doubling, at most 1 hour. */
 export const WORKSPACE_RETRY_BASE_MS = 60_000;
 export const WORKSPACE_RETRY_CAP_MS = 3_600_000;
+/** Characters in a notification target's URL. */
+export const MAX_URL = 2048;
+/** A webhook secret: at least this many characters (an HMAC key guessable in a few tries protects nothing)… */
+export const MIN_SECRET_CHARS = 16;
+/** …and at most this many bytes. */
+export const MAX_SECRET_BYTES = 1024;

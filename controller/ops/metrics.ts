@@ -118,7 +118,21 @@ export function controllerMetrics() {
     starting: new Gauge(registry, 'prewarm_preset_starting', 'Instances being built per preset.', ['template', 'preset']),
     presetStatus: new Gauge(registry, 'prewarm_preset_status', '1 for the current status of each preset.', ['template', 'preset', 'status']),
     jobsInFlight: new Gauge(registry, 'prewarm_jobs_in_flight', 'Driver operations pending or running.'),
-    outboxDepth: new Gauge(registry, 'prewarm_notification_outbox_depth', 'Notifications waiting for delivery.'),
+    outboxDepth: new Gauge(registry, 'prewarm_notification_outbox_depth', 'Notifications not fanned out to their targets yet plus deliveries pending.'),
+    oldestPending: new Gauge(
+      registry,
+      'prewarm_notification_oldest_pending_seconds',
+      'Age of the oldest notification still waiting for delivery to some target (0 when none waits).',
+    ),
+    deliveries: new Counter(
+      registry,
+      'prewarm_notification_deliveries_total',
+      'Webhook delivery attempts by target and result: delivered, retry (will be tried again) or failed (given up).',
+      ['target', 'result'],
+    ),
+    deliveryDuration: new Histogram(registry, 'prewarm_notification_delivery_duration_seconds', 'Time from request to the receiver\'s answer (or the failure) of one delivery attempt.', [
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]),
     claims: new Counter(registry, 'prewarm_claims_total', 'Claims by result (pool, fallback, empty).', ['result']),
     paused: new Gauge(registry, 'prewarm_reconciliation_paused', '1 while reconciliation is paused globally.'),
     lifecycleDuration: new Histogram(registry, 'prewarm_lifecycle_tick_duration_seconds', 'Time taken by one lifecycle tick.', [

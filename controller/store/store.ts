@@ -6,6 +6,17 @@
 import type { InstanceRecord, PoolEvent, PresetRecord, PutOptions, TemplateRecord } from '../domain/records';
 import type { Snapshot } from '../domain/snapshot';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
+import type {
+  DeliveryAttemptOutcome,
+  DeliveryFilter,
+  DeliveryRecord,
+  DeliveryTarget,
+  DueDelivery,
+  NotificationEntry,
+  NotificationTargetRecord,
+  OutboxStats,
+  StoredTargetInput,
+} from '../domain/notification-target';
 import type { InstanceState } from '../domain/states';
 import type {
   AppliedLifecycleAction,
@@ -150,8 +161,42 @@ export interface Store {
   readSnapshot(now: number): Promise<Snapshot>;
   /** Problems found while building snapshots since the last call (stored schedules that no longer compile). */
   takeSnapshotWarnings(): SnapshotWarning[];
-  /** Notification rows not delivered yet. */
-  outboxDepth(): Promise<number>;
+  /** Notifications not fanned out plus deliveries pending, and the age of the oldest waiting one. */
+  outboxStats(now: number): Promise<OutboxStats>;
+
+  // Notification targets and deliveries. Secrets arrive sealed; the store never sees one in the clear.
+  /** Creates or replaces a target; createOnly → ConflictError when it exists. changed=false when nothing differs. */
+  putNotificationTarget(t: StoredTargetInput, now: number, opts?: PutOptions): Promise<Stored<NotificationTargetRecord>>;
+  /** NotFoundError naming the target when unknown. */
+  getNotificationTarget(name: string): Promise<NotificationTargetRecord>;
+  listNotificationTargets(): Promise<NotificationTargetRecord[]>;
+  /** Removes the target and its deliveries (pending ones are dropped). NotFoundError when unknown. */
+  deleteNotificationTarget(name: string): Promise<void>;
+  /** Every target with its sealed secret, for the delivery loop. */
+  deliveryTargets(): Promise<DeliveryTarget[]>;
+  /**
+   * Fans out up to `limit` notifications not fanned out yet (oldest first), in one transaction: one pending delivery
+   * (due now, window starting now) per enabled target whose events match, and fanned_out_at = now. Returns how many
+   * notifications it fanned out (with or without a matching target).
+   */
+  fanOutNotifications(now: number, limit: number): Promise<number>;
+  /**
+   * Leases due deliveries: for each target in `slots`, up to that many pending deliveries with next_attempt_at <= now
+   * whose lease is free or expired (oldest due first), each given lease_until = leaseUntil and a new lease generation.
+   */
+  claimDeliveries(slots: ReadonlyMap<string, number>, now: number, leaseUntil: number): Promise<DueDelivery[]>;
+  /** Records an attempt (attempts + 1, last status/error/latency, the new state); false when the lease was lost. */
+  recordDeliveryAttempt(id: number, lease: number, outcome: DeliveryAttemptOutcome, now: number): Promise<boolean>;
+  /** Frees leases still held (a stopping controller's unfinished sends), so a restart sends them at once. */
+  releaseDeliveries(leases: ReadonlyArray<{ id: number; lease: number }>): Promise<void>;
+  /** Deliveries, newest first (filter.limit, default 100, at most 1000). */
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]>;
+  /** Makes a delivery pending and due now with a fresh 24 h window and 0 attempts; NotFoundError when unknown. */
+  resendDelivery(id: number, now: number): Promise<DeliveryRecord>;
+  /** Notifications with an id above `afterId`, oldest first, at most `limit` (the live view's feed). */
+  notificationsAfter(afterId: number, limit: number): Promise<NotificationEntry[]>;
+  /** The `limit` newest notifications, newest first. */
+  recentNotifications(limit: number): Promise<NotificationEntry[]>;
   /** The `limit` most recently finished driver operations (of one preset, if given), newest first. */
   recentEvents(limit: number, presetId?: string): Promise<PoolEvent[]>;
   /** Removes history past its retention. */

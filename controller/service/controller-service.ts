@@ -1,4 +1,12 @@
-import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport, WorkspaceExplainReport, WorkspaceSettings } from '../api/service';
+import type {
+  ClaimRequest,
+  ExplainReport,
+  NotificationTargetInput,
+  PrewarmService,
+  StatusReport,
+  WorkspaceExplainReport,
+  WorkspaceSettings,
+} from '../api/service';
 import type { Clock } from '../clock/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import { formatPresetId } from '../domain/ids';
@@ -13,7 +21,9 @@ import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
 import type { Reconciler } from '../loop/reconciler';
 import type { Store } from '../store/store';
+import type { DeliveryFilter, DeliveryRecord, NotificationTargetRecord, TestDeliveryResult } from '../domain/notification-target';
 import { explainPreset } from './explain';
+import { type DeliveryControl, NotificationService, type SecretSealer } from './notification-service';
 import { parseWorkspaceSettings, reminderOf, WorkspaceService } from './workspace-service';
 import type { WorkspaceFilter, WorkspaceOp, WorkspaceRecord } from '../domain/workspace';
 
@@ -36,11 +46,17 @@ export interface ControllerServiceDeps {
   inFlightLimit: number;
   log: Logger;
   metrics?: ControllerMetrics;
+  /** Seals webhook secrets before they are stored. */
+  secrets: SecretSealer;
+  delivery: DeliveryControl;
+  /** The ports this controller listens on; notification targets may not point at them. */
+  ownPorts: () => readonly number[];
 }
 
 /** The controller's use cases, behind the PrewarmService contract the API serves. */
 export class ControllerService implements PrewarmService {
   private readonly workspaces: WorkspaceService;
+  private readonly notifications: NotificationService;
 
   constructor(private readonly deps: ControllerServiceDeps) {
     this.workspaces = new WorkspaceService({
@@ -49,6 +65,14 @@ export class ControllerService implements PrewarmService {
       executor: deps.executor,
       log: deps.log,
       kickLifecycle: () => deps.lifecycle?.kick(),
+    });
+    this.notifications = new NotificationService({
+      store: deps.store,
+      clock: deps.clock,
+      log: deps.log,
+      secrets: deps.secrets,
+      delivery: deps.delivery,
+      ownPorts: deps.ownPorts,
     });
   }
 
@@ -187,6 +211,28 @@ export class ControllerService implements PrewarmService {
   }
   explainWorkspace(ref: string, at?: number): Promise<WorkspaceExplainReport> {
     return this.workspaces.explainWorkspace(ref, at);
+  }
+
+  putNotificationTarget(input: NotificationTargetInput, opts?: PutOptions): Promise<{ target: NotificationTargetRecord; changed: boolean }> {
+    return this.notifications.putNotificationTarget(input, opts);
+  }
+  getNotificationTarget(name: string): Promise<NotificationTargetRecord> {
+    return this.notifications.getNotificationTarget(name);
+  }
+  listNotificationTargets(): Promise<NotificationTargetRecord[]> {
+    return this.notifications.listNotificationTargets();
+  }
+  deleteNotificationTarget(name: string): Promise<void> {
+    return this.notifications.deleteNotificationTarget(name);
+  }
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]> {
+    return this.notifications.listDeliveries(filter);
+  }
+  resendDelivery(id: number): Promise<DeliveryRecord> {
+    return this.notifications.resendDelivery(id);
+  }
+  testNotificationTarget(name: string): Promise<TestDeliveryResult> {
+    return this.notifications.testNotificationTarget(name);
   }
 
   /** `ref` is the full id, a prefix of 8 or more characters of it, or the instance name (see Store.resolveInstance). */

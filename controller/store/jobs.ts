@@ -5,6 +5,7 @@ import { insertNotification } from './outbox';
 import type { PoolEvent } from '../domain/records';
 import { WORKSPACE_DELETE_ATTEMPTS } from '../domain/limits';
 import { lastLine } from '../domain/text';
+import { presetHardLimited } from '../domain/pool-notifications';
 import { destroyResult } from '../domain/workspace-notifications';
 import type { DestroyReason, OutboxNotification } from '../domain/workspace';
 import { workspaceRetryMs } from './workspaces';
@@ -253,15 +254,7 @@ async function recordPoolCreate(trx: Db, ctx: JobContext, result: JobResult, now
     status = 'hard_limited';
     reason = `${failures} consecutive failed builds; last: ${result.message}`;
     effects.hardLimited = { presetId, failures };
-    await insertNotification(
-      trx,
-      {
-        key: `preset-hard-limited:${presetId}:${now}`,
-        event: 'preset_hard_limited',
-        payload: { preset: presetId, failures, last_error: result.message, at: new Date(now).toISOString() },
-      },
-      now,
-    );
+    await insertNotification(trx, presetHardLimited(presetId, failures, result.message, now), now);
   }
   await trx
     .updateTable('presets')

@@ -169,7 +169,7 @@ describe('store', () => {
     const notes = await store.db.selectFrom('notifications').selectAll().where('kind', '=', 'preset_hard_limited').execute();
     assert.equal(notes.filter((n) => JSON.parse(n.payload).subject.id === 'devbox/fail').length, 1);
     assert.deepEqual(JSON.parse(notes[0].payload).subject, { type: 'preset', id: 'devbox/fail', template: 'devbox', preset: 'fail' });
-    assert.equal(JSON.parse(notes[0].payload).data.failures, 4);
+    assert.equal(JSON.parse(notes[0].payload).data.failures, 3, "the failure that hit the limit");
     assert.equal((await getInstance(store.db, intents[0].instanceId)).state, 'failed');
     const job = (await store.db.selectFrom('jobs').selectAll().where('id', '=', intents[0].jobId).executeTakeFirstOrThrow());
     assert.equal(job.state, 'failed');

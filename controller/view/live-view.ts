@@ -7,6 +7,8 @@
  * change, and a line per new event, so the output reads as a log.
  */
 import type { ExplainPreset, StatusReport } from '../api/service';
+import type { NotificationEntry } from '../domain/notification-target';
+import { describeNotification } from '../domain/notification-text';
 import type { PoolEvent } from '../domain/records';
 import { escapeText as printable } from '../domain/text';
 import { type PresetCondition, presetState } from './preset-state';
@@ -31,8 +33,22 @@ export function liveViewMode(stream: { isTTY?: boolean; columns?: number; rows?:
   return { tty, color: tty && !noColor, columns: stream.columns, rows: stream.rows };
 }
 
+/** The recent notifications a controller's own view shows (the API's status report does not carry them). */
+export interface LiveNotifications {
+  /** Oldest first. */
+  entries: NotificationEntry[];
+  /** Enabled webhook targets: with none, this view is the only place notifications show up. */
+  targets: number;
+}
+
+export type LiveReport = StatusReport & { notifications?: LiveNotifications };
+
 /** How many events the terminal view keeps on screen. */
 const EVENTS_SHOWN = 6;
+/** …and how many notifications. */
+const NOTIFICATIONS_SHOWN = 4;
+/** A notification sentence is cut here in the terminal frame (the line is clipped to the width anyway). */
+const NOTIFICATION_CHARS = 200;
 
 const ESC = '\u001b[';
 const paint = {
@@ -60,6 +76,7 @@ export class LiveView {
   private lastFrame = '';
   private readonly presetLines = new Map<string, string>();
   private seenEvents = new Set<string>();
+  private lastNotificationId = 0;
   private first = true;
 
   constructor(
@@ -67,7 +84,7 @@ export class LiveView {
     private readonly mode: LiveViewMode,
   ) {}
 
-  update(report: StatusReport): void {
+  update(report: LiveReport): void {
     if (this.mode.tty) this.redraw(report);
     else this.append(report);
   }
@@ -90,7 +107,7 @@ export class LiveView {
     this.frameLines = 0;
   }
 
-  private redraw(report: StatusReport): void {
+  private redraw(report: LiveReport): void {
     const lines = this.fit(this.frame(report));
     const up = this.frameLines > 0 ? `${ESC}${this.frameLines}F${ESC}J` : `${ESC}?25l`;
     this.lastFrame = lines.join('\n') + '\n';
@@ -117,7 +134,7 @@ export class LiveView {
     });
   }
 
-  private frame(report: StatusReport): FrameLine[] {
+  private frame(report: LiveReport): FrameLine[] {
     const c = this.mode.color ? paint : undefined;
     const time = report.at.slice(11, 19);
     const head = `prewarm  ${time} UTC  ${report.paused ? 'PAUSED globally' : 'running'}  driver operations ${report.inFlight}/${report.inFlightLimit}`;
@@ -144,6 +161,14 @@ export class LiveView {
     if (events.length === 0) out.push(plainLine('  (none yet)'));
     for (const e of events) out.push({ shown: `  ${this.eventLine(e, true)}`, plain: `  ${this.eventLine(e, false)}` });
     out.push(plainLine(''));
+    if (report.notifications) {
+      const n = report.notifications;
+      out.push(styled(n.targets === 0 ? 'Notifications (no webhook target configured: shown here only)' : `Notifications (sent to ${n.targets} webhook target${n.targets === 1 ? '' : 's'})`, c?.dim));
+      const recent = n.entries.slice(-NOTIFICATIONS_SHOWN);
+      if (recent.length === 0) out.push(plainLine('  (none yet)'));
+      for (const e of recent) out.push(plainLine(`  ${clock(e.createdAt)}  ${notificationText(e)}`));
+      out.push(plainLine(''));
+    }
     out.push(styled('READY: claimable now · STARTING: being built · CLAIMED: handed out · Ctrl-C to stop', c?.dim));
     return out;
   }
@@ -161,10 +186,16 @@ export class LiveView {
     ];
   }
 
-  private append(report: StatusReport): void {
+  private append(report: LiveReport): void {
     const time = report.at.slice(11, 19);
     const out: string[] = [];
     if (this.first && report.paused) out.push(`${time}  the controller is paused globally: no actions run`);
+    for (const e of report.notifications?.entries ?? []) {
+      if (e.id <= this.lastNotificationId) continue;
+      this.lastNotificationId = e.id;
+      // Notifications written before this view started are history, not news.
+      if (!this.first) out.push(`${clock(e.createdAt)}  notify  ${notificationText(e)}`);
+    }
     const seen = new Set<string>();
     for (const e of [...report.events].reverse()) {
       const key = eventKey(e);
@@ -212,6 +243,17 @@ const EVENT_WORDS: Record<PoolEvent['op'], [string, string]> = {
 
 function eventKey(e: PoolEvent): string {
   return `${e.at}:${e.instanceId}:${e.op}:${e.ok}`;
+}
+
+/** `event: sentence`, escaped and bounded. */
+function notificationText(e: NotificationEntry): string {
+  const text = printable(describeNotification(e.event, e.payload));
+  return `${printable(e.event)}: ${text.length > NOTIFICATION_CHARS ? `${text.slice(0, NOTIFICATION_CHARS)}…` : text}`;
+}
+
+/** HH:MM:SS of an instant, UTC. */
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
 }
 
 function plainLine(text: string): FrameLine {

@@ -1,7 +1,7 @@
 /** Feeding the live view: `prewarm status --watch` polls the API; `prewarm controller --watch` refreshes after ticks. */
 import type { StatusReport } from '../api/service';
 import { type Clock, systemClock } from '../clock/clock';
-import { LiveView, liveViewMode } from './live-view';
+import { type LiveReport, LiveView, liveViewMode } from './live-view';
 
 /** Where a watch writes: the CLI's io, structurally (this module sits below the CLI). */
 export interface WatchIo {
@@ -71,7 +71,7 @@ export class StatusFeed {
   private again = false;
 
   constructor(
-    private readonly fetch: () => Promise<StatusReport>,
+    private readonly fetch: () => Promise<LiveReport>,
     private readonly view: Pick<LiveView, 'update'>,
     private readonly onError: (err: unknown) => void,
   ) {}

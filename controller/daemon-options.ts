@@ -31,6 +31,10 @@ export interface ControllerOptions {
   drainTimeoutMs: number;
   /** Replace the stored API token with a fresh one and print it. */
   rotateToken: boolean;
+  /** A webhook delivery attempt that has no answer after this long is retried later. */
+  notifyTimeoutMs: number;
+  /** Deliveries in flight at once per notification target. */
+  notifyConcurrency: number;
 }
 
 export const controllerDefaults: ControllerOptions = {
@@ -52,4 +56,6 @@ export const controllerDefaults: ControllerOptions = {
   driverTimeoutMs: 30 * 60_000,
   drainTimeoutMs: 30_000,
   rotateToken: false,
+  notifyTimeoutMs: 10_000,
+  notifyConcurrency: 4,
 };

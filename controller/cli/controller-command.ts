@@ -36,6 +36,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'retention', kind: 'string', value: 'DURATION', help: 'How long failed and stopped pool instances are kept', default: formatDuration(d.retentionMs) },
   { name: 'driver-timeout', kind: 'string', value: 'DURATION', help: 'Kill a driver operation after this long', default: formatDuration(d.driverTimeoutMs) },
   { name: 'drain-timeout', kind: 'string', value: 'DURATION', help: 'On SIGTERM, wait this long for running driver operations (a second signal stops waiting)', default: formatDuration(d.drainTimeoutMs) },
+  { name: 'notify-timeout', kind: 'string', value: 'DURATION', help: 'Give up on a webhook delivery attempt after this long (it is retried)', default: formatDuration(d.notifyTimeoutMs) },
+  { name: 'notify-concurrency', kind: 'string', value: 'N', help: 'Webhook deliveries in flight at once per notification target (1-64)', default: String(d.notifyConcurrency) },
   { name: 'rotate-token', kind: 'boolean', help: 'Replace the stored API token with a new one and print it (prewarm token rotate does this while running)' },
 ];
 
@@ -95,6 +97,10 @@ export function controllerOptionsFromFlags(flags: Flags): ControllerOptions {
   duration('drain-timeout', (ms) => (opts.drainTimeoutMs = ms), true);
   count('in-flight-limit', 1, (n) => (opts.inFlightLimit = n));
   count('failure-hard-limit', 0, (n) => (opts.failureHardLimit = n));
+  duration('notify-timeout', (ms) => (opts.notifyTimeoutMs = ms));
+  count('notify-concurrency', 1, (n) => (opts.notifyConcurrency = n));
+  if (opts.notifyConcurrency > 64) problems.push(`--notify-concurrency must be at most 64, got ${opts.notifyConcurrency}`);
+  if (opts.notifyTimeoutMs > 5 * 60_000) problems.push(`--notify-timeout must be at most 5m (a receiver should answer at once and work later), got ${formatDuration(opts.notifyTimeoutMs)}`);
   attempt(() => {
     const v = str('log-level');
     if (v === undefined) return;

@@ -8,17 +8,20 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { create, fromBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import * as pb from './gen/prewarm/v1/prewarm_pb';
-import type { ClaimRequest, ExplainReport, PrewarmService, StatusReport, WorkspaceExplainReport, WorkspaceSettings } from './service';
+import type { ClaimRequest, ExplainReport, NotificationTargetInput, PrewarmService, StatusReport, WorkspaceExplainReport, WorkspaceSettings } from './service';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import { DEFAULT_API_PORT, formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { statusToError, type CallContext } from './status';
 import { encodeMessage, methodPath } from './grpc-bridge';
-import { fromInt64, toInt64 } from './codec-int64';
-import { instanceStateEnum } from './codec-enums';
+import { fromInt64, specInt64, toInt64 } from './codec-int64';
+import { deliveryStateEnum, instanceStateEnum } from './codec-enums';
 import { presetSpecToProto, templateSpecToProto } from './codec-specs';
 import { instanceFromProto, presetFromProto, templateFromProto } from './codec-records';
 import { explainReportFromProto, statusReportFromProto } from './codec-reports';
 import { workspaceExplainFromProto, workspaceFromProto } from './codec-workspaces';
+import { deliveryFromProto, targetFromProto, targetInputToProto, testResultFromProto } from './codec-notifications';
+import { FieldIssues } from './field-issues';
+import type { DeliveryFilter, DeliveryRecord, NotificationTargetRecord, TestDeliveryResult } from '../domain/notification-target';
 import type { WorkspaceFilter, WorkspaceOp, WorkspaceRecord } from '../domain/workspace';
 import type { InstanceRecord, PresetRecord, TemplateRecord, PutOptions } from '../domain/records';
 import type { InstanceState } from '../domain/states';
@@ -322,5 +325,45 @@ class GrpcPrewarmClient implements PrewarmService {
   async explainWorkspace(ref: string, at?: number): Promise<WorkspaceExplainReport> {
     const res = await this.call(pb.Prewarm.method.explainWorkspace, { id: ref, at: at === undefined ? undefined : toInt64(at, 'at') });
     return workspaceExplainFromProto(res);
+  }
+
+  async putNotificationTarget(input: NotificationTargetInput, opts: PutOptions = {}): Promise<{ target: NotificationTargetRecord; changed: boolean }> {
+    const res = await this.call(pb.Prewarm.method.putNotificationTarget, { target: targetInputToProto(input), createOnly: opts.createOnly ?? false });
+    return { target: targetFromProto(res.target), changed: res.changed };
+  }
+
+  async getNotificationTarget(name: string): Promise<NotificationTargetRecord> {
+    return targetFromProto((await this.call(pb.Prewarm.method.getNotificationTarget, { name })).target);
+  }
+
+  async listNotificationTargets(): Promise<NotificationTargetRecord[]> {
+    return (await this.call(pb.Prewarm.method.listNotificationTargets, {})).targets.map(targetFromProto);
+  }
+
+  async deleteNotificationTarget(name: string): Promise<void> {
+    await this.call(pb.Prewarm.method.deleteNotificationTarget, { name });
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]> {
+    const issues = new FieldIssues();
+    const limit = filter.limit === undefined ? undefined : specInt64(filter.limit, ['limit'], issues);
+    issues.throwIfAny();
+    const res = await this.call(pb.Prewarm.method.listNotificationDeliveries, {
+      state: filter.state === undefined ? undefined : deliveryStateEnum.toProto(filter.state),
+      target: filter.target,
+      limit,
+    });
+    return res.deliveries.map(deliveryFromProto);
+  }
+
+  async resendDelivery(id: number): Promise<DeliveryRecord> {
+    const issues = new FieldIssues();
+    const wireId = specInt64(id, ['id'], issues);
+    issues.throwIfAny();
+    return deliveryFromProto((await this.call(pb.Prewarm.method.resendNotificationDelivery, { id: wireId })).delivery);
+  }
+
+  async testNotificationTarget(name: string): Promise<TestDeliveryResult> {
+    return testResultFromProto((await this.call(pb.Prewarm.method.testNotificationTarget, { name })).result);
   }
 }

@@ -5,6 +5,7 @@
 import * as pb from './gen/prewarm/v1/prewarm_pb';
 import type { ExplainAction } from './service';
 import type { InstanceState, PresetStatus } from '../domain/states';
+import type { DeliveryState } from '../domain/notification-target';
 
 const presetStatusPairs: ReadonlyArray<[PresetStatus, pb.PresetStatus]> = [
   ['healthy', pb.PresetStatus.HEALTHY],
@@ -30,6 +31,12 @@ const actionTypePairs: ReadonlyArray<[ExplainAction['type'], pb.ActionType]> = [
   ['delete', pb.ActionType.DELETE],
   ['backoff', pb.ActionType.BACKOFF],
   ['cancel_pending', pb.ActionType.CANCEL_PENDING],
+];
+
+const deliveryStatePairs: ReadonlyArray<[DeliveryState, pb.DeliveryState]> = [
+  ['pending', pb.DeliveryState.PENDING],
+  ['delivered', pb.DeliveryState.DELIVERED],
+  ['failed', pb.DeliveryState.FAILED],
 ];
 
 /** A two-way lookup that reports unknown values instead of passing them through silently. */
@@ -58,3 +65,4 @@ function enumMapping<T extends string, P extends number>(pairs: ReadonlyArray<[T
 export const presetStatusEnum = enumMapping(presetStatusPairs, 'preset status');
 export const instanceStateEnum = enumMapping(instanceStatePairs, 'instance state');
 export const actionTypeEnum = enumMapping(actionTypePairs, 'action type');
+export const deliveryStateEnum = enumMapping(deliveryStatePairs, 'delivery state');

@@ -11,14 +11,16 @@ import { formatHostPort, isLoopbackHost, parseHostPort } from './address';
 import { errorToStatus } from './status';
 import { grpcServiceDefinition } from './grpc-bridge';
 import { FieldIssues, checkOwner, checkPresetId, requireInstanceRef, requireName } from './field-issues';
-import { requestInstant, toInt64 } from './codec-int64';
-import { instanceStateEnum } from './codec-enums';
+import { requestInstant, specNumber, toInt64 } from './codec-int64';
+import { deliveryStateEnum, instanceStateEnum } from './codec-enums';
 import { presetSpecFromProto, templateSpecFromProto } from './codec-specs';
 import { instanceToProto, presetToProto, templateToProto } from './codec-records';
 import { explainReportToProto, statusReportToProto } from './codec-reports';
 import { workspaceExplainToProto, workspaceToProto } from './codec-workspaces';
+import { deliveryToProto, targetInputFromProto, targetToProto, testResultToProto } from './codec-notifications';
 import type { InstanceState } from '../domain/states';
 import type { WorkspaceFilter, WorkspaceOp } from '../domain/workspace';
+import type { DeliveryFilter } from '../domain/notification-target';
 import { ValidationError, type PathStep } from '../domain/errors';
 import { parseInstant } from '../domain/instant';
 import { parseLifecycleDuration } from '../domain/lifecycle-duration';
@@ -439,5 +441,53 @@ function makeHandlers(service: PrewarmService): Handlers {
       });
       return workspaceExplainToProto(await service.explainWorkspace(req.id, at));
     },
+    async putNotificationTarget(req) {
+      const input = checked((i) => targetInputFromProto(req.target, i));
+      const { target, changed } = await service.putNotificationTarget(input, { createOnly: req.createOnly });
+      return { target: targetToProto(target), changed };
+    },
+    async getNotificationTarget(req) {
+      checked((i) => requireName(req.name, ['name'], i));
+      return { target: targetToProto(await service.getNotificationTarget(req.name)) };
+    },
+    async listNotificationTargets() {
+      return { targets: (await service.listNotificationTargets()).map(targetToProto) };
+    },
+    async deleteNotificationTarget(req) {
+      checked((i) => requireName(req.name, ['name'], i));
+      await service.deleteNotificationTarget(req.name);
+      return {};
+    },
+    async listNotificationDeliveries(req) {
+      const filter = checked((i) => {
+        const out: DeliveryFilter = {};
+        if (req.state !== undefined) {
+          const state = deliveryStateEnum.tryFromProto(req.state);
+          if (state === undefined) i.add(['state'], `must be one of ${deliveryStateEnum.names.join(', ')}`);
+          else out.state = state;
+        }
+        if (req.target !== undefined) out.target = requireName(req.target, ['target'], i);
+        if (req.limit !== undefined) out.limit = positiveNumber(req.limit, ['limit'], i);
+        return out;
+      });
+      return { deliveries: (await service.listDeliveries(filter)).map(deliveryToProto) };
+    },
+    async resendNotificationDelivery(req) {
+      const id = checked((i) => positiveNumber(req.id, ['id'], i));
+      return { delivery: deliveryToProto(await service.resendDelivery(id)) };
+    },
+    async testNotificationTarget(req) {
+      checked((i) => requireName(req.name, ['name'], i));
+      return { result: testResultToProto(await service.testNotificationTarget(req.name)) };
+    },
   };
+}
+
+/** A count or id that selects something: a whole number of at least 1 (the service checks upper bounds). */
+function positiveNumber(value: bigint, path: PathStep[], issues: FieldIssues): number {
+  if (value < 1n) {
+    issues.add(path, `must be a whole number of at least 1, got ${value}`);
+    return 0;
+  }
+  return specNumber(value, path, issues);
 }

@@ -1,7 +1,7 @@
 /**
  * The in-memory pool half of the API test double: templates, presets, instances, pause and claims (Maps, no
- * reconciliation), recording every call. workspace-fake.ts adds the workspace methods; api-fake.ts exports the
- * whole double as FakeService.
+ * reconciliation), recording every call. notify-fake.ts adds notification targets, workspace-fake.ts the workspace
+ * methods; api-fake.ts exports the whole double as FakeService.
  */
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../controller/domain/errors';
 import type { PresetSpec, TemplateSpec } from '../../controller/domain/specs';

@@ -1,7 +1,8 @@
 /**
- * FakeService (api-fake.ts) with workspaces: claims return WorkspaceRecords, and the workspace methods follow the
- * design's rules closely enough for wire and CLI tests (idempotent ops, archived → FAILED_PRECONDITION, a pool
- * instance → FAILED_PRECONDITION, an instant in the past → INVALID_ARGUMENT on auto_destroy_at). No lifecycle runs.
+ * FakeService (api-fake.ts) with workspaces, on top of the notification targets of notify-fake.ts: claims return
+ * WorkspaceRecords, and the workspace methods follow the design's rules closely enough for wire and CLI tests
+ * (idempotent ops, archived → FAILED_PRECONDITION, a pool instance → FAILED_PRECONDITION, an instant in the past →
+ * INVALID_ARGUMENT on auto_destroy_at). No lifecycle runs.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../../controller/domain/errors';
 import { parseInstant } from '../../controller/domain/instant';
@@ -13,7 +14,8 @@ import type { ClaimRequest, WorkspaceExplainReport, WorkspaceSettings } from '..
 import { startApiServer, type ApiServerOptions } from '../../controller/api/grpc-server';
 import { createClient, type ClientOptions } from '../../controller/api/client';
 import type { TestApi } from './api-fake';
-import { PoolFakeService, TOKEN } from './pool-fake';
+import { TOKEN } from './pool-fake';
+import { NotifyFakeService } from './notify-fake';
 import type { PrewarmService } from '../../controller/api/service';
 
 /** 2026-03-08T07:30:00Z: a realistic clock for workspace tests (set fake.now to it), so instants print as RFC 3339. */
@@ -60,7 +62,7 @@ export function fullWorkspace(over: Partial<WorkspaceRecord> = {}): WorkspaceRec
   };
 }
 
-export class WorkspaceFakeService extends PoolFakeService implements PrewarmService {
+export class WorkspaceFakeService extends NotifyFakeService implements PrewarmService {
   readonly workspaces = new Map<string, WorkspaceRecord>();
   /** What explainWorkspace reports (its workspace is replaced by the one asked for). */
   outlook: WorkspaceOutlook | undefined;

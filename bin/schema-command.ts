@@ -11,8 +11,8 @@ export const schemaCommand: Command = {
   summary: 'Print the Terraform provider schema as JSON',
   description:
     'Prints the schema of terraform-provider-prewarm (provider block, resources prewarm_template,\n' +
-    'prewarm_preset and prewarm_workspace, data source prewarm_preset) in the shape of\n' +
-    '"terraform providers schema -json".\n' +
+    'prewarm_preset, prewarm_workspace and prewarm_notification_target, data source prewarm_preset)\n' +
+    'in the shape of "terraform providers schema -json".\n' +
     'Documentation and CDKTF binding generators read it; schemas/provider.json in the repository is this output.',
   flags: [],
   examples: ['prewarm schema > schemas/provider.json'],

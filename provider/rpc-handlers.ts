@@ -26,6 +26,7 @@ import { isObjectValue, PartialStateError, type ResourceImpl } from './resources
 import { templateResource } from './resources/template-resource';
 import { presetResource } from './resources/preset-resource';
 import { workspaceResource } from './resources/workspace-resource';
+import { notificationTargetResource } from './resources/notification-target-resource';
 import { presetDataSource, type DataSourceImpl } from './data/preset-data-source';
 import { upgradeState } from './upgrade';
 import { attributePath } from './paths';
@@ -34,7 +35,9 @@ import { quote } from '../controller/domain/text';
 /** The response (init shape) of one tfplugin6 RPC. */
 type Response<K extends keyof (typeof ProviderService)['method']> = MessageInitShape<(typeof ProviderService)['method'][K]['output']>;
 
-const RESOURCES: ReadonlyMap<string, ResourceImpl> = new Map([templateResource, presetResource, workspaceResource].map((r) => [r.typeName, r]));
+const RESOURCES: ReadonlyMap<string, ResourceImpl> = new Map(
+  [templateResource, presetResource, workspaceResource, notificationTargetResource].map((r) => [r.typeName, r]),
+);
 const DATA_SOURCES: ReadonlyMap<string, DataSourceImpl> = new Map([presetDataSource].map((d) => [d.typeName, d]));
 
 /**

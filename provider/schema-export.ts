@@ -6,6 +6,7 @@
  */
 import {
   DATA_SOURCE_SCHEMAS,
+  modeFlags,
   PROVIDER_ADDRESS,
   PROVIDER_SCHEMA,
   RESOURCE_SCHEMAS,
@@ -25,9 +26,10 @@ function attributeJson(a: AttributeDef): Json {
     description: a.description,
     description_kind: 'markdown',
   };
-  if (a.mode === 'required') out.required = true;
-  if (a.mode === 'optional') out.optional = true;
-  if (a.mode === 'computed') out.computed = true;
+  const flags = modeFlags(a.mode);
+  if (flags.required) out.required = true;
+  if (flags.optional) out.optional = true;
+  if (flags.computed) out.computed = true;
   if (a.sensitive) out.sensitive = true;
   return out;
 }

@@ -20,7 +20,7 @@ import {
   type Schema_NestedBlock,
 } from './protocol';
 import { typeToJSONBytes } from './values';
-import type { AttributeDef, BlockDef, NestedBlockDef, SchemaDef } from './schema';
+import { modeFlags, type AttributeDef, type BlockDef, type NestedBlockDef, type SchemaDef } from './schema';
 
 /** Entries in byte order of their names, so output never depends on object literal order. */
 export function sortedEntries<T>(record: Readonly<Record<string, T>> | undefined): Array<[string, T]> {
@@ -33,9 +33,7 @@ function attributeToProto(name: string, a: AttributeDef): Schema_Attribute {
     type: typeToJSONBytes(a.type),
     description: a.description,
     descriptionKind: StringKind.MARKDOWN,
-    required: a.mode === 'required',
-    optional: a.mode === 'optional',
-    computed: a.mode === 'computed',
+    ...modeFlags(a.mode),
     sensitive: a.sensitive === true,
   });
 }

@@ -10,6 +10,8 @@
 import { ty, type CtyType } from './values';
 import { formatDuration } from '../controller/domain/duration';
 import { formatLifecycleDuration } from '../controller/domain/lifecycle-duration';
+import { NOTIFICATION_EVENTS } from '../controller/domain/workspace';
+import { TARGET_FORMATS } from '../controller/domain/notification-target';
 import {
   MAX_CRON,
   MAX_DESCRIPTION,
@@ -21,12 +23,32 @@ import {
   MAX_LIFECYCLE_DURATION_MS,
   MAX_NAME,
   MAX_OWNER,
+  MAX_SECRET_BYTES,
+  MAX_URL,
+  MIN_SECRET_CHARS,
   TTL_MAX_SECONDS,
   TTL_MIN_SECONDS,
 } from '../controller/domain/limits';
 
-/** How Terraform treats an attribute: exactly one of these (optional+computed is not used by this provider). */
-export type AttributeMode = 'required' | 'optional' | 'computed';
+/**
+ * How Terraform treats an attribute. `optional_computed` is Terraform's optional+computed pair: the provider plans a
+ * value (a default) when the configuration leaves the attribute out.
+ */
+export type AttributeMode = 'required' | 'optional' | 'computed' | 'optional_computed';
+
+/** Whether the configuration may set the attribute (the API gets it). */
+export function isConfigurable(mode: AttributeMode): boolean {
+  return mode !== 'computed';
+}
+
+/** Terraform's flags for a mode: required, optional, computed. */
+export function modeFlags(mode: AttributeMode): { required: boolean; optional: boolean; computed: boolean } {
+  return {
+    required: mode === 'required',
+    optional: mode === 'optional' || mode === 'optional_computed',
+    computed: mode === 'computed' || mode === 'optional_computed',
+  };
+}
 
 export interface AttributeDef {
   readonly type: CtyType;
@@ -69,6 +91,7 @@ export const PROVIDER_ADDRESS = 'registry.terraform.io/prewarm/prewarm';
 export const TEMPLATE_TYPE = 'prewarm_template';
 export const PRESET_TYPE = 'prewarm_preset';
 export const WORKSPACE_TYPE = 'prewarm_workspace';
+export const NOTIFICATION_TARGET_TYPE = 'prewarm_notification_target';
 
 /** How long a workspace create waits for a fallback build when wait_ready is not set. */
 export const DEFAULT_WAIT_READY = '30m';
@@ -88,8 +111,9 @@ export const PROVIDER_SCHEMA: SchemaDef = {
   version: 0,
   block: {
     description:
-      'The prewarm provider manages templates, presets (pools of prebuilt instances) and workspaces (instances ' +
-      'claimed from a pool) through the API of a `prewarm controller`. It never opens the controller\'s database.',
+      'The prewarm provider manages templates, presets (pools of prebuilt instances), workspaces (instances claimed ' +
+      'from a pool) and notification targets (webhooks) through the API of a `prewarm controller`. It never opens the ' +
+      'controller\'s database.',
     attributes: {
       endpoint: {
         type: ty.string,
@@ -453,10 +477,78 @@ export const WORKSPACE_SCHEMA: SchemaDef = {
   },
 };
 
+/** The known event types, in Markdown. */
+const EVENT_LIST = NOTIFICATION_EVENTS.map((e) => `\`${e}\``).join(', ');
+
+export const NOTIFICATION_TARGET_SCHEMA: SchemaDef = {
+  version: 0,
+  block: {
+    description:
+      'A notification target: a webhook the controller POSTs its notifications to (workspace reminders, autostops, ' +
+      'dormancy, auto-destroy results and deletes, pools stopped after repeated failures), each signed with the ' +
+      'target\'s `secret` in the `X-Prewarm-Signature` header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`). ' +
+      'A failed delivery is retried with backoff for up to 24 hours. Imported by name ' +
+      '(`terraform import prewarm_notification_target.NAME TARGET_NAME`). The controller never returns the secret: an ' +
+      'imported target has no `secret` in the state until the next apply sets it from the configuration (the plan ' +
+      'after the import shows it as an in-place change), and a secret changed outside Terraform is not detected. ' +
+      '`url`, `events`, `format` and `enabled` changed outside Terraform show up as changes in the next plan.',
+    attributes: {
+      id: { type: ty.string, mode: 'computed', description: 'The target\'s name (the import ID).' },
+      name: {
+        type: ty.string,
+        mode: 'required',
+        requiresReplace: true,
+        description: `Name of the target, ${NAME_RULE}. Changing it replaces the target.`,
+      },
+      url: {
+        type: ty.string,
+        mode: 'required',
+        description:
+          `Where deliveries are POSTed: an absolute \`http://\` or \`https://\` URL of at most ${MAX_URL} characters, ` +
+          'without credentials (`user:password@`) or a fragment, and not at the controller\'s own API or metrics port. ' +
+          'Redirects are not followed.',
+      },
+      secret: {
+        type: ty.string,
+        mode: 'required',
+        sensitive: true,
+        description:
+          `Key of the HMAC-SHA256 signature of every delivery: at least ${MIN_SECRET_CHARS} characters and at most ` +
+          `${MAX_SECRET_BYTES} bytes, without control characters. The controller keeps it sealed and never returns it, ` +
+          'so after `terraform import` it is null in the state until the next apply sets it, and a change made outside ' +
+          'Terraform is not detected.',
+      },
+      events: {
+        type: ty.list(ty.string),
+        mode: 'required',
+        description:
+          `The event types delivered to this target, each listed once: any of ${EVENT_LIST}; or \`["*"]\` alone for ` +
+          'every event type, including ones added later.',
+      },
+      format: {
+        type: ty.string,
+        mode: 'optional_computed',
+        description:
+          `Body of a delivery: ${TARGET_FORMATS.map((f) => `\`${f}\``).join(' or ')}; default \`json\`. \`json\` is the ` +
+          'event with its `id`, `key`, `event`, `occurred_at`, `subject` and `data`; `slack` is a Slack-compatible ' +
+          '`{"text": …}` message for people.',
+      },
+      enabled: {
+        type: ty.bool,
+        mode: 'optional_computed',
+        description:
+          'Whether the target receives deliveries; default `true`. Events that happen while it is disabled are not ' +
+          'queued for it.',
+      },
+    },
+  },
+};
+
 export const RESOURCE_SCHEMAS: Readonly<Record<string, SchemaDef>> = {
   [TEMPLATE_TYPE]: TEMPLATE_SCHEMA,
   [PRESET_TYPE]: PRESET_SCHEMA,
   [WORKSPACE_TYPE]: WORKSPACE_SCHEMA,
+  [NOTIFICATION_TARGET_TYPE]: NOTIFICATION_TARGET_SCHEMA,
 };
 
 export const DATA_SOURCE_SCHEMAS: Readonly<Record<string, SchemaDef>> = {

@@ -7,7 +7,7 @@ import type { Api } from '../api';
 import { DiagnosticsError, errorDiag, fieldErrorDiag, fieldErrorsOf, type Diagnostic } from '../diagnostics';
 import { toValidationInput } from '../convert';
 import type { FieldError } from '../../controller/domain/errors';
-import type { BlockDef, SchemaDef } from '../schema';
+import { isConfigurable, type BlockDef, type SchemaDef } from '../schema';
 
 /**
  * An apply that failed after the remote object came into being (a claim whose build then failed or timed out):
@@ -51,11 +51,12 @@ export interface ResourceImpl {
   importState(id: string): CtyObject;
 }
 
-/** Copy of `obj` without the block's computed attributes (controller/model rejects attributes it does not know). */
+/** Copy of `obj` without the block's computed-only attributes (controller/model rejects attributes it does not know). */
 export function withoutComputed(obj: CtyObject, block: BlockDef): CtyObject {
   const out: CtyObject = {};
   for (const [name, value] of Object.entries(obj)) {
-    if (block.attributes[name]?.mode !== 'computed') out[name] = value;
+    const attr = block.attributes[name];
+    if (attr === undefined || isConfigurable(attr.mode)) out[name] = value;
   }
   return out;
 }

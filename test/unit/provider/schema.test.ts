@@ -35,19 +35,19 @@ function walkBlocks(block: Schema_Block, path: string, visit: (b: Schema_Block, 
 }
 
 describe('GetProviderSchema', () => {
-  test('provider, the three resources and the data source, each with a block; capabilities; deterministic', async () => {
+  test('provider, the four resources and the data source, each with a block; capabilities; deterministic', async () => {
     const res = await h.getProviderSchema!(create(GetProviderSchema_RequestSchema), ctx());
     const again = await h.getProviderSchema!(create(GetProviderSchema_RequestSchema), ctx());
     assert.deepEqual(res, again);
     assert.ok(res.provider && (res.provider as Schema).block);
-    assert.deepEqual(Object.keys(res.resourceSchemas ?? {}).sort(), ['prewarm_preset', 'prewarm_template', 'prewarm_workspace']);
+    assert.deepEqual(Object.keys(res.resourceSchemas ?? {}).sort(), ['prewarm_notification_target', 'prewarm_preset', 'prewarm_template', 'prewarm_workspace']);
     assert.deepEqual(Object.keys(res.dataSourceSchemas ?? {}), ['prewarm_preset']);
     assert.equal(res.serverCapabilities?.getProviderSchemaOptional, true);
     assert.ok(!res.serverCapabilities?.planDestroy);
     assert.equal(res.providerMeta, undefined, 'no provider_meta schema (one without a block crashes Terraform)');
   });
 
-  test('every attribute and block: valid name, exactly one mode, parseable type JSON, a Markdown description', async () => {
+  test('every attribute and block: valid name, a valid mode, parseable type JSON, a Markdown description', async () => {
     const res = await h.getProviderSchema!(create(GetProviderSchema_RequestSchema), ctx());
     const schemas: Array<[string, Schema]> = [
       ['provider', res.provider as Schema],
@@ -65,7 +65,9 @@ describe('GetProviderSchema', () => {
           assert.match(a.name, /^[a-z0-9_]+$/, where);
           assert.ok(!names.has(a.name), `${where} duplicated`);
           names.add(a.name);
-          assert.equal([a.required, a.optional, a.computed].filter(Boolean).length, 1, `${where}: exactly one of required/optional/computed`);
+          // Terraform's combinations: required alone, optional, computed, or optional+computed (a provider default).
+          const mode = [a.required, a.optional, a.computed].map(Number).join('');
+          assert.ok(['100', '010', '001', '011'].includes(mode), `${where}: required alone, optional and/or computed (got ${mode})`);
           assert.doesNotThrow(() => typeFromJSON(a.type), where);
           assert.ok(a.description.length > 5, `${where}: description`);
           assert.equal(a.descriptionKind, StringKind.MARKDOWN, where);
@@ -111,11 +113,15 @@ describe('GetProviderSchema', () => {
       'object({attributes=map(string), auto_destroy_at=string, auto_destroy_inactivity=string, deadline=string, id=string, ' +
         'name=string, owner=string, preset=string, state=string, template=string, wait_ready=string})',
     );
+    assert.equal(
+      typeToString(impliedType(RESOURCE_SCHEMAS.prewarm_notification_target.block)),
+      'object({enabled=bool, events=list(string), format=string, id=string, name=string, secret=string, url=string})',
+    );
   });
 
   test('GetMetadata lists the same types and capabilities', async () => {
     const res = await h.getMetadata!(create(GetMetadata_RequestSchema), ctx());
-    assert.deepEqual((res.resources ?? []).map((r) => r.typeName).sort(), ['prewarm_preset', 'prewarm_template', 'prewarm_workspace']);
+    assert.deepEqual((res.resources ?? []).map((r) => r.typeName).sort(), ['prewarm_notification_target', 'prewarm_preset', 'prewarm_template', 'prewarm_workspace']);
     assert.deepEqual((res.dataSources ?? []).map((r) => r.typeName), ['prewarm_preset']);
     assert.equal(res.serverCapabilities?.getProviderSchemaOptional, true);
   });

@@ -5,7 +5,7 @@
  * unknowns, replace on name only), create with createOnly and the "import it" answer to a name that exists, update,
  * drift, the secret kept from state and never read back, import by name, and delete.
  */
-import { beforeEach, describe, test } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import {
@@ -27,7 +27,7 @@ import { impliedType } from '../../../provider/implied-type';
 import { NOTIFICATION_TARGET_SCHEMA, PROVIDER_ADDRESS } from '../../../provider/schema';
 import { providerSchemaJson } from '../../../provider/schema-export';
 import { equalValues, isUnknown, unknown, type CtyValue, type EncodableValue } from '../../../provider/values';
-import type { PrewarmClient } from '../../../controller/api/client';
+import { createClient, type PrewarmClient } from '../../../controller/api/client';
 import type { NotificationTargetInput } from '../../../controller/api/service';
 import type { PutOptions } from '../../../controller/domain/records';
 import { ConflictError, NotFoundError, ValidationError } from '../../../controller/domain/errors';
@@ -36,6 +36,7 @@ import { MAX_SECRET_BYTES, MAX_URL, MIN_SECRET_CHARS } from '../../../controller
 import { NOTIFICATION_EVENTS } from '../../../controller/domain/workspace';
 import { assertNoDiags, assertOneError, configure, ctx, decode, describeDiags, dv, p, providerConfig, steps } from '../../helpers/provider-harness';
 import { checkApplyResult, checkPlan, checkReadResult, type JsonBlock } from '../../helpers/plan-rules';
+import { startTestApi, TOKEN, type TestApi } from '../../helpers/api-fake';
 
 const NT = 'prewarm_notification_target';
 const type = impliedType(NOTIFICATION_TARGET_SCHEMA.block);
@@ -165,16 +166,16 @@ async function plan(handlers: ProviderHandlers, prior: CtyValue, config: Obj | n
   return { planned, requiresReplace, diagnostics, plannedDv: create(DynamicValueSchema, res.plannedState as DynamicValue) };
 }
 
-async function apply(prior: CtyValue, planned: DynamicValue, config: EncodableValue) {
-  const res = await h.applyResourceChange!(
+async function apply(prior: CtyValue, planned: DynamicValue, config: EncodableValue, handlers: ProviderHandlers = h) {
+  const res = await handlers.applyResourceChange!(
     create(ApplyResourceChange_RequestSchema, { typeName: NT, priorState: dv(prior as EncodableValue, type), plannedState: planned, config: dv(config, type), plannedPrivate: PRIVATE }),
     ctx(),
   );
   return { newState: res.newState === undefined ? undefined : decode(res.newState as DynamicValue, type), diagnostics: (res.diagnostics ?? []) as Diagnostic[] };
 }
 
-async function read(state: CtyValue) {
-  const res = await h.readResource!(create(ReadResource_RequestSchema, { typeName: NT, currentState: dv(state as EncodableValue, type), private: PRIVATE }), ctx());
+async function read(state: CtyValue, handlers: ProviderHandlers = h) {
+  const res = await handlers.readResource!(create(ReadResource_RequestSchema, { typeName: NT, currentState: dv(state as EncodableValue, type), private: PRIVATE }), ctx());
   const newState = decode(res.newState as DynamicValue, type);
   assert.deepEqual(checkReadResult(jsonBlock, newState), []);
   return { newState, diagnostics: (res.diagnostics ?? []) as Diagnostic[] };
@@ -189,16 +190,16 @@ async function importState(id: string) {
 }
 
 /** plan → apply → refresh as Terraform runs them, every rule checked; returns the refreshed state. */
-async function planApply(prior: CtyValue, config: Obj): Promise<CtyValue> {
-  const pl = await plan(h, prior, config);
+async function planApply(prior: CtyValue, config: Obj, handlers: ProviderHandlers = h): Promise<CtyValue> {
+  const pl = await plan(handlers, prior, config);
   assertNoDiags(pl.diagnostics);
-  const applied = await apply(prior, pl.plannedDv, config);
+  const applied = await apply(prior, pl.plannedDv, config, handlers);
   assertNoDiags(applied.diagnostics);
   assert.deepEqual(checkApplyResult(jsonBlock, pl.planned, applied.newState ?? null), []);
-  const refreshed = await read(applied.newState ?? null);
+  const refreshed = await read(applied.newState ?? null, handlers);
   assertNoDiags(refreshed.diagnostics);
   assert.ok(equalValues(refreshed.newState, applied.newState ?? null, type), 'refresh right after apply reads the applied state');
-  const again = await plan(h, refreshed.newState, config);
+  const again = await plan(handlers, refreshed.newState, config);
   assertNoDiags(again.diagnostics);
   assert.ok(equalValues(again.planned, refreshed.newState, type), `the same configuration plans a change:\n${JSON.stringify(again.planned)}`);
   return refreshed.newState;
@@ -447,5 +448,68 @@ describe('prewarm_notification_target apply, read, import, delete', () => {
     r = await apply(state, pl.plannedDv, null);
     assertNoDiags(r.diagnostics);
     assert.equal(r.newState, null);
+  });
+});
+
+describe('prewarm_notification_target over the wire (the real gRPC client and server, the API fake behind them)', () => {
+  let api: TestApi;
+  let wire: ProviderHandlers;
+  let close: () => void;
+  beforeAll(async () => {
+    api = await startTestApi();
+    const clients: PrewarmClient[] = [];
+    const provider = createProvider({
+      env: {},
+      timeoutMs: 5000,
+      clientFactory: (opts) => {
+        const c = createClient(opts);
+        clients.push(c);
+        return c;
+      },
+    });
+    wire = provider.handlers;
+    close = () => {
+      provider.close();
+      for (const c of clients) c.close();
+    };
+    assertNoDiags(await configure(wire, providerConfig({ endpoint: api.endpoint, token: TOKEN })));
+  });
+  afterAll(async () => {
+    close();
+    await api.close();
+  });
+
+  test('create sends the configured secret; a taken name, a refused value and a missing target keep their meaning across the wire', async () => {
+    api.fake.targets.clear();
+    api.fake.secrets.clear();
+    const state = await planApply(null, cfg({ name: 'wire-hook' }), wire);
+    assert.equal(api.fake.secrets.get('wire-hook'), SECRET, 'the configured secret reached the controller');
+    assert.equal(obj(state).secret, SECRET);
+    const put = api.fake.calls.filter((c) => c.method === 'putNotificationTarget');
+    assert.deepEqual(put.at(-1)!.args[1], { createOnly: true });
+
+    // ConflictError (FAILED_PRECONDITION on the wire) → the import advice at name.
+    const pl = await plan(wire, null, cfg({ name: 'wire-hook' }));
+    const taken = await apply(null, pl.plannedDv, cfg({ name: 'wire-hook' }), wire);
+    assertOneError(taken.diagnostics, { summary: 'Notification target "wire-hook" already exists', detail: /terraform import/, path: 'name' });
+    assert.ok(!allText(taken.diagnostics).includes(SECRET));
+
+    // ValidationError with its field path (INVALID_ARGUMENT on the wire) → an error at url.
+    const bad = cfg({ name: 'wire-hook', url: 'https://hooks.example.com/other' });
+    const fail = api.fake.putNotificationTarget.bind(api.fake);
+    api.fake.putNotificationTarget = async () => {
+      throw ValidationError.field(['url'], "points at this controller's own port 7420");
+    };
+    try {
+      const upd = await plan(wire, state, bad);
+      const refused = await apply(state, upd.plannedDv, bad, wire);
+      assertOneError(refused.diagnostics, { summary: 'Invalid value for "url"', detail: /own port 7420/, path: 'url' });
+    } finally {
+      api.fake.putNotificationTarget = fail;
+    }
+
+    // NOT_FOUND → gone.
+    api.fake.targets.clear();
+    assert.equal((await read(state, wire)).newState, null);
   });
 });

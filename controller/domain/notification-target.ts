@@ -62,7 +62,8 @@ function urlProblem(value: unknown): string | null {
 }
 
 function secretProblem(value: unknown): string | null {
-  if (typeof value !== 'string') return `must be a string, got ${describeValue(value)}`;
+  // By type only: describeValue would print a number or boolean, and a secret written as a number is still secret.
+  if (typeof value !== 'string') return `must be a string, got ${typeof value === 'object' ? describeValue(value) : typeof value}`;
   if (value === '') return 'must not be empty: receivers check the signature made with it';
   // The secret is never quoted back: a message must not reveal any of it.
   if ([...value].length < MIN_SECRET_CHARS) return `must be at least ${MIN_SECRET_CHARS} characters`;

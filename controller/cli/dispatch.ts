@@ -14,6 +14,7 @@ import { controllerCommand } from './controller-command';
 import { resourceCommands, SpecFileError } from './resource-commands';
 import { poolCommands } from './pool-commands';
 import { workspaceCommands } from './workspace-commands';
+import { notifyCommands } from './notify-commands';
 
 const versionCommand: Command = {
   path: ['version'],
@@ -25,29 +26,38 @@ const versionCommand: Command = {
   },
 };
 
-export const CONTROLLER_COMMANDS: Command[] = [controllerCommand, ...resourceCommands, ...poolCommands, ...workspaceCommands, versionCommand];
+export const CONTROLLER_COMMANDS: Command[] = [controllerCommand, ...resourceCommands, ...poolCommands, ...workspaceCommands, ...notifyCommands, versionCommand];
 
-type Resolved = { kind: 'command'; command: Command; rest: string[] } | { kind: 'group'; group: string; rest: string[] };
+type Resolved = { kind: 'command'; command: Command; rest: string[] } | { kind: 'group'; group: string[]; rest: string[] };
 
-/** The longest command path that prefixes argv's leading words; or a group when only its name matches. */
+const startsWith = (path: readonly string[], prefix: readonly string[]) => prefix.every((w, i) => path[i] === w);
+
+/**
+ * The longest command path that prefixes argv's leading words; or a group (`notify`, `notify target`) when only its
+ * words match. Paths nest to any depth, so `prewarm notify target put` and `prewarm notify list` live side by side.
+ */
 function resolve(words: readonly string[], commands: readonly Command[]): Resolved {
-  const [first, second] = words;
-  const exact = commands.find((c) => c.path.length === 2 && c.path[0] === first && c.path[1] === second)
-    ?? commands.find((c) => c.path.length === 1 && c.path[0] === first);
-  if (exact) return { kind: 'command', command: exact, rest: words.slice(exact.path.length) };
-  const groups = [...new Set(commands.filter((c) => c.path.length > 1).map((c) => c.path[0]))];
-  if (groups.includes(first)) {
-    if (second !== undefined && !second.startsWith('-')) {
-      const subs = commands.filter((c) => c.path[0] === first).map((c) => c.path[1]);
-      const hint = closest(second, subs);
-      throw new UsageError(
-        `unknown command "prewarm ${first} ${second}"${hint ? ` (did you mean "prewarm ${first} ${hint}"?)` : ''}; ` +
-          `commands: ${subs.join(', ')}`,
-      );
+  let best: Command | undefined;
+  for (const c of commands) {
+    if (c.path.length <= words.length && startsWith(words, c.path) && (best === undefined || c.path.length > best.path.length)) best = c;
+  }
+  if (best) return { kind: 'command', command: best, rest: words.slice(best.path.length) };
+  const members = (prefix: readonly string[]) => commands.filter((c) => c.path.length > prefix.length && startsWith(c.path, prefix));
+  let depth = 0;
+  while (depth < words.length && members(words.slice(0, depth + 1)).length > 0) depth++;
+  if (depth > 0) {
+    const group = words.slice(0, depth);
+    const next = words[depth];
+    if (next !== undefined && !next.startsWith('-')) {
+      const subs = [...new Set(members(group).map((c) => c.path[depth]))];
+      const hint = closest(next, subs);
+      const name = (w: string) => ['prewarm', ...group, w].join(' ');
+      throw new UsageError(`unknown command "${name(next)}"${hint ? ` (did you mean "${name(hint)}"?)` : ''}; commands: ${subs.join(', ')}`);
     }
-    return { kind: 'group', group: first, rest: words.slice(1) };
+    return { kind: 'group', group, rest: words.slice(depth) };
   }
   const names = [...new Set([...commands.map((c) => c.path[0]), 'help'])];
+  const [first] = words;
   const hint = closest(first, names);
   throw new UsageError(`unknown command "${first}"${hint ? ` (did you mean "${hint}"?)` : ''}; see prewarm --help`);
 }
@@ -97,7 +107,7 @@ async function dispatch(argv: string[], io: CliIo, commands: readonly Command[])
       io.stdout(groupHelp(resolved.group, commands));
       return 0;
     }
-    io.stderr(`prewarm: "prewarm ${resolved.group}" needs a command\n\n` + groupHelp(resolved.group, commands));
+    io.stderr(`prewarm: "prewarm ${resolved.group.join(' ')}" needs a command\n\n` + groupHelp(resolved.group, commands));
     return 2;
   }
   const { command, rest } = resolved;

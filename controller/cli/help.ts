@@ -36,15 +36,17 @@ export function commandHelp(cmd: Command): string {
   return parts.join('\n') + '\n';
 }
 
-export function groupHelp(group: string, commands: readonly Command[]): string {
-  const members = commands.filter((c) => c.path[0] === group);
+/** `group` is the words of the group: ['notify'] or ['notify', 'target']; every command under it is listed. */
+export function groupHelp(group: readonly string[], commands: readonly Command[]): string {
+  const words = group.join(' ');
+  const members = commands.filter((c) => c.path.length > group.length && group.every((w, i) => c.path[i] === w));
   return [
-    `Usage: prewarm ${group} COMMAND [flags]`,
+    `Usage: prewarm ${words} COMMAND [flags]`,
     '',
     'Commands:',
     columns(members.map((c) => [c.path.join(' ') + (c.args ?? []).map((a) => ` ${a.optional ? `[${a.name}]` : a.name}`).join(''), c.summary])),
     '',
-    `Run "prewarm ${group} COMMAND --help" for a command's flags.`,
+    `Run "prewarm ${words} COMMAND --help" for a command's flags.`,
   ].join('\n') + '\n';
 }
 

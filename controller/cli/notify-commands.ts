@@ -198,6 +198,21 @@ const SECRET_ENV_FLAG: FlagSpec = {
   help: "Take the secret from this environment variable (a one-target file without \"secret\"), so it stays out of the file",
 };
 
+/** The items joined by ", " on lines of at most 100 characters, each line indented. */
+function wrapList(items: readonly string[], indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    const next = line === '' ? item : `${line}, ${item}`;
+    if (indent.length + next.length > 100 && line !== '') {
+      lines.push(`${line},`);
+      line = item;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.map((l) => indent + l).join('\n');
+}
+
 const NAME_ARG = { name: 'NAME', help: 'Notification target name' };
 
 export const notifyCommands: Command[] = [
@@ -208,7 +223,8 @@ export const notifyCommands: Command[] = [
       'The file holds one target, or a list of them:\n' +
       '  {"name": "ci-hook", "url": "https://hooks.example.com/prewarm", "secret": "…at least 16 characters…",\n' +
       '   "events": ["workspace_autostop_reminder", "preset_hard_limited"], "format": "json", "enabled": true}\n' +
-      `events: event types, or ["*"] for all (${NOTIFICATION_EVENTS.join(', ')}).\n` +
+      'events: a list of event types, or ["*"] for all of them:\n' +
+      `${wrapList(NOTIFICATION_EVENTS, '  ')}\n` +
       'format: json (default) or slack (a {"text": …} message for a Slack incoming webhook). enabled: default true.\n' +
       'The secret signs every request (X-Prewarm-Signature); it is stored sealed and never shown again.\n' +
       'Every entry is validated before anything is sent; a file with any problem puts nothing.',

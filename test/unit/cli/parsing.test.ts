@@ -155,6 +155,8 @@ describe('controller flags', () => {
         '--driver-timeout', '5m',
         '--drain-timeout', '1.5s',
         '--rotate-token',
+        '--notify-timeout', '3s',
+        '--notify-concurrency', '16',
       ]);
       assert.deepEqual(opts, {
         database: 'sqlite:/tmp/x.db',
@@ -178,6 +180,8 @@ describe('controller flags', () => {
         driverTimeoutMs: 300_000,
         drainTimeoutMs: 1500,
         rotateToken: true,
+        notifyTimeoutMs: 3000,
+        notifyConcurrency: 16,
       });
       assert.equal(build(['--listen', '0.0.0.0:7000', '--insecure-listen']).insecureListen, true);
     } finally {
@@ -197,6 +201,10 @@ describe('controller flags', () => {
     [['--drain-timeout', ''], /^--drain-timeout: /],
     [['--backoff-base', '1m', '--backoff-cap', '30s'], /^--backoff-cap \(30s\) must not be shorter than --backoff-base \(1m\)/],
     [['--in-flight-limit', '0'], /^--in-flight-limit: must be a whole number >= 1/],
+    [['--notify-timeout', '0s'], /^--notify-timeout: must be longer than 0/],
+    [['--notify-timeout', '10m'], /^--notify-timeout must be at most 5m/],
+    [['--notify-concurrency', '0'], /^--notify-concurrency: must be a whole number >= 1/],
+    [['--notify-concurrency', '65'], /^--notify-concurrency must be at most 64, got 65/],
     [['--in-flight-limit', '2.5'], /^--in-flight-limit: /],
     [['--failure-hard-limit', '-1'], /^--failure-hard-limit: must be a whole number >= 0/],
     [['--listen', '7420'], /^--listen: "7420" has no port/],

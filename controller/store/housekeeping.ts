@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { purgeDeliveries } from './deliveries';
 import type { Database } from './tables';
 
 /** How long deleted instances and their job history are kept for inspection. */
@@ -6,11 +7,13 @@ export const historyRetentionMs = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * Removes what nothing refers to any more: deleted instances past the history retention (with their jobs),
- * soft-deleted presets whose instances are all gone, and soft-deleted templates with no presets left.
+ * soft-deleted presets whose instances are all gone, soft-deleted templates with no presets left, and settled
+ * notification deliveries with the notifications they leave without any.
  */
 export async function purgeFinished(db: Kysely<Database>, now: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const cutoff = now - historyRetentionMs;
+    await purgeDeliveries(trx, cutoff);
     const old = trx.selectFrom('instances').select('id').where('state', '=', 'deleted').where('deleted_at', '<', cutoff);
     await trx.deleteFrom('jobs').where('instance_id', 'in', old).execute();
     await trx.deleteFrom('instances').where('state', '=', 'deleted').where('deleted_at', '<', cutoff).execute();

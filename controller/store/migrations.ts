@@ -164,6 +164,69 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0004_notification_delivery': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('notification_targets')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        // Sealed by the controller's key before it reaches the store: a copy of the database reveals no secret.
+        .addColumn('sealed_secret', 'text', (c) => c.notNull())
+        .addColumn('secret_fingerprint', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('notification_deliveries')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('notification_id', 'integer', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        // The notification's own time, copied so the oldest-pending gauge reads one index of pending rows.
+        .addColumn('notification_created_at', 'bigint', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint')
+        // A generation bumped by every claim: a result is recorded only by the holder of the current one.
+        .addColumn('lease', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_until', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('delivered_at', 'bigint')
+        .addColumn('failed_at', 'bigint')
+        .addColumn('last_status', 'integer')
+        .addColumn('last_error', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('last_latency_ms', 'integer')
+        .addUniqueConstraint('notification_deliveries_once', ['notification_id', 'target'])
+        .execute();
+      // Pending rows only: delivered history (most rows, over time) never enters the indexes the loop and the
+      // gauges read on every tick and scrape.
+      await db.schema
+        .createIndex('deliveries_due')
+        .on('notification_deliveries')
+        .columns(['target', 'next_attempt_at'])
+        .where(sql.ref('state'), '=', 'pending')
+        .execute();
+      await db.schema
+        .createIndex('deliveries_pending_age')
+        .on('notification_deliveries')
+        .column('notification_created_at')
+        .where(sql.ref('state'), '=', 'pending')
+        .execute();
+      await db.schema.createIndex('deliveries_target').on('notification_deliveries').columns(['target', 'id']).execute();
+      await db.schema.createIndex('deliveries_notification').on('notification_deliveries').column('notification_id').execute();
+
+      await db.schema.alterTable('notifications').addColumn('fanned_out_at', 'bigint').execute();
+      // Rows written before delivery existed stay history: a target created later must not receive a backlog of
+      // events from before it could have been configured.
+      await sql`update notifications set fanned_out_at = created_at`.execute(db);
+      await db.schema.createIndex('notifications_waiting').on('notifications').column('id').where(sql.ref('fanned_out_at'), 'is', null).execute();
+      await db.schema.createIndex('notifications_created').on('notifications').column('created_at').execute();
+    },
+  },
 };
 
 /** The template's lifecycle policy in milliseconds, as columns of both templates and instances (copied at claim). */

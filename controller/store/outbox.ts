@@ -10,7 +10,7 @@ import type { Db } from './db';
 export async function insertNotification(db: Db, n: OutboxNotification, now: number): Promise<void> {
   await db
     .insertInto('notifications')
-    .values({ dedupe_key: n.key, kind: n.event, payload: JSON.stringify(n.payload), attempts: 0, next_attempt_at: now, created_at: now, delivered_at: null })
+    .values({ dedupe_key: n.key, kind: n.event, payload: JSON.stringify(n.payload), attempts: 0, next_attempt_at: now, created_at: now, delivered_at: null, fanned_out_at: null })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .execute();
 }

@@ -36,7 +36,9 @@ import * as workspaces from './workspaces';
 import { type ClaimCall, claimReadyInstance } from './claims';
 import { type Connection, type OpenOptions, openConnection } from './connection';
 import { inTransaction } from './db';
+import * as deliveries from './deliveries';
 import { purgeFinished } from './housekeeping';
+import * as targets from './notification-targets';
 import {
   buildTargetOf,
   cancelPendingIntents,
@@ -411,13 +413,48 @@ export class SqlStore implements Store {
   takeSnapshotWarnings(): SnapshotWarning[] {
     return this.reader.warnings.splice(0);
   }
-  async outboxDepth(): Promise<number> {
-    const row = await this.db
-      .selectFrom('notifications')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('delivered_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+  outboxStats(_now: number): Promise<OutboxStats> {
+    return deliveries.outboxStats(this.db);
+  }
+
+  putNotificationTarget(t: StoredTargetInput, now: number, opts: PutOptions = {}): Promise<Stored<NotificationTargetRecord>> {
+    return targets.putTarget(this.db, t, now, opts);
+  }
+  getNotificationTarget(name: string): Promise<NotificationTargetRecord> {
+    return targets.getTarget(this.db, name);
+  }
+  listNotificationTargets(): Promise<NotificationTargetRecord[]> {
+    return targets.listTargets(this.db);
+  }
+  deleteNotificationTarget(name: string): Promise<void> {
+    return targets.deleteTarget(this.db, name);
+  }
+  deliveryTargets(): Promise<DeliveryTarget[]> {
+    return targets.deliveryTargets(this.db);
+  }
+  fanOutNotifications(now: number, limit: number): Promise<number> {
+    return deliveries.fanOut(this.db, now, limit);
+  }
+  claimDeliveries(slots: ReadonlyMap<string, number>, now: number, leaseUntil: number): Promise<DueDelivery[]> {
+    return deliveries.claimDue(this.db, slots, now, leaseUntil);
+  }
+  recordDeliveryAttempt(id: number, lease: number, outcome: DeliveryAttemptOutcome, now: number): Promise<boolean> {
+    return deliveries.recordAttempt(this.db, id, lease, outcome, now);
+  }
+  releaseDeliveries(leases: ReadonlyArray<{ id: number; lease: number }>): Promise<void> {
+    return deliveries.releaseLeases(this.db, leases);
+  }
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]> {
+    return deliveries.listDeliveries(this.db, filter);
+  }
+  resendDelivery(id: number, now: number): Promise<DeliveryRecord> {
+    return deliveries.resend(this.db, id, now);
+  }
+  notificationsAfter(afterId: number, limit: number): Promise<NotificationEntry[]> {
+    return deliveries.notificationsAfter(this.db, afterId, limit);
+  }
+  recentNotifications(limit: number): Promise<NotificationEntry[]> {
+    return deliveries.recentNotifications(this.db, limit);
   }
   purgeFinished(now: number): Promise<void> {
     return purgeFinished(this.db, now);

@@ -13,6 +13,8 @@ export interface Database {
   instances: InstancesTable;
   jobs: JobsTable;
   notifications: NotificationsTable;
+  notification_targets: NotificationTargetsTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
 
 export interface MetaTable {
@@ -143,7 +145,42 @@ export interface NotificationsTable {
   attempts: number;
   next_attempt_at: number;
   created_at: number;
+  /** Legacy of the single-queue outbox (before delivery went per target); nothing reads it. */
   delivered_at: number | null;
+  /** When the delivery loop turned it into one delivery per matching target (null: not yet). */
+  fanned_out_at: number | null;
+}
+
+export interface NotificationTargetsTable {
+  name: string;
+  url: string;
+  /** JSON array of event types (or ["*"]). */
+  events: string;
+  format: string;
+  enabled: number;
+  sealed_secret: string;
+  secret_fingerprint: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationDeliveriesTable {
+  id: Generated<number>;
+  notification_id: number;
+  target: string;
+  state: string;
+  attempts: number;
+  notification_created_at: number;
+  window_start: number;
+  next_attempt_at: number | null;
+  lease: number;
+  lease_until: number | null;
+  created_at: number;
+  delivered_at: number | null;
+  failed_at: number | null;
+  last_status: number | null;
+  last_error: string;
+  last_latency_ms: number | null;
 }
 
 /** A job row as read back (ids generated). */

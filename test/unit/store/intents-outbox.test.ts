@@ -68,6 +68,7 @@ test('both outbox writers write the same row, and a key already stored is not wr
       next_attempt_at: T0,
       created_at: T0,
       delivered_at: null,
+      fanned_out_at: null,
     })),
   );
 });

@@ -47,6 +47,17 @@ export async function benchReconcile(runs = 7): Promise<Figure[]> {
       actions = r ? r.executed.length : -1;
     });
     if (actions !== 0) throw new Error(`the steady state produced ${actions} actions; the benchmark would not measure a no-op`);
+
+    // The same cycle with an undelivered webhook backlog (a receiver down for hours): nothing the reconcile loop
+    // reads may grow with it.
+    const backlog = new BetterSqlite3(file);
+    insertUndelivered(backlog, 10_000, now);
+    backlog.close();
+    const withBacklog = await timeRuns(runs, async () => {
+      const r = await reconciler.tick();
+      actions = r ? r.executed.length : -1;
+    });
+    if (actions !== 0) throw new Error(`the backlog made the steady state produce ${actions} actions`);
     await store.close();
 
     const raw = new BetterSqlite3(file, { readonly: true });
@@ -74,10 +85,44 @@ export async function benchReconcile(runs = 7): Promise<Figure[]> {
         goal: '<= 1.5x and <= 1000 ms',
         runs,
       }),
+      withRatio({
+        name: 'reconcile no-op cycle with 10,000 undelivered notifications (5,000 waiting, 5,000 deliveries pending)',
+        value: round(median(withBacklog)),
+        unit: 'ms',
+        baseline: { name: 'the same cycle without them', value: round(median(cycle)) },
+        goal: '~1x (the backlog is not read)',
+        runs,
+      }),
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Half the backlog not fanned out yet, half fanned out to a target whose deliveries are all pending. */
+function insertUndelivered(raw: BetterSqlite3.Database, count: number, now: number): void {
+  const note = raw.prepare(
+    `insert into notifications (dedupe_key, kind, payload, attempts, next_attempt_at, created_at, delivered_at, fanned_out_at)
+     values (?, 'workspace_autostop_reminder', ?, 0, ?, ?, null, ?)`,
+  );
+  const delivery = raw.prepare(
+    `insert into notification_deliveries (notification_id, target, state, attempts, notification_created_at, window_start, next_attempt_at, created_at)
+     values (?, 'down', 'pending', 3, ?, ?, ?, ?)`,
+  );
+  raw.transaction(() => {
+    raw
+      .prepare(
+        `insert into notification_targets (name, url, events, format, enabled, sealed_secret, secret_fingerprint, created_at, updated_at)
+         values ('down', 'http://127.0.0.1:9/', '["*"]', 'json', 1, 'v1:unused', 'unused', ?, ?)`,
+      )
+      .run(now, now);
+    const payload = JSON.stringify({ subject: { type: 'workspace', id: 'w', name: 'w', owner: 'alice' }, occurred_at: new Date(now).toISOString(), data: {} });
+    for (let i = 0; i < count; i++) {
+      const fanned = i % 2 === 0;
+      const id = note.run(`bench:${i}`, payload, now, now - i, fanned ? now : null).lastInsertRowid;
+      if (fanned) delivery.run(id, now - i, now, now + 3_600_000, now);
+    }
+  })();
 }
 
 function round(n: number): number {

@@ -1,0 +1,180 @@
+/**
+ * One webhook POST. Bounded in every direction, because the receiver is someone else's server: no redirects (a
+ * signed request must reach only the URL configured), at most 64 KiB of response read, a timeout on the
+ * controller's clock, and a refusal when the connection turns out to reach this controller's own ports (a host
+ * name that DNS points back at us would otherwise make the controller post into itself).
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Socket } from 'node:net';
+import * as os from 'node:os';
+import packageJson from '../../package.json';
+import type { Clock } from '../clock/clock';
+
+export const USER_AGENT = `prewarm/${packageJson.version}`;
+/** Response bytes read at most; the connection is dropped after that. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+/** Longest error text kept (it ends up in last_error and on screen). */
+export const MAX_ERROR_CHARS = 200;
+
+export interface WebhookRequest {
+  url: string;
+  body: string;
+  event: string;
+  /** The delivery's dedupe key (X-Prewarm-Delivery). */
+  key: string;
+  /** The X-Prewarm-Signature value. */
+  signature: string;
+  timeoutMs: number;
+  clock: Clock;
+  /** The ports this controller listens on; a connection reaching one of them on this machine is aborted. */
+  ownPorts: () => readonly number[];
+  signal?: AbortSignal;
+}
+
+export interface SendResult {
+  /** The receiver answered 2xx. */
+  ok: boolean;
+  /** The HTTP status, or null when there was no answer (refused, timed out, aborted, …). */
+  status: number | null;
+  /** Why it failed ('' when ok): bounded, without control characters. */
+  error: string;
+  latencyMs: number;
+}
+
+export function webhookHeaders(r: Pick<WebhookRequest, 'event' | 'key' | 'signature' | 'body'>): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(r.body)),
+    'User-Agent': USER_AGENT,
+    'X-Prewarm-Event': r.event,
+    'X-Prewarm-Delivery': r.key,
+    'X-Prewarm-Signature': r.signature,
+  };
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
+
+/** One line, control characters turned into spaces, at most MAX_ERROR_CHARS. */
+export function boundedText(s: string, max = MAX_ERROR_CHARS): string {
+  const flat = s.replace(CONTROL, ' ').replace(/\s{2,}/g, ' ').trim();
+  const chars = [...flat];
+  return chars.length <= max ? flat : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function durationText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** Whether `address` (as a socket reports it) is this machine: loopback, unspecified or one of its interfaces. */
+export function isLocalAddress(address: string): boolean {
+  const a = address.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
+  if (/^127\./.test(a) || a === '0.0.0.0' || a === '::1' || a === '::') return true;
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const i of addrs ?? []) if (i.address.toLowerCase().replace(/%.*$/, '') === a.replace(/%.*$/, '')) return true;
+  }
+  return false;
+}
+
+function networkError(err: NodeJS.ErrnoException, url: URL): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'connection reset by the receiver';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return `cannot resolve host ${url.hostname}`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `host unreachable: ${url.hostname}`;
+    case 'ETIMEDOUT':
+      return 'connection timed out';
+    case 'HPE_INVALID_CONSTANT':
+    case 'HPE_INVALID_STATUS':
+      return 'the receiver did not answer with HTTP';
+    default:
+      return err.code && /^(ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_SSL)/.test(err.code) ? `TLS: ${err.message}` : err.message || String(err.code ?? 'request failed');
+  }
+}
+
+/** POSTs the body once; never throws, never follows a redirect. */
+export function postWebhook(req: WebhookRequest): Promise<SendResult> {
+  const started = performance.now();
+  const url = new URL(req.url);
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise<SendResult>((resolve) => {
+    let done = false;
+    let status: number | null = null;
+    let request: http.ClientRequest | undefined;
+    const finish = (ok: boolean, error: string) => {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      req.signal?.removeEventListener('abort', onAbort);
+      request?.destroy();
+      resolve({ ok, status, error: ok ? '' : boundedText(error), latencyMs: Math.round(performance.now() - started) });
+    };
+    // A 2xx already received counts even if the rest of its body never comes.
+    const failOrKeep = (error: string) => (status !== null && status >= 200 && status < 300 ? finish(true, '') : finish(false, error));
+    const onAbort = () => failOrKeep('aborted: the controller is stopping');
+    const timer = req.clock.setTimer(req.timeoutMs, () => failOrKeep(`timed out after ${durationText(req.timeoutMs)}`));
+    if (req.signal?.aborted) return onAbort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    try {
+      request = transport.request(url, {
+        method: 'POST',
+        headers: webhookHeaders(req),
+        // A fresh connection each time: the own-port check below sees every connection, and a receiver's
+        // half-dead keep-alive socket cannot eat an attempt.
+        agent: false,
+      });
+    } catch (err) {
+      return finish(false, (err as Error).message);
+    }
+    // Nothing is written before the connection is known not to reach this controller: the headers and body wait
+    // for the check.
+    request.on('socket', (socket: Socket) => {
+      const check = () => {
+        if (done) return;
+        const port = socket.remotePort;
+        const address = socket.remoteAddress;
+        if (port !== undefined && address !== undefined && req.ownPorts().includes(port) && isLocalAddress(address)) {
+          return finish(false, `refused: ${url.origin}${url.pathname} reaches this controller's own port ${port}`);
+        }
+        request?.end(req.body);
+      };
+      if (socket.connecting) socket.once('connect', check);
+      else check();
+    });
+    request.on('response', (res) => {
+      status = res.statusCode ?? null;
+      const s = status ?? 0;
+      if (s >= 300 && s < 400) {
+        res.destroy();
+        return finish(false, `HTTP ${s} (redirects are not followed)`);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const settle = () => {
+        if (s >= 200 && s < 300) return finish(true, '');
+        const excerpt = boundedText(Buffer.concat(chunks).toString('utf8'));
+        finish(false, excerpt === '' ? `HTTP ${s}` : `HTTP ${s}: ${excerpt}`);
+      };
+      res.on('data', (chunk: Buffer) => {
+        if (done) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        // Enough read: the excerpt needs far less, and a huge answer must not hold the connection or the memory.
+        if (size >= MAX_RESPONSE_BYTES) settle();
+      });
+      res.on('end', settle);
+      res.on('error', () => settle());
+      res.on('aborted', () => settle());
+    });
+    request.on('error', (err) => failOrKeep(networkError(err as NodeJS.ErrnoException, url)));
+  });
+}

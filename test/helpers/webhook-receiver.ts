@@ -18,6 +18,14 @@ export type ReceiverBehaviour =
   /** Answers `status` (200) with this many bytes of body, written as fast as the client reads. */
   | { kind: 'large'; bytes: number; status?: number };
 
+export interface ReceiverOptions {
+  /** Checks each request's X-Prewarm-Signature with it (against the real time). */
+  secret?: string;
+  behaviour?: ReceiverBehaviour;
+  /** The time (ms) signatures are checked at; the real time unless a test signs on a fake clock. */
+  now?: () => number;
+}
+
 export interface ReceivedRequest {
   method: string;
   path: string;
@@ -40,15 +48,19 @@ export class WebhookReceiver {
   largeBytesWritten = 0;
   port = 0;
 
-  private constructor(private readonly secret: string | undefined) {
+  private constructor(
+    private readonly secret: string | undefined,
+    private readonly now: () => number,
+  ) {
     this.server = this.makeServer();
   }
 
   /** Listens on 127.0.0.1 on a free port. */
-  static async start(opts: { secret?: string; behaviour?: ReceiverBehaviour } = {}): Promise<WebhookReceiver> {
-    const r = new WebhookReceiver(opts.secret);
-    if (opts.behaviour) r.behaviour = opts.behaviour;
+  static async start(opts: ReceiverOptions): Promise<WebhookReceiver> {
+    const r = new WebhookReceiver(opts.secret, opts.now ?? Date.now);
     await r.listen(0);
+    // A receiver that starts closed still owns a port: it was bound once, so a later set() listens there again.
+    if (opts.behaviour) await r.set(opts.behaviour);
     return r;
   }
 
@@ -134,7 +146,7 @@ export class WebhookReceiver {
         headers: req.headers,
         body,
         at: Date.now(),
-        verified: this.secret === undefined ? null : verifySignature(this.secret, body, typeof header === 'string' ? header : undefined, Math.floor(Date.now() / 1000)),
+        verified: this.secret === undefined ? null : verifySignature(this.secret, body, typeof header === 'string' ? header : undefined, Math.floor(this.now() / 1000)),
       });
       const b = this.behaviour;
       res.on('error', () => undefined);

@@ -85,6 +85,21 @@ describe('layers', () => {
     expect(allowedOnly('controller/store', ['controller/domain'])).toEqual([]);
   });
 
+  test('controller/notify (webhook delivery) builds on the domain, the clock, logging, metrics, the tick loop and the contracts of the store and service', () => {
+    expect(
+      allowedOnly('controller/notify', ['controller/domain', 'controller/clock', 'controller/log', 'controller/ops', 'controller/store', 'controller/loop', 'controller/service']),
+    ).toEqual([]);
+  });
+
+  test('nothing below the API reaches up into controller/notify, and notify reaches into neither the API nor the CLI', () => {
+    const below = ['controller/domain', 'controller/schedule', 'controller/reconcile', 'controller/lifecycle', 'controller/store', 'controller/clock'];
+    const up = controllerEdges.filter((e) => below.includes(unitOf(e.from)) && unitOf(e.to) === 'controller/notify');
+    expect(up.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+    const out = outgoing('controller/notify').filter((e) => ['controller/api', 'controller/cli'].includes(unitOf(e.to)));
+    expect(out.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+    expect(outgoing('controller/notify').length).toBeGreaterThan(5);
+  });
+
   test('controller/ never imports provider/ or bin/', () => {
     const up = controllerEdges.filter((e) => !e.to.startsWith('controller/') && !e.to.endsWith('package.json'));
     expect(up.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);

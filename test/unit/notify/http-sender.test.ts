@@ -131,6 +131,18 @@ describe('postWebhook', () => {
     expect(receiver.requests).toEqual([]);
   });
 
+  test('https is checked at TCP connect, before a single TLS byte is written', async () => {
+    let bytes = 0;
+    const tcp = net.createServer((s) => s.on('data', (c: Buffer) => (bytes += c.length)));
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    const port = (tcp.address() as net.AddressInfo).port;
+    const r = await postWebhook(request({ url: `https://localhost:${port}/x`, ownPorts: () => [port] }));
+    expect(r.error).toBe(`refused: https://localhost:${port}/x reaches this controller's own port ${port}`);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(bytes).toBe(0);
+    await new Promise<void>((res) => tcp.close(() => res()));
+  });
+
   test('a server that does not speak HTTP, a reset, and an unresolvable host', async () => {
     const junk = net.createServer((s) => s.resume().end('SSH-2.0-OpenSSH\r\n\r\n'));
     await new Promise<void>((r) => junk.listen(0, '127.0.0.1', r));

@@ -13,6 +13,8 @@ import { controllerMetrics } from './ops/metrics';
 import { bindOpsServer, opsExposureWarning } from './ops/server';
 import { Reconciler } from './loop/reconciler';
 import { LifecycleLoop } from './loop/lifecycle-loop';
+import { DeliveryLoop } from './notify/delivery-loop';
+import { loadSecretBox } from './notify/secret-box';
 import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
 import { LiveView, liveViewMode } from './view/live-view';
@@ -25,6 +27,7 @@ export interface RunningController {
   service: ControllerService;
   reconciler: Reconciler;
   lifecycle: LifecycleLoop;
+  delivery: DeliveryLoop;
   executor: Executor;
   store: Store;
   apiPort: number;
@@ -117,6 +120,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     // The API checks tokens through this, so a rotation over the admin socket takes effect on the next call.
     const apiToken = new SwitchableVerifier(token.verify);
     const { file: databaseFile } = parseDatabaseUrl(opts.database);
+    // Webhook secrets are sealed under this key: a copy of the database alone reveals none of them.
+    const secretBox = loadSecretBox(databaseFile === ':memory:' ? databaseFile : path.resolve(databaseFile), env);
     let admin: AdminSocket | undefined;
     if (databaseFile !== ':memory:') {
       try {
@@ -173,7 +178,30 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       deleteRetryMs: (n) => backoffMs(n, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs }, random),
     };
     let reconciler: Reconciler | undefined;
-    const executor = new Executor({ store, driver, clock, log, metrics, policy, onSettled: () => reconciler?.kick() });
+    // Built before the loops that write notifications, so each can ask for a delivery pass right after it commits.
+    const delivery = new DeliveryLoop({
+      store,
+      clock,
+      log,
+      metrics,
+      secretBox,
+      random,
+      timeoutMs: opts.notifyTimeoutMs,
+      perTargetConcurrency: opts.notifyConcurrency,
+      ownPorts: () => [api.port, ops.port],
+    });
+    const executor = new Executor({
+      store,
+      driver,
+      clock,
+      log,
+      metrics,
+      policy,
+      onSettled: () => {
+        reconciler?.kick();
+        delivery.kick();
+      },
+    });
     // The --watch view is fed from the same status report `prewarm status` shows, refreshed after every tick.
     const viewMode = liveViewMode(deps.stdout ? { isTTY: deps.stdoutIsTTY ?? false } : process.stdout, env);
     const view = opts.watch ? new LiveView({ write: stdout }, viewMode) : undefined;
@@ -202,9 +230,36 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       inFlightLimit: opts.inFlightLimit,
       log,
       metrics,
+      onTick: (result) => {
+        if (result.applied.length === 0) return;
+        delivery.kick();
+        feed?.poke();
+      },
     });
-    const service = new ControllerService({ store, clock, reconciler, lifecycle, executor, driverDir, inFlightLimit: opts.inFlightLimit, log, metrics });
-    if (view) feed = new StatusFeed(() => service.status({}), view, (err) => log.warn('live view refresh failed', { error: err }));
+    const service = new ControllerService({
+      store,
+      clock,
+      reconciler,
+      lifecycle,
+      executor,
+      driverDir,
+      inFlightLimit: opts.inFlightLimit,
+      log,
+      metrics,
+      secrets: secretBox,
+      delivery,
+      ownPorts: () => [api.port, ops.port],
+    });
+    if (view) {
+      feed = new StatusFeed(
+        async () => {
+          const [report, recent, targets] = await Promise.all([service.status({}), store.recentNotifications(6), store.listNotificationTargets()]);
+          return { ...report, notifications: { entries: recent.reverse(), targets: targets.filter((t) => t.enabled).length } };
+        },
+        view,
+        (err) => log.warn('live view refresh failed', { error: err }),
+      );
+    }
 
     if (opts.apply.length > 0) {
       const applied = await applySpecs(service, opts.apply);
@@ -226,9 +281,14 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
           name: 'lifecycle_loop',
           check: async () => lifecycle.lastTickSucceeded && clock.now() - lifecycle.lastTickAt < 3 * opts.lifecycleIntervalMs + 30_000,
         },
+        // The loop's own health (it reads and writes the store); a failing receiver is not the controller's failure.
+        { name: 'delivery_loop', check: async () => delivery.lastTickSucceeded && clock.now() - delivery.lastTickAt < 30_000 },
       ],
       metrics: async () => {
-        metrics.outboxDepth.set({}, await store.outboxDepth());
+        const now = clock.now();
+        const outbox = await store.outboxStats(now);
+        metrics.outboxDepth.set({}, outbox.depth);
+        metrics.oldestPending.set({}, outbox.oldestPendingAt === null ? 0 : Math.max(0, (now - outbox.oldestPendingAt) / 1000));
         reconciler!.refreshPresetGauges();
         const mem = process.memoryUsage();
         metrics.heapUsed.set({}, mem.heapUsed);
@@ -239,6 +299,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
 
     reconciler.start();
     lifecycle.start();
+    delivery.start();
     log.info('controller started', {
       database: store.description,
       listen: api.address,
@@ -261,6 +322,9 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         const drained = await executor.drain(forced ? 0 : opts.drainTimeoutMs);
         if (!drained.finished) log.warn('killed driver operations still running at the drain timeout; they resume on the next start', { killed: drained.killed });
         await ops.close();
+        // After the drain, whose results may have written notifications: sends in flight are aborted and their
+        // leases freed, so the next start sends them at once rather than after the lease runs out.
+        await delivery.stop();
         await store.close();
         view?.close();
         log.info('stopped');
@@ -282,6 +346,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       service,
       reconciler,
       lifecycle,
+      delivery,
       executor,
       store,
       apiPort: api.port,

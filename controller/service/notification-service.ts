@@ -114,7 +114,7 @@ export class NotificationService {
     checkName(name, 'name');
     // Enabled or not: testing a target before switching it on is the point of the command.
     const target = (await this.deps.store.deliveryTargets()).find((t) => t.name === name);
-    if (!target) throw new NotFoundError(`notification target ${quote(name)} not found`);
+    if (!target) throw new NotFoundError(`no notification target named ${quote(name)}`);
     const result = await this.deps.delivery.sendTest(target);
     this.deps.log.info('test notification sent', { target: name, ok: result.ok, status: result.status, latency_ms: result.latencyMs });
     return result;

@@ -59,7 +59,7 @@ export class NotifyFakeService extends PoolFakeService {
 
   private findTarget(name: string): NotificationTargetRecord {
     const t = this.targets.get(name);
-    if (!t) throw new NotFoundError(`notification target ${quote(name)} not found`);
+    if (!t) throw new NotFoundError(`no notification target named ${quote(name)}`);
     return t;
   }
 
@@ -128,7 +128,7 @@ export class NotifyFakeService extends PoolFakeService {
     this.record('resendDelivery', id);
     if (!Number.isSafeInteger(id) || id < 1) throw ValidationError.field(['id'], `must be a delivery id (a positive whole number), got ${id}`);
     const d = this.deliveries.get(id);
-    if (!d) throw new NotFoundError(`notification delivery ${id} not found`);
+    if (!d) throw new NotFoundError(`no notification delivery with id ${id}`);
     const again: DeliveryRecord = { ...d, state: 'pending', attempts: 0, nextAttemptAt: this.now, deliveredAt: null, failedAt: null };
     this.deliveries.set(id, again);
     return again;

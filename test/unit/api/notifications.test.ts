@@ -171,7 +171,7 @@ describe('notification RPCs', () => {
   });
 
   test('get, delete, test: unknown → NOT_FOUND; a bad name → INVALID_ARGUMENT on name, before any lookup', async () => {
-    await assert.rejects(api.client.getNotificationTarget('nope'), (e: unknown) => e instanceof NotFoundError && e.message === 'notification target "nope" not found');
+    await assert.rejects(api.client.getNotificationTarget('nope'), (e: unknown) => e instanceof NotFoundError && e.message === 'no notification target named "nope"');
     await assert.rejects(api.client.deleteNotificationTarget('nope'), NotFoundError);
     await assert.rejects(api.client.testNotificationTarget('nope'), NotFoundError);
     // All three requests are `{name}`; one type stands for them.
@@ -238,7 +238,7 @@ describe('notification RPCs', () => {
     assert.deepEqual(lastCall(), { method: 'resendDelivery', args: [41] });
     assert.deepEqual([d.state, d.attempts, d.nextAttemptAt, d.failedAt, d.deliveredAt], ['pending', 0, WS_NOW + 5000, null, null]);
     assert.equal(d.key, fullDelivery().key);
-    await assert.rejects(api.client.resendDelivery(99), (e: unknown) => e instanceof NotFoundError && /delivery 99 not found/.test(e.message));
+    await assert.rejects(api.client.resendDelivery(99), (e: unknown) => e instanceof NotFoundError && /no notification delivery with id 99/.test(e.message));
     const zero = await rawCall(api.endpoint, pb.Prewarm.method.resendNotificationDelivery, { id: 0n }, AUTH);
     assert.equal(zero.err?.code, grpc.status.INVALID_ARGUMENT);
     assert.match(zero.err?.details ?? '', /^id: must be a whole number of at least 1/);

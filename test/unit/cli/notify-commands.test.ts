@@ -246,7 +246,7 @@ describe('notify commands', () => {
     test('get: unknown → exit 1 with the controller\'s message; a bad name is a usage error, nothing sent', async () => {
       let r = await cli('notify', 'target', 'get', 'nope');
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'prewarm: notification target "nope" not found\n');
+      assert.equal(r.stderr, 'prewarm: no notification target named "nope"\n');
       const before = api.fake.calls.length;
       for (const args of [['target', 'get', 'Bad Name'], ['target', 'delete', 'Bad Name'], ['test', 'Bad Name']]) {
         r = await cli('notify', ...args);
@@ -283,7 +283,7 @@ describe('notify commands', () => {
       assert.equal(api.fake.targets.size, 0);
       r = await cli('notify', 'target', 'delete', 'ci-hook');
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'prewarm: notification target "ci-hook" not found\n');
+      assert.equal(r.stderr, 'prewarm: no notification target named "ci-hook"\n');
     });
 
     test('stored text is escaped in readable output', async () => {
@@ -380,7 +380,7 @@ describe('notify commands', () => {
       assert.deepEqual(Object.keys(JSON.parse(r.stdout)), DELIVERY_KEYS);
       r = await cli('notify', 'resend', '99');
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'prewarm: notification delivery 99 not found\n');
+      assert.equal(r.stderr, 'prewarm: no notification delivery with id 99\n');
       for (const bad of ['0', 'abc', '1.5', '99999999999999999999']) {
         r = await cli('notify', 'resend', bad);
         assert.equal(r.code, 2, bad);
@@ -422,7 +422,7 @@ describe('notify commands', () => {
     test('an unknown target → exit 1', async () => {
       const r = await cli('notify', 'test', 'nope');
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'prewarm: notification target "nope" not found\n');
+      assert.equal(r.stderr, 'prewarm: no notification target named "nope"\n');
     });
   });
 

@@ -263,7 +263,7 @@ func (s *session) checkSchemaResponse(resp *tfplugin6.GetProviderSchema_Response
 	if len(problems) > 0 {
 		s.fail("GetProviderSchema: invalid schema (Terraform: \"provider has invalid schema\" or a panic):\n  %s", strings.Join(problems, "\n  "))
 	}
-	for _, want := range []string{"prewarm_template", "prewarm_preset", "prewarm_workspace"} {
+	for _, want := range []string{"prewarm_template", "prewarm_preset", "prewarm_workspace", "prewarm_notification_target"} {
 		if resp.GetResourceSchemas()[want] == nil {
 			s.fail("GetProviderSchema: no resource type %s", want)
 		}

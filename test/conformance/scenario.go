@@ -29,6 +29,7 @@ type scenario struct {
 	h        *harness
 	tpl      string // template name
 	preset   string // preset name
+	target   string // notification target name
 	tplCfg1  M
 	tplCfg2  M
 	preCfg1  M
@@ -44,7 +45,7 @@ type scenario struct {
 
 func newScenario(h *harness) *scenario {
 	sfx := randomSuffix()
-	sc := &scenario{h: h, tpl: "conformance-" + sfx, preset: "pool-" + sfx}
+	sc := &scenario{h: h, tpl: "conformance-" + sfx, preset: "pool-" + sfx, target: "hook-" + sfx}
 	sc.provider = M{"endpoint": h.endpoint, "token": h.token}
 	sc.tplCfg1 = M{
 		"name": sc.tpl, "driver": h.driver, "config": map[string]string{"build_seconds": "0"},
@@ -136,6 +137,7 @@ func run(h *harness) {
 	sc.updateWalk()
 	sc.importWalk()
 	sc.workspaceWalk()
+	sc.notificationWalk()
 	sc.destroyWalk()
 	sc.recreateWalk()
 }
@@ -242,6 +244,7 @@ func (sc *scenario) validateWalk() {
 	s.noErrors("ValidateResourceConfig prewarm_template (lifecycle_policy blocks unknown)", s.validateResource(tTemplate, unkPolicy))
 	s.pass("ValidateResourceConfig prewarm_template: an empty and an unknown lifecycle_policy are valid")
 	sc.validateWorkspace(s)
+	sc.validateNotificationTarget(s)
 
 	badData := mustBuild(sc.dataBlk(tPreset), M{"template": sc.tpl, "name": "no/slashes"})
 	s.expectPathError("ValidateDataResourceConfig prewarm_preset (name \"no/slashes\")", s.validateData(tPreset, badData), badData, path("name"))

@@ -1,12 +1,13 @@
 /**
  * One webhook POST. Bounded in every direction, because the receiver is someone else's server: no redirects (a
  * signed request must reach only the URL configured), at most 64 KiB of response read, a timeout on the
- * controller's clock, and a refusal when the connection turns out to reach this controller's own ports (a host
+ * controller's clock, and a refusal when the connection would reach this controller's own ports (a host
  * name that DNS points back at us would otherwise make the controller post into itself).
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Socket } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction, Socket } from 'node:net';
 import * as os from 'node:os';
 import packageJson from '../../package.json';
 import type { Clock } from '../clock/clock';
@@ -100,6 +101,20 @@ function networkError(err: NodeJS.ErrnoException, url: URL): string {
   }
 }
 
+function guardedLookup(url: URL, ownPorts: () => readonly number[]): LookupFunction {
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, '', 0);
+      if (ownPorts().includes(port) && addresses.some((a) => isLocalAddress(a.address))) {
+        return callback(Object.assign(new Error(`refused: ${url.origin}${url.pathname} reaches this controller's own port ${port}`), { code: 'EOWNPORT' }), '', 0);
+      }
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
 /** POSTs the body once; never throws, never follows a redirect. */
 export function postWebhook(req: WebhookRequest): Promise<SendResult> {
   const started = performance.now();
@@ -131,6 +146,9 @@ export function postWebhook(req: WebhookRequest): Promise<SendResult> {
         // A fresh connection each time: the own-port check below sees every connection, and a receiver's
         // half-dead keep-alive socket cannot eat an attempt.
         agent: false,
+        // A host name that resolves to this machine on one of its own ports is refused before connecting, so not
+        // even a TLS hello reaches the controller; the socket check below covers literal addresses.
+        lookup: guardedLookup(url, req.ownPorts),
       });
     } catch (err) {
       return finish(false, (err as Error).message);

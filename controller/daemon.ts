@@ -232,7 +232,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       metrics,
       onTick: (result) => {
         if (result.applied.length === 0) return;
-        delivery.kick();
+        // The tick committed all its notifications already: nothing to coalesce, deliver now.
+        delivery.kick(0);
         feed?.poke();
       },
     });

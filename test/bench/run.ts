@@ -7,6 +7,7 @@ import { benchClaims } from './claim.bench';
 import { benchLifecycle } from './lifecycle.bench';
 import { type Figure, withRatio } from './figures';
 import { benchMemory } from './memory.bench';
+import { benchNotify } from './notify.bench';
 import { benchPlan } from './plan.bench';
 import { benchReconcile } from './reconcile.bench';
 import { benchProviderStart } from './provider-start.bench';
@@ -20,6 +21,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   claims: async () => [...(await benchClaims(1, 1000)), ...(await benchClaims())],
   lifecycle: () => benchLifecycle(),
   activity: () => benchActivity(),
+  notify: () => benchNotify(),
   memory: () => benchMemory(),
   'provider-start': () => benchProviderStart(),
   'terraform-plan': () => benchTerraformPlan(),

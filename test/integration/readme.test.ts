@@ -289,15 +289,22 @@ describe('README, the CLI table', () => {
   test('has a row for every command prewarm --help lists', () => {
     // First cells read like `prewarm template put --file F` · `get NAME` · `list`: a span without "prewarm" continues
     // the group of the one before it.
+    // Paths nest up to three words (`prewarm notify target put`); a continuation span such as `get NAME` shares
+    // every word but the last of the span before it.
     const covered = new Set<string>();
     for (const row of section('The CLI').split('\n').filter((l) => l.startsWith('| `prewarm'))) {
-      let group = '';
+      let group: string[] = [];
       for (const [, span] of row.split(' | ')[0]!.matchAll(/`([^`]+)`/g)) {
         const words = span!.split(/\s+/);
-        const [first, second] = words[0] === 'prewarm' ? words.slice(1) : [group, ...words];
-        group = first!;
-        covered.add(first!);
-        if (second !== undefined && /^[a-z]+$/.test(second)) covered.add(`${first} ${second}`);
+        const own = words[0] === 'prewarm' ? words.slice(1) : words;
+        const lead: string[] = [];
+        for (const w of own) {
+          if (!/^[a-z]+$/.test(w)) break;
+          lead.push(w);
+        }
+        const path = words[0] === 'prewarm' ? lead : [...group, ...lead];
+        for (let i = 1; i <= path.length; i++) covered.add(path.slice(0, i).join(' '));
+        group = path.slice(0, Math.max(1, path.length - 1));
       }
     }
     const missing = COMMANDS.map((c) => c.path.join(' ')).filter((name) => !covered.has(name));

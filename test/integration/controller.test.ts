@@ -171,7 +171,7 @@ describe('controller end to end with the localdir driver', () => {
     const ready = await fetch(`${base}/readyz`);
     assert.equal(ready.status, 200);
     // fetch parses JSON in Node's realm, not the test's: expect treats built-in types of both realms alike.
-    expect(((await ready.json()) as { checks: unknown }).checks).toStrictEqual({ running: true, store: true, reconcile_loop: true, lifecycle_loop: true });
+    expect(((await ready.json()) as { checks: unknown }).checks).toStrictEqual({ running: true, store: true, reconcile_loop: true, lifecycle_loop: true, delivery_loop: true });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /prewarm_reconcile_duration_seconds_count \d+/);
     assert.match(metrics, /prewarm_preset_ready\{preset="fill",template="devbox"\} 2/);

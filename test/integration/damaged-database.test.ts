@@ -157,7 +157,7 @@ test('damage that appears while the controller runs turns /readyz to 503 (store 
     expect(ctl.running.reconciler.lastTickSucceeded).toBe(true);
     let r = await readyz();
     expect(r.status).toBe(200);
-    expect(r.body.checks).toStrictEqual({ running: true, store: true, reconcile_loop: true, lifecycle_loop: true });
+    expect(r.body.checks).toStrictEqual({ running: true, store: true, reconcile_loop: true, lifecycle_loop: true, delivery_loop: true });
     expect(errors).toEqual([]);
 
     // The disk loses writes under the running controller: most of the history's pages start with a zeroed sector.
@@ -166,7 +166,7 @@ test('damage that appears while the controller runs turns /readyz to 503 (store 
 
     r = await readyz();
     expect(r.status).toBe(503);
-    expect(r.body.checks).toStrictEqual({ running: true, store: false, reconcile_loop: false, lifecycle_loop: true });
+    expect(r.body.checks).toStrictEqual({ running: true, store: false, reconcile_loop: false, lifecycle_loop: true, delivery_loop: true });
     expect(errors.map((e) => e.msg)).toEqual(['reconcile failed']);
     const message = (errors[0].error as Error).message;
     expect(message).toContain(`--database: ${db} is damaged (database disk image is malformed)`);
@@ -176,7 +176,7 @@ test('damage that appears while the controller runs turns /readyz to 503 (store 
     await run(interval);
     r = await readyz();
     expect(r.status).toBe(503);
-    expect(r.body.checks).toStrictEqual({ running: true, store: false, reconcile_loop: false, lifecycle_loop: true });
+    expect(r.body.checks).toStrictEqual({ running: true, store: false, reconcile_loop: false, lifecycle_loop: true, delivery_loop: true });
   } finally {
     await ctl.stop();
     fs.rmSync(dir, { recursive: true, force: true });

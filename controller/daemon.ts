@@ -369,7 +369,10 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
  * of killing this process by default, which would leave the drivers and their children running, unowned.
  */
 export async function runController(opts: ControllerOptions): Promise<void> {
-  const running = await startController(opts);
+  // Handlers go in before the start: a stop signal that arrives just after "controller started" is logged (a
+  // supervisor that waits for that line) must drain the controller, not kill it by default.
+  let running: RunningController | undefined;
+  let early: NodeJS.Signals | undefined;
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   const settle = (p: Promise<void>) =>
@@ -379,6 +382,10 @@ export async function runController(opts: ControllerOptions): Promise<void> {
     });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
+    if (!running) {
+      early ??= sig;
+      return;
+    }
     signals++;
     if (signals === 1) settle(running.shutdown(sig));
     else if (signals === 2) settle(running.forceStop(sig));
@@ -387,6 +394,8 @@ export async function runController(opts: ControllerOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    running = await startController(opts);
+    if (early) onSignal(early);
     await done;
   } finally {
     // Only now, with every driver gone and the store closed, may a signal take its default action again.

@@ -95,7 +95,10 @@ export class DeliveryLoop extends LoopBase implements DeliveryControl {
     }
     const slots = this.freeSlots(await store.deliveryTargets());
     if (slots.size === 0) return result;
-    const claimed = await store.claimDeliveries(slots, now, now + this.deps.timeoutMs + LEASE_MARGIN_MS);
+    // The clock is read again: fanning out a large backlog can take seconds, and a lease computed from the tick's
+    // start could run out while its send is still in flight.
+    const claimedAt = clock.now();
+    const claimed = await store.claimDeliveries(slots, claimedAt, claimedAt + this.deps.timeoutMs + LEASE_MARGIN_MS);
     result.claimed = claimed.length;
     if (claimed.length === 0) return result;
     // Read again: a target deleted or disabled while the claim ran must not be sent to.
@@ -103,6 +106,8 @@ export class DeliveryLoop extends LoopBase implements DeliveryControl {
     const release: DueDelivery[] = [];
     for (const due of claimed) {
       const target = current.get(due.target);
+      // Still being sent here (a lease that ran out under a very slow send): one send per delivery at a time.
+      if (this.sends.has(due.id)) continue;
       if (!target || !target.enabled || this.stopping) release.push(due);
       else {
         this.launch(due, target);
@@ -156,8 +161,9 @@ export class DeliveryLoop extends LoopBase implements DeliveryControl {
     const { due } = entry;
     const { store, clock, random } = this.deps;
     const result = await this.send(target, due, entry.abort.signal);
-    // A send cut short by stop() is not an attempt: its lease is released and the next start sends it at once.
-    if (entry.abort.signal.aborted && this.stopping) return;
+    // A send cut short by stop() is not an attempt: its lease is released and the next start sends it at once. A 2xx
+    // that arrived before the abort is recorded, or the receiver would get it twice for nothing.
+    if (entry.abort.signal.aborted && this.stopping && !result.ok) return;
     const now = clock.now();
     const outcome = decideOutcome(result, due, now, random);
     entry.held = false;

@@ -118,7 +118,13 @@ function guardedLookup(url: URL, ownPorts: () => readonly number[]): LookupFunct
 /** POSTs the body once; never throws, never follows a redirect. */
 export function postWebhook(req: WebhookRequest): Promise<SendResult> {
   const started = performance.now();
-  const url = new URL(req.url);
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    // Validated at put time; a damaged row must still end as a failed attempt, never a stuck delivery.
+    return Promise.resolve({ ok: false, status: null, error: 'the target URL does not parse', latencyMs: 0 });
+  }
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<SendResult>((resolve) => {
     let done = false;

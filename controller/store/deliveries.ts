@@ -248,13 +248,20 @@ export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<De
   return rows.map((r) => deliveryRecord(r as DeliveryJoinRow));
 }
 
-/** Due now with a fresh window; a lease in flight keeps running (its result is still recorded). */
+/**
+ * Due now with a fresh window. A pending delivery in flight loses its lease: that send's result is not recorded
+ * (it would push the delivery back by its backoff), and the resend goes out at once.
+ */
 export function resend(db: Kysely<Database>, id: number, now: number): Promise<DeliveryRecord> {
   return inTransaction(db, async (trx) => {
     const row = await trx.selectFrom('notification_deliveries').select(['state']).where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`no notification delivery with id ${id}`);
     if (row.state === 'pending') {
-      await trx.updateTable('notification_deliveries').set({ next_attempt_at: now }).where('id', '=', id).execute();
+      await trx
+        .updateTable('notification_deliveries')
+        .set((eb) => ({ next_attempt_at: now, lease: eb('lease', '+', 1), lease_until: null }))
+        .where('id', '=', id)
+        .execute();
     } else {
       await trx
         .updateTable('notification_deliveries')
@@ -317,12 +324,9 @@ export async function outboxStats(db: Db): Promise<OutboxStats> {
  * delivery left. A pending delivery keeps its notification whatever its age (resend keeps a row alive).
  */
 export async function purgeDeliveries(db: Db, cutoff: number): Promise<void> {
-  await db
-    .deleteFrom('notification_deliveries')
-    .where((eb) =>
-      eb.or([eb.and([eb('state', '=', 'delivered'), eb('delivered_at', '<', cutoff)]), eb.and([eb('state', '=', 'failed'), eb('failed_at', '<', cutoff)])]),
-    )
-    .execute();
+  // One statement per state, each on its partial index of settled rows: no scan of the whole table.
+  await db.deleteFrom('notification_deliveries').where('state', '=', 'delivered').where('delivered_at', '<', cutoff).execute();
+  await db.deleteFrom('notification_deliveries').where('state', '=', 'failed').where('failed_at', '<', cutoff).execute();
   await db
     .deleteFrom('notifications')
     .where('created_at', '<', cutoff)

@@ -216,6 +216,15 @@ const migrations: Record<string, Migration> = {
         .column('notification_created_at')
         .where(sql.ref('state'), '=', 'pending')
         .execute();
+      // The purge and `notify list --state` read settled rows by state; pending rows stay out of these two.
+      await db.schema
+        .createIndex('deliveries_delivered')
+        .on('notification_deliveries')
+        .column('delivered_at')
+        .where(sql.ref('state'), '=', 'delivered')
+        .execute();
+      await db.schema.createIndex('deliveries_failed').on('notification_deliveries').column('failed_at').where(sql.ref('state'), '=', 'failed').execute();
+      await db.schema.createIndex('deliveries_state').on('notification_deliveries').columns(['state', 'id']).execute();
       await db.schema.createIndex('deliveries_target').on('notification_deliveries').columns(['target', 'id']).execute();
       await db.schema.createIndex('deliveries_notification').on('notification_deliveries').column('notification_id').execute();
 

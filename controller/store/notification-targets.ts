@@ -70,12 +70,30 @@ export function putTarget(
         existing.secret_fingerprint === columns.secret_fingerprint;
       if (same) return { record: targetRecord(existing), changed: false };
       await trx.updateTable('notification_targets').set({ ...columns, updated_at: now }).where('name', '=', t.name).execute();
+      await dropUnwanted(trx, t);
       return { record: targetRecord({ ...existing, ...columns, updated_at: now }), changed: true };
     }
     const row: NotificationTargetsTable = { name: t.name, ...columns, created_at: now, updated_at: now };
     await trx.insertInto('notification_targets').values(row).execute();
     return { record: targetRecord(row), changed: true };
   });
+}
+
+/**
+ * A target disabled, or no longer subscribed to an event, drops what is still queued for it: events of the time it
+ * did not want are never sent later (re-enabling it does not replay them), and nothing waits forever in the gauges.
+ */
+async function dropUnwanted(trx: Db, t: StoredTargetInput): Promise<void> {
+  const pending = trx.selectFrom('notification_deliveries').select('notification_deliveries.id').where('target', '=', t.name).where('state', '=', 'pending');
+  if (!t.enabled) {
+    await trx.deleteFrom('notification_deliveries').where('id', 'in', pending).execute();
+    return;
+  }
+  if (t.events.includes('*')) return;
+  await trx
+    .deleteFrom('notification_deliveries')
+    .where('id', 'in', pending.innerJoin('notifications', 'notifications.id', 'notification_deliveries.notification_id').where('notifications.kind', 'not in', t.events))
+    .execute();
 }
 
 export async function getTarget(db: Db, name: string): Promise<NotificationTargetRecord> {

@@ -202,10 +202,15 @@ describe('on a fake clock', () => {
     await ctl!.running.delivery.tick();
     await hook.waitForRequests(before + 4);
     expect(ctl!.running.delivery.inFlight).toBe(4);
-    clock.advance(10_001);
+    // Each freed slot is refilled at once with the next due delivery, which hangs too: time runs on until none is
+    // left in flight.
+    for (let i = 0; i < 10 && ctl!.running.delivery.inFlight > 0; i++) {
+      clock.advance(10_001);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await sendsSettled();
     rows = await api.listDeliveries({ target: 'flaky' });
-    expect(rows.filter((r) => r.lastStatus === null && /timed out/i.test(r.lastError))).toHaveLength(4);
+    expect(rows.filter((r) => r.lastStatus === null && /timed out/i.test(r.lastError)).length).toBeGreaterThanOrEqual(4);
 
     // Recovery: every notification is delivered, each key at least once; deduped by key, each exactly once.
     await hook.set({ kind: 'ok' });

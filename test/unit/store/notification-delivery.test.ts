@@ -302,3 +302,42 @@ test('notifications written before the delivery migration are history: a target 
     old.cleanup();
   }
 });
+
+describe('review cases', () => {
+  test('disabling a target drops what is queued for it; narrowing its events drops the rest; re-enabling replays nothing', async () => {
+    await store.putNotificationTarget(target('a'), T0);
+    await notify('workspace_autostopped');
+    await notify('workspace_dormant');
+    await store.fanOutNotifications(T0, 100);
+    await store.putNotificationTarget(target('a', { events: ['workspace_dormant'] }), T0 + 1);
+    eq((await store.listDeliveries({})).map((d) => d.event), ['workspace_dormant']);
+    await store.putNotificationTarget(target('a', { events: ['workspace_dormant'], enabled: false }), T0 + 2);
+    eq(await store.listDeliveries({}), []);
+    eq(await store.outboxStats(T0 + 3), { depth: 0, oldestPendingAt: null });
+    await store.putNotificationTarget(target('a'), T0 + 4);
+    eq(await store.claimDeliveries(slots({ a: 4 }), T0 + 5, T0 + 20_000), []);
+  });
+
+  test('a resend of a delivery in flight takes its lease: the late result is not recorded, and it is due at once', async () => {
+    await store.putNotificationTarget(target('a'), T0);
+    await notify();
+    await store.fanOutNotifications(T0, 100);
+    const [d] = await store.claimDeliveries(slots({ a: 1 }), T0, T0 + 15_000);
+    await store.resendDelivery(d.id, T0 + 100);
+    assert.equal(await store.recordDeliveryAttempt(d.id, d.lease, { kind: 'retry', status: 500, error: 'e', latencyMs: 1, nextAttemptAt: T0 + 3_600_000 }, T0 + 200), false);
+    const [again] = await store.claimDeliveries(slots({ a: 1 }), T0 + 200, T0 + 15_000);
+    assert.equal(again.id, d.id);
+  });
+
+  test('the purge and the state listing read indexes, not the whole table', async () => {
+    const raw = store['connection'] as { sync<T>(fn: (db: import('better-sqlite3').Database) => T): Promise<T> };
+    const plans = await raw.sync((db) =>
+      [
+        `delete from notification_deliveries where state = 'delivered' and delivered_at < 5`,
+        `delete from notification_deliveries where state = 'failed' and failed_at < 5`,
+        `select id from notification_deliveries where state = 'failed' order by id desc limit 100`,
+      ].map((q) => (db.prepare(`explain query plan ${q}`).all() as Array<{ detail: string }>).map((r) => r.detail).join('; ')),
+    );
+    for (const p of plans) assert.match(p, /USING (COVERING )?INDEX/, p);
+  });
+});

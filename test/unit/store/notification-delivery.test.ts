@@ -11,6 +11,7 @@ import type { OutboxNotification } from '../../../controller/domain/workspace';
 import { historyRetentionMs } from '../../../controller/store/housekeeping';
 import { migrationNames } from '../../../controller/store/migrations';
 import { insertNotification } from '../../../controller/store/outbox';
+import type { Connection } from '../../../controller/store/connection';
 import { openStore, type SqlStore } from '../../../controller/store/store';
 import { oldDatabase } from '../../helpers/old-database';
 import { FakeClock } from '../../helpers/fake-clock';
@@ -330,7 +331,7 @@ describe('review cases', () => {
   });
 
   test('the purge and the state listing read indexes, not the whole table', async () => {
-    const raw = store['connection'] as { sync<T>(fn: (db: import('better-sqlite3').Database) => T): Promise<T> };
+    const raw: Connection = store['connection'];
     const plans = await raw.sync((db) =>
       [
         `delete from notification_deliveries where state = 'delivered' and delivered_at < 5`,

@@ -178,6 +178,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       deleteRetryMs: (n) => backoffMs(n, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs }, random),
     };
     let reconciler: Reconciler | undefined;
+    // A webhook at these would post into the controller itself.
+    const ownPorts = () => [api.port, ops.port];
     // Built before the loops that write notifications, so each can ask for a delivery pass right after it commits.
     const delivery = new DeliveryLoop({
       store,
@@ -188,7 +190,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       random,
       timeoutMs: opts.notifyTimeoutMs,
       perTargetConcurrency: opts.notifyConcurrency,
-      ownPorts: () => [api.port, ops.port],
+      ownPorts,
     });
     const executor = new Executor({
       store,
@@ -249,7 +251,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       metrics,
       secrets: secretBox,
       delivery,
-      ownPorts: () => [api.port, ops.port],
+      ownPorts,
     });
     if (view) {
       feed = new StatusFeed(

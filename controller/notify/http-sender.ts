@@ -8,9 +8,9 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction, Socket } from 'node:net';
-import * as os from 'node:os';
 import packageJson from '../../package.json';
 import type { Clock } from '../clock/clock';
+import { isLocalAddress } from '../service/local-address';
 
 export const USER_AGENT = `prewarm/${packageJson.version}`;
 /** Response bytes read at most; the connection is dropped after that. */
@@ -67,15 +67,7 @@ function durationText(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-/** Whether `address` (as a socket reports it) is this machine: loopback, unspecified or one of its interfaces. */
-export function isLocalAddress(address: string): boolean {
-  const a = address.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
-  if (/^127\./.test(a) || a === '0.0.0.0' || a === '::1' || a === '::') return true;
-  for (const addrs of Object.values(os.networkInterfaces())) {
-    for (const i of addrs ?? []) if (i.address.toLowerCase().replace(/%.*$/, '') === a.replace(/%.*$/, '')) return true;
-  }
-  return false;
-}
+export { isLocalAddress };
 
 function networkError(err: NodeJS.ErrnoException, url: URL): string {
   switch (err.code) {

@@ -16,6 +16,7 @@ import type { PutOptions } from '../domain/records';
 import { quote } from '../domain/text';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
+import { isLocalAddress } from './local-address';
 
 /** Seals target secrets at rest; the service never keeps a secret in the clear past the put. */
 export interface SecretSealer {
@@ -126,17 +127,6 @@ function checkName(value: string, field: string): void {
   if (problem !== null) throw ValidationError.field([field], problem);
 }
 
-const loopbackV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-
-/** The URL parser writes an IPv4-mapped IPv6 address in hex (::ffff:7f00:1); read it as the IPv4 address it is. */
-function unmapV4(host: string): string {
-  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
-  if (!m) return host.startsWith('::ffff:') ? host.slice(7) : host;
-  const hi = parseInt(m[1], 16);
-  const lo = parseInt(m[2], 16);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-}
-
 /**
  * The port, when `url` reaches this machine on one of `ports`: a loopback, unspecified or local interface address,
  * "localhost" (and *.localhost) or this host's name. A name that only DNS maps here is caught when the sender sees
@@ -146,11 +136,7 @@ export function ownPortOf(url: string, ports: readonly number[]): number | null 
   const u = new URL(url);
   const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
   if (!ports.includes(port)) return null;
-  const host = unmapV4(u.hostname.replace(/^\[|\]$/g, '').toLowerCase());
+  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost') || host === os.hostname().toLowerCase()) return port;
-  if (loopbackV4.test(host) || host === '0.0.0.0' || host === '::' || host === '::1') return port;
-  for (const addrs of Object.values(os.networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.address.toLowerCase() === host) return port;
-  }
-  return null;
+  return isLocalAddress(host) ? port : null;
 }

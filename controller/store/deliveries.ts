@@ -16,19 +16,11 @@ import {
   targetWants,
 } from '../domain/notification-target';
 import { type Db, inTransaction } from './db';
+import { eventsOf } from './notification-targets';
 import type { Database, NotificationsTable } from './tables';
 
 const DEFAULT_LIST = 100;
 const MAX_LIST = 1000;
-
-function eventsOf(text: string): string[] {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return Array.isArray(parsed) ? parsed.filter((e): e is string => typeof e === 'string') : [];
-  } catch {
-    return [];
-  }
-}
 
 /** Fans out the oldest waiting notifications to the enabled targets that want them, in one transaction. */
 export function fanOut(db: Kysely<Database>, now: number, limit: number): Promise<number> {

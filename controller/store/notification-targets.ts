@@ -10,7 +10,8 @@ import { type Db, inTransaction } from './db';
 import type { Database, NotificationTargetsTable } from './tables';
 import type { Kysely } from 'kysely';
 
-function eventsOf(text: string): string[] {
+/** A target's stored event list; a damaged one reads as no events rather than failing every read. */
+export function eventsOf(text: string): string[] {
   try {
     const parsed: unknown = JSON.parse(text);
     return Array.isArray(parsed) ? parsed.filter((e): e is string => typeof e === 'string') : [];

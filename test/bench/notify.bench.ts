@@ -172,20 +172,15 @@ export async function benchNotify(runs = 3): Promise<Figure[]> {
         baseline: { name: 'bare POSTs, 4 in flight', value: Math.round(median(bareRates)) },
         runs,
       }),
-      withRatio({
-        name: 'notification latency, commit → delivery recorded, p50',
-        value: round(percentile(latencies, 50)),
-        unit: 'ms',
-        baseline: { name: 'one bare POST, p50', value: round(percentile(bare, 50)) },
-        runs: samples,
-      }),
-      withRatio({
-        name: 'notification latency, commit → delivery recorded, p99',
-        value: round(percentile(latencies, 99)),
-        unit: 'ms',
-        baseline: { name: 'one bare POST, p99', value: round(percentile(bare, 99)) },
-        runs: samples,
-      }),
+      ...[50, 99].map((p) =>
+        withRatio({
+          name: `notification latency, commit → delivery recorded, p${p}`,
+          value: round(percentile(latencies, p)),
+          unit: 'ms',
+          baseline: { name: `one bare POST, p${p}`, value: round(percentile(bare, p)) },
+          runs: samples,
+        }),
+      ),
     ];
   } finally {
     await store.close().catch(() => undefined);

@@ -35,6 +35,9 @@ module.exports = {
   // Unit tests keep jest's 5 s; integration files set their own timeouts per file or per test.
   testTimeout: 5000,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
+  // One throwaway PostgreSQL cluster for the run (test/helpers/postgres.ts); plain JS, loaded without the transform.
+  globalSetup: '<rootDir>/test/helpers/pg-global-setup.js',
+  globalTeardown: '<rootDir>/test/helpers/pg-global-teardown.js',
   projects: [
     {
       ...common,

@@ -13,6 +13,12 @@
 /** The process time zones the DST suite must pass under (the suite checks that it ran under each of them). */
 const DST_PROCESS_ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe'];
 
+/**
+ * Store suites run on both databases. Not here: SQLite's own file handling (open errors, integrity, checkpoints, the
+ * synchronous batcher and the raw-connection paths), which PostgreSQL does not have.
+ */
+const STORE_SUITES_ON_POSTGRES = ['store', 'workspaces', 'notification-delivery', 'snapshot', 'instance-ref', 'template-in-use', 'replicas'];
+
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
@@ -44,6 +50,13 @@ module.exports = {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/schedule/dst\\.test\\.ts$'],
+    },
+    {
+      // The store suites that are not about SQLite's own file handling, again on PostgreSQL: both stores keep one contract.
+      ...common,
+      displayName: 'store postgres',
+      testMatch: STORE_SUITES_ON_POSTGRES.map((name) => `<rootDir>/test/unit/store/${name}.test.ts`),
+      setupFiles: ['<rootDir>/test/helpers/store-postgres-setup.js'],
     },
     {
       ...common,

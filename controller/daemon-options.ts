@@ -1,7 +1,9 @@
 /** Everything `prewarm controller` can be told; the CLI parses flags into this, the daemon consumes it. */
 export interface ControllerOptions {
-  /** `sqlite:PATH` (default `sqlite:./prewarm.db`) or, later, `postgres://…`. */
+  /** `sqlite:PATH` (default `sqlite:./prewarm.db`) or `postgres://…` (several replicas may share it). */
   database: string;
+  /** PostgreSQL: how long the leader lease lasts without renewal (renewed every third of it). */
+  leaseTtlMs: number;
   /** gRPC API, HOST:PORT; default 127.0.0.1:7420. */
   listen: string;
   /** /healthz, /readyz, /metrics, HOST:PORT; default 127.0.0.1:7421. */
@@ -39,6 +41,7 @@ export interface ControllerOptions {
 
 export const controllerDefaults: ControllerOptions = {
   database: 'sqlite:./prewarm.db',
+  leaseTtlMs: 15_000,
   listen: '127.0.0.1:7420',
   opsListen: '127.0.0.1:7421',
   driverDir: './drivers',

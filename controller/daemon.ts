@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import packageJson from '../package.json';
 import { bindApiServer } from './api/grpc-server';
 import { type AdminSocket, startAdminSocket } from './auth/admin-socket';
 import { rotateToken, setupToken, SwitchableVerifier } from './auth/token';
@@ -13,6 +16,7 @@ import { controllerMetrics } from './ops/metrics';
 import { bindOpsServer, opsExposureWarning } from './ops/server';
 import { Reconciler } from './loop/reconciler';
 import { LifecycleLoop } from './loop/lifecycle-loop';
+import { Leadership } from './loop/leadership';
 import { DeliveryLoop } from './notify/delivery-loop';
 import { loadSecretBox } from './notify/secret-box';
 import { applySpecs } from './service/apply';
@@ -21,7 +25,7 @@ import { LiveView, liveViewMode } from './view/live-view';
 import { StatusFeed } from './view/watch-status';
 import type { FailurePolicy } from './store/jobs';
 import { parseDatabaseUrl } from './store/connection';
-import { openStore, type Store } from './store/store';
+import { isPostgresUrl, openStore, type Store } from './store/store';
 
 export interface RunningController {
   service: ControllerService;
@@ -30,6 +34,7 @@ export interface RunningController {
   delivery: DeliveryLoop;
   executor: Executor;
   store: Store;
+  leadership: Leadership;
   apiPort: number;
   opsPort: number;
   /** Set when a token was generated at this start. */
@@ -119,11 +124,13 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const token = await setupToken(store, { envToken: env.PREWARM_TOKEN, rotate: opts.rotateToken });
     // The API checks tokens through this, so a rotation over the admin socket takes effect on the next call.
     const apiToken = new SwitchableVerifier(token.verify);
-    const { file: databaseFile } = parseDatabaseUrl(opts.database);
+    // A PostgreSQL database has no file to keep a key or a socket beside: the key comes from PREWARM_SECRET_KEY (the
+    // same on every replica), and a token is rotated by restarting with a new PREWARM_TOKEN.
+    const databaseFile = isPostgresUrl(opts.database) ? '' : parseDatabaseUrl(opts.database).file;
     // Webhook secrets are sealed under this key: a copy of the database alone reveals none of them.
-    const secretBox = loadSecretBox(databaseFile === ':memory:' ? databaseFile : path.resolve(databaseFile), env);
+    const secretBox = loadSecretBox(databaseFile === ':memory:' || databaseFile === '' ? databaseFile : path.resolve(databaseFile), env);
     let admin: AdminSocket | undefined;
-    if (databaseFile !== ':memory:') {
+    if (databaseFile !== ':memory:' && databaseFile !== '') {
       try {
         // We hold the database's exclusive lock now, so a socket left by a killed controller is safely replaced.
         admin = await startAdminSocket(
@@ -150,7 +157,9 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const rotateHint =
       databaseFile === ':memory:'
         ? 'restart the controller (an in-memory database gets a new token at every start)'
-        : admin
+        : databaseFile === ''
+          ? `prewarm token rotate --database ${store.description} (with every replica stopped), or set PREWARM_TOKEN on every replica`
+          : admin
           ? `prewarm token rotate --database ${store.description}`
           : `stop the controller, then run: prewarm token rotate --database ${store.description}`;
     if (token.generated) {
@@ -178,6 +187,35 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       deleteRetryMs: (n) => backoffMs(n, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs }, random),
     };
     let reconciler: Reconciler | undefined;
+    let lifecycle: LifecycleLoop | undefined;
+    const replica = {
+      id: `${os.hostname().slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
+      host: os.hostname(),
+      pid: process.pid,
+      version: packageJson.version,
+      api: api.address,
+    };
+    const leadership = new Leadership({
+      store,
+      clock,
+      log,
+      replica,
+      ttlMs: opts.leaseTtlMs,
+      onGain: () => {
+        metrics.leader.set({}, 1);
+        metrics.leaderChanges.inc({ event: 'gained' });
+        // A new leader re-drives what the last one left unfinished, and plans from scratch.
+        reconciler?.kick(0);
+        lifecycle?.kick(0);
+      },
+      onLose: () => {
+        metrics.leader.set({}, 0);
+        metrics.leaderChanges.inc({ event: 'lost' });
+        // Whatever this replica's drivers were doing, the next leader re-drives; a result from here would be refused.
+        if (executor.active > 0) driver.killAll();
+      },
+    });
+    const leads = () => leadership.isLeader;
     // A webhook at these would post into the controller itself.
     const ownPorts = () => [api.port, ops.port];
     // Built before the loops that write notifications, so each can ask for a delivery pass right after it commits.
@@ -199,6 +237,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       log,
       metrics,
       policy,
+      leads,
       onSettled: () => {
         reconciler?.kick();
         delivery.kick();
@@ -223,8 +262,9 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       log,
       metrics,
       onTick: view ? () => feed?.poke() : undefined,
+      leads,
     });
-    const lifecycle = new LifecycleLoop({
+    lifecycle = new LifecycleLoop({
       store,
       clock,
       executor,
@@ -232,6 +272,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       inFlightLimit: opts.inFlightLimit,
       log,
       metrics,
+      leads,
       onTick: (result) => {
         if (result.applied.length === 0) return;
         // The tick committed all its notifications already: nothing to coalesce, deliver now.
@@ -274,6 +315,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     ops.serve({
       readiness: [
         { name: 'running', check: async () => stopping === undefined },
+        // A query on the database (on PostgreSQL, through the pool every replica's API uses).
         { name: 'store', check: () => store.ping() },
         // False while ticks fail (the last one failed), and when no tick succeeded lately (a stuck loop).
         {
@@ -282,7 +324,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         },
         {
           name: 'lifecycle_loop',
-          check: async () => lifecycle.lastTickSucceeded && clock.now() - lifecycle.lastTickAt < 3 * opts.lifecycleIntervalMs + 30_000,
+          check: async () => lifecycle!.lastTickSucceeded && clock.now() - lifecycle!.lastTickAt < 3 * opts.lifecycleIntervalMs + 30_000,
         },
         // The loop's own health (it reads and writes the store); a failing receiver is not the controller's failure.
         { name: 'delivery_loop', check: async () => delivery.lastTickSucceeded && clock.now() - delivery.lastTickAt < 30_000 },
@@ -300,6 +342,9 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       },
     });
 
+    // Registers this replica and tries to lead before the loops start, so a lone controller acts from its first tick.
+    await leadership.start();
+    cleanups.unshift(() => leadership.stop());
     reconciler.start();
     lifecycle.start();
     delivery.start();
@@ -311,6 +356,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       token: token.source,
       tls: Boolean(tls),
       admin_socket: admin?.path,
+      replica: replica.id,
+      leader: leadership.isLeader,
     });
 
     let forced = false;
@@ -324,6 +371,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         await admin?.close();
         const drained = await executor.drain(forced ? 0 : opts.drainTimeoutMs);
         if (!drained.finished) log.warn('killed driver operations still running at the drain timeout; they resume on the next start', { killed: drained.killed });
+        // After the drain, whose results are written under the lease: then another replica takes over at once.
+        await leadership.stop();
         await ops.close();
         // After the drain, whose results may have written notifications: sends in flight are aborted and their
         // leases freed, so the next start sends them at once rather than after the lease runs out.
@@ -352,6 +401,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       delivery,
       executor,
       store,
+      leadership,
       apiPort: api.port,
       opsPort: ops.port,
       generatedToken: token.generated,

@@ -41,14 +41,26 @@ export async function rotateToken(store: Pick<Store, 'setTokenHash'>): Promise<{
  * PREWARM_TOKEN wins when set. Otherwise the stored hash is used; on first start (or --rotate-token) a new
  * token is generated, only its SHA-256 is stored, and the token itself is returned once for printing.
  */
-export async function setupToken(store: Pick<Store, 'tokenHash' | 'setTokenHash'>, opts: { envToken?: string; rotate: boolean }): Promise<TokenSetup> {
+export async function setupToken(
+  store: Pick<Store, 'tokenHash' | 'setTokenHash' | 'setTokenHashIfAbsent'>,
+  opts: { envToken?: string; rotate: boolean },
+): Promise<TokenSetup> {
   if (opts.envToken !== undefined && opts.envToken !== '') {
     return { verify: verifierFor(sha256(opts.envToken)), source: 'environment' };
   }
   const stored = await store.tokenHash();
   if (stored && !opts.rotate) return { verify: verifierFor(Buffer.from(stored, 'hex')), source: 'stored' };
-  const fresh = await rotateToken(store);
-  return { verify: fresh.verify, generated: fresh.token, source: 'generated' };
+  if (opts.rotate) {
+    const fresh = await rotateToken(store);
+    return { verify: fresh.verify, generated: fresh.token, source: 'generated' };
+  }
+  // First start. Replicas starting together on one database race here: one stores its token, the others find it
+  // stored and print none, so no token is printed that does not work.
+  const token = generateToken();
+  const hash = sha256(token);
+  if (await store.setTokenHashIfAbsent(hash.toString('hex'))) return { verify: verifierFor(hash), generated: token, source: 'generated' };
+  const winner = await store.tokenHash();
+  return { verify: verifierFor(Buffer.from(winner ?? '', 'hex')), source: 'stored' };
 }
 
 /**

@@ -5,12 +5,27 @@ import { checkDirectory, checkExists, checkHostPort, checkReadableFile, parseCou
 import { controllerDefaults, type ControllerOptions } from '../daemon-options';
 import { isLoopbackHost, parseHostPort } from '../api/address';
 import { formatDuration } from '../domain/duration';
+import { DatabaseUrlError, parsePostgresUrl, redact } from '../store/postgres-connection';
+import { isPostgresUrl } from '../store/store';
 
 const d = controllerDefaults;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 const FLAGS: FlagSpec[] = [
-  { name: 'database', kind: 'string', value: 'URL', help: 'Store: sqlite:PATH', default: d.database },
+  {
+    name: 'database',
+    kind: 'string',
+    value: 'URL',
+    help: 'Store: sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DB for several replicas (env PREWARM_DATABASE)',
+    default: d.database,
+  },
+  {
+    name: 'lease-ttl',
+    kind: 'string',
+    value: 'DURATION',
+    help: 'PostgreSQL: how long the leader lease lasts unrenewed (a vanished leader is replaced within it)',
+    default: formatDuration(d.leaseTtlMs),
+  },
   { name: 'listen', kind: 'string', value: 'HOST:PORT', help: 'gRPC API address (non-loopback needs TLS or --insecure-listen)', default: d.listen },
   { name: 'ops-listen', kind: 'string', value: 'HOST:PORT', help: 'HTTP /healthz, /readyz, /metrics', default: d.opsListen },
   { name: 'driver-dir', kind: 'string', value: 'DIR', help: 'Directory of driver programs templates may name', default: d.driverDir },
@@ -45,7 +60,7 @@ const FLAGS: FlagSpec[] = [
  * Flags → ControllerOptions. Collects every problem so one run reports them all; each message starts with
  * the flag's name.
  */
-export function controllerOptionsFromFlags(flags: Flags): ControllerOptions {
+export function controllerOptionsFromFlags(flags: Flags, env: Readonly<Record<string, string | undefined>> = process.env): ControllerOptions {
   const problems: string[] = [];
   const opts: ControllerOptions = { ...controllerDefaults, apply: [] };
   const attempt = (fn: () => void) => {
@@ -69,10 +84,20 @@ export function controllerOptionsFromFlags(flags: Flags): ControllerOptions {
     });
 
   attempt(() => {
-    const v = str('database');
+    const v = str('database') ?? (env.PREWARM_DATABASE || undefined);
     if (v === undefined) return;
     if (!/^(sqlite:|postgres(ql)?:\/\/)./i.test(v.trim())) {
-      throw new UsageError(`--database: unsupported URL "${v}"; expected sqlite:PATH (for example sqlite:./prewarm.db)`);
+      throw new UsageError(
+        `--database: unsupported URL "${redact(v)}"; expected sqlite:PATH (for example sqlite:./prewarm.db) or postgres://USER:PASSWORD@HOST:PORT/DB`,
+      );
+    }
+    if (isPostgresUrl(v)) {
+      try {
+        parsePostgresUrl(v);
+      } catch (err) {
+        if (err instanceof DatabaseUrlError) throw new UsageError(err.message);
+        throw err;
+      }
     }
     opts.database = v.trim();
   });
@@ -90,6 +115,8 @@ export function controllerOptionsFromFlags(flags: Flags): ControllerOptions {
   });
   duration('reconcile-interval', (ms) => (opts.reconcileIntervalMs = ms));
   duration('lifecycle-interval', (ms) => (opts.lifecycleIntervalMs = ms));
+  duration('lease-ttl', (ms) => (opts.leaseTtlMs = ms));
+  if (opts.leaseTtlMs < 1000) problems.push(`--lease-ttl must be at least 1s, got ${formatDuration(opts.leaseTtlMs)}`);
   duration('backoff-base', (ms) => (opts.backoffBaseMs = ms));
   duration('backoff-cap', (ms) => (opts.backoffCapMs = ms));
   duration('retention', (ms) => (opts.retentionMs = ms), true);
@@ -159,7 +186,7 @@ export const controllerCommand: Command = {
     'prewarm controller --listen 0.0.0.0:7420 --tls-cert server.pem --tls-key server.key',
   ],
   async run(ctx) {
-    const opts = controllerOptionsFromFlags(ctx.flags);
+    const opts = controllerOptionsFromFlags(ctx.flags, ctx.io.env);
     // Loaded only here: the daemon pulls in the store and native SQLite, which no other command needs.
     const { runController } = await import('../daemon');
     await runController(opts);

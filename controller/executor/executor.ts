@@ -22,6 +22,11 @@ export interface ExecutorDeps {
   policy: FailurePolicy;
   /** Called whenever a driver operation settles, so the reconciler can look again soon. */
   onSettled?: () => void;
+  /**
+   * False while another replica leads: nothing is started here (an intent written by this replica's API waits for
+   * the leader), and a result that arrives after leadership was lost is not recorded. Default: always leads.
+   */
+  leads?: () => boolean;
 }
 
 /**
@@ -40,10 +45,14 @@ export class Executor {
     return this.running.size;
   }
 
+  private leads(): boolean {
+    return this.deps.leads?.() ?? true;
+  }
+
   async apply(actions: readonly Action[]): Promise<void> {
     const { store, clock } = this.deps;
     for (const action of actions) {
-      if (this.stopping) return;
+      if (this.stopping || !this.leads()) return;
       const now = clock.now();
       switch (action.type) {
         case 'create': {
@@ -87,7 +96,7 @@ export class Executor {
    * reported again rather than made twice. At most `limit` are started.
    */
   async redriveOrphans(limit: number): Promise<number> {
-    if (limit <= 0 || this.stopping) return 0;
+    if (limit <= 0 || this.stopping || !this.leads()) return 0;
     // Oldest first, enough to fill `limit` even when every job this process runs is among them.
     const jobs = await this.deps.store.unfinishedJobs(limit + this.running.size);
     let started = 0;
@@ -107,7 +116,7 @@ export class Executor {
 
   /** Starts one job now, outside any budget (claim fallbacks: a person is waiting). */
   launch(jobId: number): void {
-    if (this.running.has(jobId) || this.stopping) return;
+    if (this.running.has(jobId) || this.stopping || !this.leads()) return;
     const p = this.runJob(jobId)
       .catch((err) => this.deps.log.error('job failed to run', { job: jobId, error: err }))
       .finally(() => {
@@ -148,6 +157,12 @@ export class Executor {
     // Shutdown began while the job was being started: leave it for the next start rather than spawn now.
     if (this.stopping) return;
     const outcome = await driver.run(ctx.driver, driverRequest(ctx));
+    if (!this.leads()) {
+      // The lease was lost while the driver ran: the new leader re-drives this job, and the fence would refuse the
+      // write anyway.
+      log.warn('driver result not recorded: this replica no longer leads; the leader re-drives the job', { job: jobId, op: ctx.job.op, result: outcome.kind });
+      return;
+    }
     if (this.stopping && outcome.kind !== 'ok') {
       // Killed by our own shutdown: not the driver's fault. Leave the job unfinished for the next start.
       log.warn('driver stopped by shutdown; job will be re-driven on the next start', { job: jobId, op: ctx.job.op });

@@ -24,6 +24,8 @@ export interface LifecycleLoopDeps {
   log: Logger;
   metrics?: ControllerMetrics;
   onTick?: (result: LifecycleTickResult) => void;
+  /** False while another replica leads: a tick then does nothing (and counts as healthy). Default: always acts. */
+  leads?: () => boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export class LifecycleLoop extends LoopBase {
   async tick(): Promise<LifecycleTickResult | undefined> {
     const { store, clock, executor, metrics, log } = this.deps;
     const started = performance.now();
+    if (this.deps.leads && !this.deps.leads()) return undefined;
     if (await store.isGloballyPaused()) {
       await executor.redriveOrphans(this.deps.inFlightLimit - executor.active);
       return undefined;

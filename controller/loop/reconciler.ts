@@ -25,6 +25,8 @@ export interface ReconcilerDeps {
   metrics?: ControllerMetrics;
   /** Called after every tick (the --watch printer uses it). */
   onTick?: (result: TickResult) => void;
+  /** False while another replica leads: a tick then does nothing (and counts as healthy). Default: always acts. */
+  leads?: () => boolean;
 }
 
 const housekeepingEveryMs = 60_000;
@@ -54,6 +56,7 @@ export class Reconciler extends LoopBase {
   async tick(): Promise<TickResult | undefined> {
     const { store, clock, executor, options, metrics } = this.deps;
     const started = performance.now();
+    if (this.deps.leads && !this.deps.leads()) return undefined;
     await executor.redriveOrphans(options.inFlightLimit - executor.active);
     if (await store.isGloballyPaused()) {
       metrics?.paused.set({}, 1);

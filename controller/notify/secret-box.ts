@@ -94,7 +94,9 @@ export function loadSecretBox(databaseFile: string, env: NodeJS.ProcessEnv): Sec
     if (!key) throw new Error(`${SECRET_KEY_ENV} must be 64 hex characters or the base64 of at least 32 bytes (make one with: openssl rand -hex 32)`);
     return new SecretBox(key, SECRET_KEY_ENV);
   }
-  if (databaseFile === '' || databaseFile === ':memory:') return SecretBox.random();
+  if (databaseFile === ':memory:') return SecretBox.random();
+  // A shared database (PostgreSQL): every replica must open what any replica sealed, so no key of its own will do.
+  if (databaseFile === '') return new MissingKeyBox();
   const file = `${databaseFile}.key`;
   const created = createKeyFile(file);
   if (created) return new SecretBox(created, `the key file ${file}`);
@@ -136,4 +138,28 @@ function readKeyFile(file: string): Buffer {
     );
   }
   return key;
+}
+
+/**
+ * The box of a controller on a shared database started without PREWARM_SECRET_KEY: the controller runs, and only what
+ * needs a webhook secret fails, saying what to set.
+ */
+class MissingKeyBox extends SecretBox {
+  constructor() {
+    super(randomBytes(KEY_BYTES), 'no key');
+  }
+  private refuse(): never {
+    throw new Error(
+      `webhook secrets need ${SECRET_KEY_ENV} on a PostgreSQL database: set the same key on every replica (make one with: openssl rand -hex 32) and restart them`,
+    );
+  }
+  override seal(): string {
+    this.refuse();
+  }
+  override fingerprint(): string {
+    this.refuse();
+  }
+  override open(): string {
+    this.refuse();
+  }
 }

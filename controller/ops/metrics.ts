@@ -135,6 +135,12 @@ export function controllerMetrics() {
     ]),
     claims: new Counter(registry, 'prewarm_claims_total', 'Claims by result (pool, fallback, empty).', ['result']),
     paused: new Gauge(registry, 'prewarm_reconciliation_paused', '1 while reconciliation is paused globally.'),
+    leader: new Gauge(
+      registry,
+      'prewarm_replica_leader',
+      '1 while this replica holds the leader lease (runs the loops and the driver jobs); always 1 on SQLite.',
+    ),
+    leaderChanges: new Counter(registry, 'prewarm_replica_leadership_changes_total', 'Times this replica gained or lost the leader lease.', ['event']),
     lifecycleDuration: new Histogram(registry, 'prewarm_lifecycle_tick_duration_seconds', 'Time taken by one lifecycle tick.', [
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
     ]),

@@ -2,7 +2,8 @@
  * The claim path, the hottest in the controller: handing out the oldest ready instance of a pool, atomically.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, PostgresAdapter } from 'kysely';
+import { numbered } from './sql-text';
 import type { Db } from './db';
 import type { InstanceRow } from './tables';
 
@@ -43,7 +44,7 @@ export interface ClaimSettings {
  * row inside the same statement (the template's policy at this instant, never a cached copy), and the autostop
  * deadline is computed from it (null + now is null: no autostop).
  */
-const claimSql = (currentOnly: boolean) => `
+const claimSql = (currentOnly: boolean, rowLock = '') => `
 update instances
    set owner = ?, state = 'claimed', claimed_at = ?, last_used_at = ?, updated_at = ?,
        auto_destroy_at = ?, auto_destroy_inactivity_ms = ?,
@@ -61,11 +62,19 @@ update instances
             and (p.invalidated_at is null or i.created_at > p.invalidated_at)
             ${currentOnly ? 'and i.generation = p.generation and i.template_version = (select version from templates where name = ?)' : ''}
           order by i.ready_at, i.id
-          limit 1)
+          limit 1${rowLock})
    and state = 'ready' and owner is null
 returning *`;
 export const claimCurrentSql = claimSql(true);
 export const claimAnySql = claimSql(false);
+/*
+ * PostgreSQL runs claims from many connections and replicas at once. Without a row lock, two claimers would pick the
+ * same oldest row, one would wait for the other's commit, find the row taken and come back empty-handed while other
+ * ready rows sit there. SKIP LOCKED makes each claimer pass over rows another is claiming and take the next one; the
+ * outer WHERE still re-checks the row, so a claim never hands out a row twice either way.
+ */
+export const pgClaimCurrentSql = claimSql(true, ' for update of i skip locked');
+export const pgClaimAnySql = claimSql(false, ' for update of i skip locked');
 
 /** Parameters of claimCurrentSql / claimAnySql, in order. */
 export function claimParams(target: ClaimTarget, owner: string, now: number, currentOnly: boolean, settings: ClaimSettings = {}): unknown[] {
@@ -76,7 +85,13 @@ export function claimParams(target: ClaimTarget, owner: string, now: number, cur
 
 async function claimOne(db: Db, target: ClaimTarget, owner: string, now: number, settings: ClaimSettings, currentOnly: boolean): Promise<InstanceRow | undefined> {
   const params = claimParams(target, owner, now, currentOnly, settings);
-  const result = await db.executeQuery<InstanceRow>(CompiledQuery.raw(currentOnly ? claimCurrentSql : claimAnySql, params));
+  const text =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? numbered(currentOnly ? pgClaimCurrentSql : pgClaimAnySql)
+      : currentOnly
+        ? claimCurrentSql
+        : claimAnySql;
+  const result = await db.executeQuery<InstanceRow>(CompiledQuery.raw(text, params));
   return result.rows[0];
 }
 

@@ -94,6 +94,10 @@ export function claimDue(db: Kysely<Database>, slots: ReadonlyMap<string, number
         .updateTable('notification_deliveries')
         .set((eb) => ({ lease: eb('lease', '+', 1), lease_until: leaseUntil }))
         .where('id', 'in', due)
+        // Again on the row itself: on PostgreSQL a second replica's claim that waited for this one's row lock
+        // re-checks the row it then sees (leased now) rather than the subquery's earlier answer, and skips it.
+        .where('state', '=', 'pending')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
         .returning(['id', 'lease', 'attempts', 'window_start', 'target', 'notification_id'])
         .execute();
       for (const r of rows) {

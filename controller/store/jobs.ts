@@ -22,9 +22,13 @@ export interface JobContext {
   parameters: Record<string, string>;
 }
 
+/** Inside a write transaction: throws unless this controller may still make the write (the leader lease, on PostgreSQL). */
+export type Fence = (trx: Db) => Promise<void>;
+
 /** Marks the job running (counting the attempt) and returns what the driver needs; null if it is no longer runnable. */
-export async function startJob(db: Kysely<Database>, jobId: number, now: number): Promise<JobContext | null> {
+export async function startJob(db: Kysely<Database>, jobId: number, now: number, fence?: Fence): Promise<JobContext | null> {
   return inTransaction(db, async (trx) => {
+    await fence?.(trx);
     const job = await trx
       .updateTable('jobs')
       .set((eb) => ({ state: 'running', started_at: now, attempt: eb('attempt', '+', 1) }))
@@ -71,8 +75,16 @@ export interface FinishEffects {
  * Records a driver result: job, instance and (for pool creates) the preset's failure bookkeeping, all in one
  * transaction, so backoff and the hard limit always agree with the job history.
  */
-export async function finishJob(db: Kysely<Database>, ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy): Promise<FinishEffects> {
+export async function finishJob(
+  db: Kysely<Database>,
+  ctx: JobContext,
+  result: JobResult,
+  now: number,
+  policy: FailurePolicy,
+  fence?: Fence,
+): Promise<FinishEffects> {
   return inTransaction(db, async (trx) => {
+    await fence?.(trx);
     const { job, instance } = ctx;
     const ok = result.kind === 'ok';
     await trx

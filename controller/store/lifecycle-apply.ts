@@ -28,28 +28,26 @@ const sql = {
   remindAutoDestroy: `update instances set destroy_reminded_at = ?, updated_at = ? ${guard}`,
 } as const;
 
-/** One action, inside the caller's savepoint. */
-function applyOne(db: SyncDb, a: LifecycleAction, now: number): AppliedLifecycleAction {
+/** The conditional UPDATE that claims the action's row, its parameters, and the driver job it needs once it matched. */
+export function lifecycleStatement(a: LifecycleAction, now: number): { sql: string; params: unknown[]; op: 'stop' | 'delete' | null } {
   const key = [a.workspaceId, a.rev];
-  let moved: { preset_id: string } | undefined;
-  let op: 'stop' | 'delete' | null = null;
   switch (a.kind) {
     case 'stop':
-      moved = (a.rule === 'dormancy' ? db.prepare(sql.stopDormant).get(now, now, ...key) : db.prepare(sql.stop).get(now, ...key)) as typeof moved;
-      op = 'stop';
-      break;
+      return a.rule === 'dormancy' ? { sql: sql.stopDormant, params: [now, now, ...key], op: 'stop' } : { sql: sql.stop, params: [now, ...key], op: 'stop' };
     case 'mark_dormant':
-      moved = db.prepare(sql.markDormant).get(now, now, ...key) as typeof moved;
-      break;
+      return { sql: sql.markDormant, params: [now, now, ...key], op: null };
     case 'delete':
-      if (a.rule === 'delete_retry') moved = db.prepare(sql.deleteRetry).get(now, ...key) as typeof moved;
-      else moved = db.prepare(a.rule === 'auto_destroy_at' ? sql.deleteAutoDestroyAt : sql.delete).get(now, a.reason, now, ...key) as typeof moved;
-      op = 'delete';
-      break;
+      if (a.rule === 'delete_retry') return { sql: sql.deleteRetry, params: [now, ...key], op: 'delete' };
+      return { sql: a.rule === 'auto_destroy_at' ? sql.deleteAutoDestroyAt : sql.delete, params: [now, a.reason, now, ...key], op: 'delete' };
     case 'remind':
-      moved = db.prepare(a.rule === 'autostop_reminder' ? sql.remindAutostop : sql.remindAutoDestroy).get(a.marker, now, ...key) as typeof moved;
-      break;
+      return { sql: a.rule === 'autostop_reminder' ? sql.remindAutostop : sql.remindAutoDestroy, params: [a.marker, now, ...key], op: null };
   }
+}
+
+/** One action, inside the caller's savepoint. */
+function applyOne(db: SyncDb, a: LifecycleAction, now: number): AppliedLifecycleAction {
+  const { sql: text, params, op } = lifecycleStatement(a, now);
+  const moved = db.prepare(text).get(...params) as { preset_id: string } | undefined;
   if (!moved) return { action: a, applied: false, jobId: null };
   const jobId = op === null ? null : insertJobIntentSync(db, a.workspaceId, moved.preset_id, op, now);
   if (a.notification) insertNotificationSync(db, a.notification, now);

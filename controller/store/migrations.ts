@@ -1,7 +1,13 @@
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
-/** Migrations live in code (not files) so they survive bundling. Names sort in application order. */
-const migrations: Record<string, Migration> = {
+/** Which SQL the DDL is written for: the tables are the same, the id columns and the revision triggers differ. */
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/**
+ * Migrations live in code (not files) so they survive bundling. Names sort in application order. Each takes the
+ * dialect: everything else is portable DDL built by kysely.
+ */
+const migrations = (dialect: SqlDialect): Record<string, Migration> => ({
   '0001_initial': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -57,7 +63,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('rev', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
       await db.schema.createIndex('presets_rev').on('presets').column('rev').execute();
-      await revisionTriggers(db, 'presets');
+      await revisionTriggers(db, 'presets', dialect);
       await db.schema.createIndex('presets_template').on('presets').column('template').execute();
 
       await db.schema
@@ -89,7 +95,7 @@ const migrations: Record<string, Migration> = {
         .execute();
       // Revisions let the reconciler read only what changed since its last snapshot.
       await db.schema.createIndex('instances_rev').on('instances').column('rev').execute();
-      await revisionTriggers(db, 'instances');
+      await revisionTriggers(db, 'instances', dialect);
       // The claim path: oldest ready unclaimed instance of one preset.
       await db.schema
         .createIndex('instances_claim')
@@ -102,7 +108,7 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('jobs')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(dialect), (c) => serialId(c, dialect))
         .addColumn('instance_id', 'text', (c) => c.notNull())
         .addColumn('preset_id', 'text', (c) => c.notNull())
         .addColumn('op', 'text', (c) => c.notNull())
@@ -120,7 +126,7 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('notifications')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(dialect), (c) => serialId(c, dialect))
         .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('payload', 'text', (c) => c.notNull())
@@ -182,8 +188,8 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('notification_deliveries')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('notification_id', 'integer', (c) => c.notNull())
+        .addColumn('id', idType(dialect), (c) => serialId(c, dialect))
+        .addColumn('notification_id', idType(dialect), (c) => c.notNull())
         .addColumn('target', 'text', (c) => c.notNull())
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
@@ -236,7 +242,43 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('notifications_created').on('notifications').column('created_at').execute();
     },
   },
-};
+  '0005_replicas': {
+    async up(db: Kysely<any>) {
+      // One row per controller process that ever ran on this database, refreshed by its heartbeat: `prewarm status`
+      // lists the live ones. Times are the database's own clock on PostgreSQL, so replicas on hosts whose clocks
+      // disagree are judged alike.
+      await db.schema
+        .createTable('replicas')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('api', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+        .addColumn('stopped_at', 'bigint')
+        .execute();
+      // The leader lease: who runs the reconcile and lifecycle loops and the driver jobs, until when, and under which
+      // generation. Every write those make checks the generation in its own transaction (fencing).
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('holder', 'text')
+        .addColumn('generation', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('expires_at', 'bigint')
+        .addColumn('acquired_at', 'bigint')
+        .execute();
+    },
+  },
+});
+
+/** Job, notification and delivery ids: SQLite's rowid alias, PostgreSQL's identity column. */
+function idType(dialect: SqlDialect): 'integer' | 'bigint' {
+  return dialect === 'postgres' ? 'bigint' : 'integer';
+}
+function serialId(c: ColumnDefinitionBuilder, dialect: SqlDialect): ColumnDefinitionBuilder {
+  return dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement();
+}
 
 /** The template's lifecycle policy in milliseconds, as columns of both templates and instances (copied at claim). */
 export const policyColumns = [
@@ -265,8 +307,24 @@ const workspaceInstanceColumns = [
  * grows: deriving it from max(rev) would hand out old numbers again after housekeeping purged the newest row,
  * and a reader that had already passed them would never see the new rows.
  */
-async function revisionTriggers(db: Kysely<any>, table: 'instances' | 'presets'): Promise<void> {
+async function revisionTriggers(db: Kysely<any>, table: 'instances' | 'presets', dialect: SqlDialect): Promise<void> {
   await sql.raw(`insert into revisions (name, value) values ('${table}', 0)`).execute(db);
+  if (dialect === 'postgres') {
+    // A BEFORE trigger sets the row's revision as it is written. The update of the counter row locks it until the
+    // writing transaction ends, so revisions are handed out in commit order across every connection and replica: a
+    // reader that has seen revision n has seen every commit that took a revision up to n.
+    await sql
+      .raw(
+        `create or replace function prewarm_next_rev() returns trigger language plpgsql as $$
+         begin
+           update revisions set value = value + 1 where name = tg_table_name returning value into new.rev;
+           return new;
+         end $$`,
+      )
+      .execute(db);
+    await sql.raw(`create trigger ${table}_rev before insert or update on ${table} for each row execute function prewarm_next_rev()`).execute(db);
+    return;
+  }
   for (const [event, when] of [
     ['insert', ''],
     ['update', 'when new.rev = old.rev'],
@@ -284,10 +342,14 @@ async function revisionTriggers(db: Kysely<any>, table: 'instances' | 'presets')
 }
 
 /** Every migration this version knows, in application order: a database that records others is not opened. */
-export const migrationNames: readonly string[] = Object.keys(migrations).sort();
+export const migrationNames: readonly string[] = Object.keys(migrations('sqlite')).sort();
 
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return migrations;
-  },
-};
+export function migrationProviderFor(dialect: SqlDialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return migrations(dialect);
+    },
+  };
+}
+
+export const migrationProvider: MigrationProvider = migrationProviderFor('sqlite');

@@ -119,7 +119,9 @@ export class SnapshotReader {
       // A fresh outer map per snapshot: a plan computed from an earlier snapshot keeps seeing its own lists.
       return { now, paused, presets, instancesByPreset: new Map(this.byPreset), inFlight: busyRows.length };
     };
-    return 'isTransaction' in db && db.isTransaction ? run(db) : db.transaction().execute(run);
+    // Repeatable read (PostgreSQL; SQLite's transactions always are): every statement of the read sees one snapshot,
+    // so the revision the mirror records agrees with the rows it read, whatever other replicas commit meanwhile.
+    return 'isTransaction' in db && db.isTransaction ? run(db) : db.transaction().setIsolationLevel('repeatable read').execute(run);
   }
 
   private resetMirror(rows: InstanceViewRow[], maxRev: number): void {

@@ -28,6 +28,7 @@ import type {
   WorkspaceSnapshot,
   WorkspaceView,
 } from '../domain/workspace';
+import type { LeaderLease, ReplicaIdentity, ReplicaRecord } from '../domain/replica';
 import { type ActivityCall, activityRefused, reportActivitySync } from './activity';
 import { applyChunk, LIFECYCLE_CHUNK } from './lifecycle-apply';
 import { fulfilled, settle, SyncBatcher } from './sync-batcher';
@@ -36,6 +37,8 @@ import * as workspaces from './workspaces';
 import { type ClaimCall, claimReadyInstance } from './claims';
 import { type Connection, type OpenOptions, openConnection } from './connection';
 import { inTransaction } from './db';
+import * as replicas from './replicas';
+import { type Expression, type Kysely, sql, type Transaction } from 'kysely';
 import * as deliveries from './deliveries';
 import { purgeFinished } from './housekeeping';
 import * as targets from './notification-targets';
@@ -51,10 +54,10 @@ import {
   listInstances,
   resolveInstance,
 } from './instances';
-import { type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, recentEvents, startJob, type UnfinishedJob, unfinishedJobs } from './jobs';
-import { getMeta, metaKeys, setMeta } from './meta';
+import { type Fence, type FailurePolicy, type FinishEffects, finishJob, type JobContext, type JobResult, recentEvents, startJob, type UnfinishedJob, unfinishedJobs } from './jobs';
+import { getMeta, metaKeys, setMeta, setMetaIfAbsent } from './meta';
 import * as presets from './presets';
-import type { InstanceRow } from './tables';
+import type { Database, InstanceRow } from './tables';
 import { SnapshotReader, type SnapshotWarning } from './snapshot-reader';
 import * as templates from './templates';
 
@@ -65,8 +68,13 @@ export interface Stored<T> {
 }
 
 export interface Store {
-  /** Human description for logs, e.g. `sqlite:/abs/prewarm.db`. */
+  /** Human description for logs, e.g. `sqlite:/abs/prewarm.db` (never a password). */
   readonly description: string;
+  /**
+   * True when several controllers may share this database (PostgreSQL): they then elect a leader through the lease,
+   * and the leader's writes are fenced. SQLite has one controller (the file lock), which always leads.
+   */
+  readonly shared: boolean;
   /** Directory next to the database file, for state that belongs with it (driver state, by default). */
   readonly dataDir: string;
   /**
@@ -97,6 +105,27 @@ export interface Store {
   /** The stored SHA-256 of the API token (hex), if any. */
   tokenHash(): Promise<string | undefined>;
   setTokenHash(hex: string): Promise<void>;
+  /** Stores the hash unless one is stored already (replicas starting together); false when one was. */
+  setTokenHashIfAbsent(hex: string): Promise<boolean>;
+
+  /** Adds or refreshes this process's replica row. */
+  registerReplica(replica: ReplicaIdentity): Promise<void>;
+  heartbeat(replicaId: string): Promise<void>;
+  /** Marks the replica stopped and releases its lease (another replica takes over at once). */
+  retireReplica(replicaId: string): Promise<void>;
+  /** Replicas seen lately, oldest first, with who leads; rows silent for a day are forgotten. */
+  listReplicas(): Promise<ReplicaRecord[]>;
+  /**
+   * Takes or renews the leader lease for `ttlMs` (the database's clock on PostgreSQL); null while another replica
+   * holds it. A take starts a new generation.
+   */
+  acquireLeadership(holder: string, ttlMs: number, opts?: { takeOverLostSession?: boolean }): Promise<LeaderLease | null>;
+  releaseLeadership(holder: string): Promise<void>;
+  /**
+   * The lease the leader-only writes (intents, job starts and results) are fenced by from now on; null: they are
+   * refused (this replica does not lead). SQLite, with one controller, ignores it.
+   */
+  setFence(lease: LeaderLease | null): void;
 
   /**
    * The oldest ready instance of the pool, atomically, as a workspace: owner, last_used_at and the lifecycle fields
@@ -211,45 +240,57 @@ export interface StoreOptions extends OpenOptions {
 }
 
 export async function openStore(url: string, options: StoreOptions): Promise<SqlStore> {
-  return new SqlStore(await openConnection(url, options), options.clock);
+  if (isPostgresUrl(url)) {
+    // Loaded only for PostgreSQL: a SQLite controller never pays for the pg driver.
+    const { openPostgresStore } = await import('./postgres-store');
+    return openPostgresStore(url, options);
+  }
+  return new SqliteStore(await openConnection(url, options), options.clock);
 }
 
-/** The Store over one kysely connection (SQLite today). `db` stays visible to the store's own tests. */
-export class SqlStore implements Store {
-  readonly db: Connection['db'];
-  readonly description: string;
-  readonly dataDir: string;
+/**
+ * The Store over a kysely connection: everything but the few paths each database runs its own way (claims, activity,
+ * the lifecycle reads and writes, the lease's clock and fence), which the subclasses give. `db` stays visible to the
+ * store's own tests.
+ */
+export abstract class SqlStore implements Store {
+  abstract readonly shared: boolean;
   private readonly reader: SnapshotReader;
-  private readonly claims: SyncBatcher<ClaimCall, InstanceRow | undefined>;
-  private readonly workspaceReader: WorkspaceReader;
-  private readonly activity: SyncBatcher<ActivityCall, InstanceRow | undefined>;
+  protected readonly workspaceReader: WorkspaceReader;
 
-  constructor(private readonly connection: Connection, clock: { now(): number }) {
-    this.db = connection.db;
-    this.description = connection.description;
-    this.dataDir = connection.dataDir;
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly description: string,
+    readonly dataDir: string,
+    protected readonly clock: { now(): number },
+  ) {
     this.reader = new SnapshotReader(clock);
-    this.claims = new SyncBatcher(
-      // One transaction for the burst, failing whole: a claim that throws rolls back (and rejects) its batch.
-      (calls) => connection.claimMany(calls)?.map(fulfilled) ?? null,
-      (call) => claimReadyInstance(this.db, call, call.owner, call.now, call),
-    );
     this.workspaceReader = new WorkspaceReader(clock);
-    // Reports from many clients arrive together: one commit per burst, as for claims.
-    this.activity = new SyncBatcher(
-      (calls) => connection.trySync((db) => settle(calls, (c) => reportActivitySync(db, c)))?.value ?? null,
-      (call) => connection.sync((db) => reportActivitySync(db, call)),
-    );
   }
 
-  ping(): Promise<boolean> {
-    return this.connection.ping();
-  }
-  checkpoint(): void {
-    this.connection.checkpoint();
-  }
-  close(): Promise<void> {
-    return this.connection.close();
+  abstract ping(): Promise<boolean>;
+  abstract checkpoint(): void;
+  abstract close(): Promise<void>;
+  /** The claim statement: the oldest ready instance of the pool, atomically, or undefined. */
+  protected abstract claimRow(call: ClaimCall): Promise<InstanceRow | undefined>;
+  /** The activity statement for one full id; undefined when it matched no live workspace. */
+  protected abstract activityRow(call: ActivityCall): Promise<InstanceRow | undefined>;
+  abstract readWorkspaces(now: number): Promise<WorkspaceSnapshot>;
+  abstract readWorkspace(id: string, now: number): Promise<WorkspaceView | null>;
+  abstract applyLifecycle(actions: readonly LifecycleAction[], now: number): Promise<AppliedLifecycleAction[]>;
+  /** The instant for replica and lease rows: the database's clock where several controllers share it. */
+  protected abstract dbNow(): Expression<number>;
+  /** Run first in every leader-only write transaction; undefined: nothing to check (one controller). */
+  protected abstract get fence(): Fence | undefined;
+  abstract setFence(lease: LeaderLease | null): void;
+
+  /** One transaction for a leader-only write, fenced. */
+  protected fenced<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const fence = this.fence;
+    return inTransaction(this.db, async (trx) => {
+      await fence?.(trx);
+      return fn(trx);
+    });
   }
 
   putTemplate(spec: TemplateSpec, now: number, opts: PutOptions = {}): Promise<Stored<TemplateRecord>> {
@@ -299,9 +340,40 @@ export class SqlStore implements Store {
   setTokenHash(hex: string): Promise<void> {
     return setMeta(this.db, metaKeys.tokenHash, hex);
   }
+  setTokenHashIfAbsent(hex: string): Promise<boolean> {
+    return setMetaIfAbsent(this.db, metaKeys.tokenHash, hex);
+  }
+
+  registerReplica(replica: ReplicaIdentity): Promise<void> {
+    return replicas.registerReplica(this.db, replica, this.dbNow());
+  }
+  heartbeat(replicaId: string): Promise<void> {
+    return replicas.heartbeat(this.db, replicaId, this.dbNow());
+  }
+  retireReplica(replicaId: string): Promise<void> {
+    return replicas.retireReplica(this.db, replicaId, this.dbNow());
+  }
+  listReplicas(): Promise<ReplicaRecord[]> {
+    return replicas.listReplicas(this.db, this.dbNow(), REPLICA_STALE_MS, REPLICA_FORGET_MS);
+  }
+  async acquireLeadership(holder: string, ttlMs: number, opts: { takeOverLostSession?: boolean } = {}): Promise<LeaderLease | null> {
+    const holderGone = await this.leaderSessionFree(opts.takeOverLostSession ?? false);
+    return replicas.acquireLease(this.db, holder, ttlMs, this.dbNow(), holderGone);
+  }
+  /**
+   * True when this replica just proved that the lease holder's database session is gone (a killed process), so the
+   * lease may be taken before it runs out. Only PostgreSQL can tell.
+   */
+  protected async leaderSessionFree(_candidate: boolean): Promise<boolean> {
+    return false;
+  }
+  releaseLeadership(holder: string): Promise<void> {
+    return replicas.releaseLease(this.db, holder);
+  }
 
   async claim(call: ClaimCall): Promise<WorkspaceRecord | undefined> {
-    const row = await this.claims.run(call);
+    const row = await this.claimRow(call);
+
     return row === undefined ? undefined : workspaces.workspaceRecord(row);
   }
   insertClaimBuild(presetId: string, owner: string, now: number, settings: AutoDestroyChange = {}): Promise<{ instance: WorkspaceRecord; jobId: number }> {
@@ -338,10 +410,10 @@ export class SqlStore implements Store {
   async reportActivity(ref: string, now: number): Promise<WorkspaceRecord> {
     // Almost every report names the workspace by its full id: one UPDATE. Anything else (a name, a prefix, a
     // refusal) is resolved and explained on the slow path.
-    let row = await this.activity.run({ id: ref, now });
+    let row = await this.activityRow({ id: ref, now });
     if (row === undefined) {
       const found = await resolveInstance(this.db, ref);
-      if (found.id !== ref) row = await this.activity.run({ id: found.id, now });
+      if (found.id !== ref) row = await this.activityRow({ id: found.id, now });
       if (row === undefined) throw activityRefused(await getInstance(this.db, found.id));
     }
     return workspaces.workspaceRecord(row);
@@ -351,22 +423,6 @@ export class SqlStore implements Store {
   }
   requestWorkspaceOp(ref: string, op: WorkspaceOp, now: number): Promise<{ record: WorkspaceRecord; jobId: number | null }> {
     return workspaces.requestWorkspaceOp(this.db, ref, op, now);
-  }
-  readWorkspaces(now: number): Promise<WorkspaceSnapshot> {
-    return this.connection.sync((db) => this.workspaceReader.read(db, now));
-  }
-  readWorkspace(id: string, _now: number): Promise<WorkspaceView | null> {
-    return this.connection.sync((db) => readOneWorkspace(db, id));
-  }
-  async applyLifecycle(actions: readonly LifecycleAction[], now: number): Promise<AppliedLifecycleAction[]> {
-    const applied: AppliedLifecycleAction[] = [];
-    for (let i = 0; i < actions.length; i += LIFECYCLE_CHUNK) {
-      // Claims and activity reports queued meanwhile get their turn between chunks.
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      const chunk = actions.slice(i, i + LIFECYCLE_CHUNK);
-      applied.push(...(await this.connection.sync((db) => applyChunk(db, chunk, now))));
-    }
-    return applied;
   }
   async resolveInstance(ref: string): Promise<InstanceRecord> {
     return instanceRecord(await resolveInstance(this.db, ref));
@@ -378,16 +434,16 @@ export class SqlStore implements Store {
   insertCreateIntents(presetId: string, count: number, now: number): Promise<Intent[]> {
     // The build target is re-read inside the intent transaction: the preset may have been deleted, paused,
     // fixed or stopped since the snapshot the create was planned from.
-    return inTransaction(this.db, async (trx) => {
+    return this.fenced(async (trx) => {
       const target = await currentBuildTarget(trx, presetId, now);
       return target ? insertCreateIntents(trx, target, count, now) : [];
     });
   }
   insertDeleteIntent(instanceId: string, now: number): Promise<Intent | null> {
-    return inTransaction(this.db, (trx) => insertDeleteIntent(trx, instanceId, now));
+    return this.fenced((trx) => insertDeleteIntent(trx, instanceId, now));
   }
   cancelPendingIntents(instanceIds: string[], now: number): Promise<number> {
-    return inTransaction(this.db, (trx) => cancelPendingIntents(trx, instanceIds, now));
+    return this.fenced((trx) => cancelPendingIntents(trx, instanceIds, now));
   }
   unfinishedJobs(limit: number): Promise<UnfinishedJob[]> {
     return unfinishedJobs(this.db, limit);
@@ -401,10 +457,10 @@ export class SqlStore implements Store {
     return Number(row.n);
   }
   startJob(jobId: number, now: number): Promise<JobContext | null> {
-    return startJob(this.db, jobId, now);
+    return startJob(this.db, jobId, now, this.fence);
   }
   finishJob(ctx: JobContext, result: JobResult, now: number, policy: FailurePolicy): Promise<FinishEffects> {
-    return finishJob(this.db, ctx, result, now, policy);
+    return finishJob(this.db, ctx, result, now, policy, this.fence);
   }
 
   readSnapshot(now: number): Promise<Snapshot> {
@@ -461,5 +517,81 @@ export class SqlStore implements Store {
   }
   recentEvents(limit: number, presetId?: string): Promise<PoolEvent[]> {
     return recentEvents(this.db, limit, presetId);
+  }
+}
+
+/** A replica that has not written its heartbeat for this long is shown as gone. */
+export const REPLICA_STALE_MS = 30_000;
+/** Rows of replicas silent for a day are removed when the list is read. */
+const REPLICA_FORGET_MS = 24 * 3_600_000;
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:/i.test(url.trim());
+}
+
+/**
+ * SQLite: one controller holds the file's exclusive lock, so it always leads and nothing is fenced. Claims and
+ * activity reports that arrive together are batched into one transaction each (one commit per burst), run
+ * synchronously on the connection.
+ */
+export class SqliteStore extends SqlStore {
+  readonly shared = false;
+  private readonly claims: SyncBatcher<ClaimCall, InstanceRow | undefined>;
+  private readonly activity: SyncBatcher<ActivityCall, InstanceRow | undefined>;
+
+  constructor(
+    private readonly connection: Connection,
+    clock: { now(): number },
+  ) {
+    super(connection.db, connection.description, connection.dataDir, clock);
+    this.claims = new SyncBatcher(
+      // One transaction for the burst, failing whole: a claim that throws rolls back (and rejects) its batch.
+      (calls) => connection.claimMany(calls)?.map(fulfilled) ?? null,
+      (call) => claimReadyInstance(this.db, call, call.owner, call.now, call),
+    );
+    // Reports from many clients arrive together: one commit per burst, as for claims.
+    this.activity = new SyncBatcher(
+      (calls) => connection.trySync((db) => settle(calls, (c) => reportActivitySync(db, c)))?.value ?? null,
+      (call) => connection.sync((db) => reportActivitySync(db, call)),
+    );
+  }
+
+  protected get fence(): Fence | undefined {
+    return undefined;
+  }
+  setFence(): void {}
+  ping(): Promise<boolean> {
+    return this.connection.ping();
+  }
+  checkpoint(): void {
+    this.connection.checkpoint();
+  }
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+  protected dbNow(): Expression<number> {
+    return sql<number>`${this.clock.now()}`;
+  }
+  protected claimRow(call: ClaimCall): Promise<InstanceRow | undefined> {
+    return this.claims.run(call);
+  }
+  protected activityRow(call: ActivityCall): Promise<InstanceRow | undefined> {
+    return this.activity.run(call);
+  }
+  readWorkspaces(now: number): Promise<WorkspaceSnapshot> {
+    return this.connection.sync((db) => this.workspaceReader.read(db, now));
+  }
+  readWorkspace(id: string, _now: number): Promise<WorkspaceView | null> {
+    return this.connection.sync((db) => readOneWorkspace(db, id));
+  }
+  async applyLifecycle(actions: readonly LifecycleAction[], now: number): Promise<AppliedLifecycleAction[]> {
+    const applied: AppliedLifecycleAction[] = [];
+    for (let i = 0; i < actions.length; i += LIFECYCLE_CHUNK) {
+      // Claims and activity reports queued meanwhile get their turn between chunks.
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const chunk = actions.slice(i, i + LIFECYCLE_CHUNK);
+      applied.push(...(await this.connection.sync((db) => applyChunk(db, chunk, now))));
+    }
+    return applied;
   }
 }

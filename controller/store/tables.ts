@@ -15,6 +15,29 @@ export interface Database {
   notifications: NotificationsTable;
   notification_targets: NotificationTargetsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  replicas: ReplicasTable;
+  leases: LeasesTable;
+}
+
+/** A controller process on this database; heartbeat_at is refreshed while it runs. */
+export interface ReplicasTable {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  api: string;
+  started_at: number;
+  heartbeat_at: number;
+  stopped_at: number | null;
+}
+
+/** A named lease (the leader's): its holder, until when, and the generation every fenced write checks. */
+export interface LeasesTable {
+  name: string;
+  holder: string | null;
+  generation: number;
+  expires_at: number | null;
+  acquired_at: number | null;
 }
 
 export interface MetaTable {

@@ -3,6 +3,9 @@ import type { InstanceState } from '../domain/states';
 import type { DestroyReason, WorkspaceSnapshot, WorkspaceView } from '../domain/workspace';
 import type { SyncDb } from './connection';
 
+/** Runs one statement (`?` placeholders) and returns its rows as arrays of column values, in column order. */
+export type ArrayQuery = (sql: string, params: readonly unknown[]) => Promise<unknown[][]>;
+
 /** Instance columns the lifecycle core reads. */
 const columns = `id, rev, name, owner, preset_id, state, claimed_at, ready_at, last_used_at, deadline, stopped_at, dormant_at,
   auto_destroy_at, auto_destroy_inactivity_ms, reminded_deadline, destroy_reminded_at, destroy_reason, next_attempt_at,
@@ -70,36 +73,65 @@ export class WorkspaceReader {
 
   constructor(private readonly clock: { now(): number }) {}
 
-  /** Runs inside one read transaction (the caller's). */
+  /** Runs inside one read transaction (the caller's), synchronously (SQLite). */
   read(db: SyncDb, now: number): WorkspaceSnapshot {
     const readAt = this.clock.now();
-    if (this.lastRev < 0 || readAt - this.lastFullLoad >= fullReloadEveryMs) {
+    if (this.needsFull(readAt)) {
       const rows = db.prepare(fullSql).raw(true).all() as Row[];
       const counter = db.prepare(counterSql).get() as { value: number } | undefined;
-      this.views.clear();
-      this.busy.clear();
-      this.policies.clear();
-      for (const row of rows) this.views.set(row[0], this.toView(row));
-      this.lastRev = Number(counter?.value ?? 0);
-      this.lastFullLoad = readAt;
-      this.list = null;
+      this.loadFull(rows, counter?.value, readAt);
     } else {
-      const rows = db.prepare(deltaSql).raw(true).all(this.lastRev) as Row[];
-      for (const row of rows) {
-        const [id, rev, , owner, , state] = row;
-        if (owner === null || state === 'deleted' || state === 'archived') {
-          if (this.views.delete(id)) this.list = null;
-        } else {
-          // A replaced view starts without a job; the busy pass below marks it again if it has one.
-          this.views.set(id, this.toView(row));
-          this.busy.delete(id);
-          this.list = null;
-        }
-        if (rev > this.lastRev) this.lastRev = rev;
-      }
+      this.applyDelta(db.prepare(deltaSql).raw(true).all(this.lastRev) as Row[]);
     }
+    return this.finish(db.prepare(busySql).pluck().all() as string[], now);
+  }
 
-    const busyRows = db.prepare(busySql).pluck().all() as string[];
+  /**
+   * The same read through an asynchronous query function that returns rows as arrays, inside one read transaction
+   * that sees a single snapshot of the database (PostgreSQL's repeatable read): the counter must agree with the rows.
+   */
+  async readFrom(query: ArrayQuery, now: number): Promise<WorkspaceSnapshot> {
+    const readAt = this.clock.now();
+    if (this.needsFull(readAt)) {
+      const rows = (await query(fullSql, [])) as Row[];
+      const [counter] = await query(counterSql, []);
+      this.loadFull(rows, counter?.[0] as number | undefined, readAt);
+    } else {
+      this.applyDelta((await query(deltaSql, [this.lastRev])) as Row[]);
+    }
+    return this.finish((await query(busySql, [])).map((r) => r[0] as string), now);
+  }
+
+  private needsFull(readAt: number): boolean {
+    return this.lastRev < 0 || readAt - this.lastFullLoad >= fullReloadEveryMs;
+  }
+
+  private loadFull(rows: Row[], counter: number | undefined, readAt: number): void {
+    this.views.clear();
+    this.busy.clear();
+    this.policies.clear();
+    for (const row of rows) this.views.set(row[0], this.toView(row));
+    this.lastRev = Number(counter ?? 0);
+    this.lastFullLoad = readAt;
+    this.list = null;
+  }
+
+  private applyDelta(rows: Row[]): void {
+    for (const row of rows) {
+      const [id, rev, , owner, , state] = row;
+      if (owner === null || state === 'deleted' || state === 'archived') {
+        if (this.views.delete(id)) this.list = null;
+      } else {
+        // A replaced view starts without a job; the busy pass below marks it again if it has one.
+        this.views.set(id, this.toView(row));
+        this.busy.delete(id);
+        this.list = null;
+      }
+      if (rev > this.lastRev) this.lastRev = rev;
+    }
+  }
+
+  private finish(busyRows: string[], now: number): WorkspaceSnapshot {
     const busy = new Set(busyRows);
     for (const id of this.busy) if (!busy.has(id)) this.mark(id, false);
     for (const id of busy) this.mark(id, true);
@@ -139,6 +171,13 @@ export function readOneWorkspace(db: SyncDb, id: string): WorkspaceView | null {
   const row = db.prepare(oneSql).raw(true).get(id) as Row | undefined;
   if (row === undefined) return null;
   return viewOf(row, db.prepare(oneBusySql).get(id) !== undefined, policyOf(row));
+}
+
+/** readOneWorkspace through an asynchronous query function (one read transaction, the caller's). */
+export async function readOneWorkspaceFrom(query: ArrayQuery, id: string): Promise<WorkspaceView | null> {
+  const [row] = (await query(oneSql, [id])) as Row[];
+  if (row === undefined) return null;
+  return viewOf(row, (await query(oneBusySql, [id])).length > 0, policyOf(row));
 }
 
 function viewOf(r: Row, jobInFlight: boolean, policy: LifecyclePolicy): WorkspaceView {

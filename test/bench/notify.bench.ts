@@ -9,7 +9,7 @@ import { silentLogger } from '../../controller/log';
 import { DeliveryLoop } from '../../controller/notify/delivery-loop';
 import { loadSecretBox } from '../../controller/notify/secret-box';
 import type { Connection } from '../../controller/store/connection';
-import { openStore, type SqlStore } from '../../controller/store/store';
+import { openStore, type SqlStore, type SqliteStore } from '../../controller/store/store';
 import { type Figure, median, percentile, withRatio } from './figures';
 
 /** A receiver in its own process (as a real one would be): answers every POST with 204 once the body is read. */
@@ -64,7 +64,7 @@ async function insertNotifications(store: SqlStore, from: number, count: number,
     occurred_at: new Date(now).toISOString(),
     data: { deadline: new Date(now).toISOString() },
   });
-  const connection: Connection = store['connection'];
+  const connection: Connection = (store as SqliteStore)['connection'];
   await connection.sync((db) => {
     const stmt = db.prepare(
       `insert into notifications (dedupe_key, kind, payload, attempts, next_attempt_at, created_at, delivered_at) values (?, 'workspace_autostopped', ?, 0, ?, ?, null)`,

@@ -3,10 +3,15 @@ import { createHash } from 'node:crypto';
 import { describe, test } from '@jest/globals';
 import { rotateToken, setupToken, SwitchableVerifier } from '../../../controller/auth/token';
 
-/** The two token methods of the Store, over a variable. */
+/** The token methods of the Store, over a variable. */
 function memoryTokenStore(initial?: string) {
   let hash = initial;
-  return { tokenHash: async () => hash, setTokenHash: async (hex: string) => void (hash = hex), stored: () => hash };
+  return {
+    tokenHash: async () => hash,
+    setTokenHash: async (hex: string) => void (hash = hex),
+    setTokenHashIfAbsent: async (hex: string) => (hash === undefined ? ((hash = hex), true) : false),
+    stored: () => hash,
+  };
 }
 
 describe('API token', () => {
@@ -32,5 +37,20 @@ describe('API token', () => {
     assert.equal(check(first.generated!), false);
     assert.equal(check(next.token), true);
     assert.equal((await setupToken(store, { rotate: false })).verify(next.token), true, 'the stored hash is the new one');
+  });
+
+  test('replicas starting together on one database: one token is generated and printed, the others use it', async () => {
+    const store = memoryTokenStore();
+    // Both looked before either stored: the second finds the first's hash when it tries to store its own.
+    const racing = { ...store, tokenHash: async () => undefined };
+    const first = await setupToken(racing, { rotate: false });
+    let looks = 0;
+    const late = { ...store, tokenHash: async () => (looks++ === 0 ? undefined : store.tokenHash()) };
+    const second = await setupToken(late, { rotate: false });
+    assert.equal(looks, 2, 'the second looked before the first stored, then read the stored hash');
+    assert.equal(first.source, 'generated');
+    assert.equal(second.source, 'stored');
+    assert.equal(second.generated, undefined, 'no second token is printed');
+    assert.equal(second.verify(first.generated!), true, 'the printed token works on both');
   });
 });

@@ -157,6 +157,7 @@ describe('controller flags', () => {
         '--rotate-token',
         '--notify-timeout', '3s',
         '--notify-concurrency', '16',
+        '--lease-ttl', '20s',
       ]);
       assert.deepEqual(opts, {
         database: 'sqlite:/tmp/x.db',
@@ -169,6 +170,7 @@ describe('controller flags', () => {
         tlsKey: join(dir, 'key.pem'),
         tlsClientCa: join(dir, 'ca.pem'),
         insecureListen: false,
+        leaseTtlMs: 20_000,
         apply: [join(dir, 'spec.json'), dir],
         watch: true,
         logLevel: 'debug',

@@ -13,7 +13,7 @@ import { openStore, type SqlStore } from '../../../controller/store/store';
 import * as presets from '../../../controller/store/presets';
 import * as templates from '../../../controller/store/templates';
 import { oldDatabase } from '../../helpers/old-database';
-import { tempStore } from '../../helpers/store';
+import { tempStore, sqliteOnly } from '../../helpers/store';
 import { presetSpec, templateSpec } from '../../helpers/fixtures';
 
 /** An instance row with the id, name, preset and state a case needs. */
@@ -148,7 +148,7 @@ describe('store: an instance by id, id prefix or name', () => {
     assert.match(bad.message, /^id: must be an instance id, a prefix of one or an instance name .*, got "i-1\\u001b\[2J"$/);
   });
 
-  test('a prefix is a range on the primary key and a name an index lookup (EXPLAIN QUERY PLAN)', async () => {
+  sqliteOnly('a prefix is a range on the primary key and a name an index lookup (EXPLAIN QUERY PLAN)', async () => {
     const plan = async (q: { compile(): CompiledQuery }) => {
       const c = q.compile();
       const rows = (await store.db.executeQuery(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]))).rows as Array<{ detail: string }>;

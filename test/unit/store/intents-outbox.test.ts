@@ -1,3 +1,4 @@
+import type { SqliteStore } from '../../../controller/store/store';
 /**
  * The job-intent and outbox writers: the kysely and the synchronous one write the same row, and the outbox stores an
  * event once whichever writer writes it again.
@@ -23,7 +24,7 @@ beforeEach(async () => {
 afterEach(() => cleanup());
 
 /** The synchronous path's connection (private to the store; its tests may reach it). */
-const connection = (): Connection => store['connection'];
+const connection = (): Connection => (store as SqliteStore)['connection'];
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
 
 test('both job-intent writers write the same pending row and return its id', async () => {

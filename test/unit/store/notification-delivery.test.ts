@@ -12,10 +12,10 @@ import { historyRetentionMs } from '../../../controller/store/housekeeping';
 import { migrationNames } from '../../../controller/store/migrations';
 import { insertNotification } from '../../../controller/store/outbox';
 import type { Connection } from '../../../controller/store/connection';
-import { openStore, type SqlStore } from '../../../controller/store/store';
+import { openStore, type SqlStore, type SqliteStore } from '../../../controller/store/store';
 import { oldDatabase } from '../../helpers/old-database';
 import { FakeClock } from '../../helpers/fake-clock';
-import { tempStore } from '../../helpers/store';
+import { tempStore, sqliteOnly } from '../../helpers/store';
 
 const T0 = Date.parse('2026-12-05T10:00:00Z');
 let store: SqlStore;
@@ -330,8 +330,8 @@ describe('review cases', () => {
     assert.equal(again.id, d.id);
   });
 
-  test('the purge and the state listing read indexes, not the whole table', async () => {
-    const raw: Connection = store['connection'];
+  sqliteOnly('the purge and the state listing read indexes, not the whole table', async () => {
+    const raw: Connection = (store as SqliteStore)['connection'];
     const plans = await raw.sync((db) =>
       [
         `delete from notification_deliveries where state = 'delivered' and delivered_at < 5`,

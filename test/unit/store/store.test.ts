@@ -17,7 +17,7 @@ import { openStore, type SqlStore } from '../../../controller/store/store';
 import { systemClock } from '../../../controller/clock/clock';
 import * as presets from '../../../controller/store/presets';
 import * as templates from '../../../controller/store/templates';
-import { tempStore } from '../../helpers/store';
+import { tempStore, sqliteOnly } from '../../helpers/store';
 import { presetSpec, templateSpec } from '../../helpers/fixtures';
 
 const policy: FailurePolicy = { failureHardLimit: 3, createBackoffMs: (n) => n * 1000, deleteRetryMs: (n) => n * 500 };
@@ -221,7 +221,7 @@ describe('store', () => {
     assert.equal(inst.next_attempt_at, 2700);
   });
 
-  test('a second controller on the same file is refused with a clear message', async () => {
+  sqliteOnly('a second controller on the same file is refused with a clear message', async () => {
     await assert.rejects(openStore(`sqlite:${path.join(dir, 'test.db')}`, { exclusive: true, clock: systemClock }), (err: unknown) => {
       assert.ok(err instanceof StoreLockedError);
       assert.match(err.message, /another prewarm controller is already using .*test\.db/);

@@ -11,7 +11,7 @@ import { WORKSPACE_DELETE_ATTEMPTS } from '../../../controller/domain/limits';
 import { planLifecycle } from '../../../controller/lifecycle';
 import type { SqlStore } from '../../../controller/store/store';
 import { FakeClock } from '../../helpers/fake-clock';
-import { tempStore } from '../../helpers/store';
+import { tempStore, sqliteOnly } from '../../helpers/store';
 import { claimedWorkspace, DAY, fail, HOUR, MIN, ok, readyInstances, runJob, workspaceFixture } from '../../helpers/workspace-store';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
@@ -140,7 +140,7 @@ describe('reads', () => {
     assert.equal(all[1].archivedAt, T0 + 11);
   });
 
-  test('the owner filter uses the partial owner index', async () => {
+  sqliteOnly('the owner filter uses the partial owner index', async () => {
     const rows = await store.db
       .selectFrom('instances')
       .select('id')

@@ -1,0 +1,131 @@
+/**
+ * Who acts. Every replica serves the API (claims, activity, workspace operations, reads: each a conditional
+ * statement the database serialises). Only the leader runs the reconcile and lifecycle loops and the driver jobs,
+ * so two replicas never plan the same build or run the same transition; its writes are fenced by the lease
+ * generation. The lease is a row timed by the database's clock; this replica renews it every third of its
+ * lifetime and stops acting as soon as it cannot be sure it still holds it (renewal failed until the lease's local
+ * expiry, or another replica took it). On SQLite the one controller always leads.
+ */
+import type { Clock } from '../clock/clock';
+import type { LeaderLease, ReplicaIdentity } from '../domain/replica';
+import type { Logger } from '../log';
+import type { Store } from '../store/store';
+
+export interface LeadershipDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  replica: ReplicaIdentity;
+  /** How long a lease lasts without renewal: the takeover time after a replica vanishes without a word. */
+  ttlMs: number;
+  /** Called once each time this replica starts to lead (the store's fence is set already). */
+  onGain(lease: LeaderLease): void;
+  /** Called once each time it stops leading (the fence is cleared already): stop acting now. */
+  onLose(reason: string): void;
+  /** The database answered (true) or failed (false) on the last renewal: for the readiness check and the logs. */
+  onDatabase?(up: boolean): void;
+}
+
+export class Leadership {
+  private lease: LeaderLease | null = null;
+  /** The controller's clock instant after which this replica can no longer be sure it leads. */
+  private leadsUntil = 0;
+  private stopped = false;
+  private timer: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private databaseUp = true;
+  private lastError = '';
+
+  constructor(private readonly deps: LeadershipDeps) {}
+
+  /** True while this replica holds the lease it can vouch for. */
+  get isLeader(): boolean {
+    // One controller per SQLite file (its lock): nothing to renew, nobody to lose to.
+    if (!this.deps.store.shared) return true;
+    return this.lease !== null && this.deps.clock.now() < this.leadsUntil;
+  }
+  get generation(): number | null {
+    return this.lease?.generation ?? null;
+  }
+  get renewEveryMs(): number {
+    return Math.max(200, Math.floor(this.deps.ttlMs / 3));
+  }
+
+  /** Registers the replica and tries once to lead before returning; then renews on the clock's timers. */
+  async start(): Promise<void> {
+    await this.deps.store.registerReplica(this.deps.replica);
+    await this.tick();
+    if (this.deps.store.shared) this.running = this.loop();
+  }
+
+  /** Gives the lease up (another replica takes over at once) and marks the replica stopped. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.abort();
+    await this.running;
+    if (this.lease) this.lose('shutting down');
+    await this.deps.store.retireReplica(this.deps.replica.id).catch((err) => this.deps.log.warn('could not mark this replica stopped', { error: err }));
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      this.timer = new AbortController();
+      await this.deps.clock.sleep(this.renewEveryMs, this.timer.signal).catch(() => undefined);
+      if (this.stopped) return;
+      await this.tick();
+    }
+  }
+
+  /** One renewal: heartbeat, then take or renew the lease. Never throws. */
+  async tick(): Promise<void> {
+    const { store, clock, replica, ttlMs, log } = this.deps;
+    const startedAt = clock.now();
+    try {
+      if (store.shared) await store.heartbeat(replica.id);
+      const lease = await store.acquireLeadership(replica.id, ttlMs, { takeOverLostSession: this.lease === null });
+      this.database(true);
+      if (!lease) {
+        if (this.lease) this.lose('another replica holds the lease now');
+        return;
+      }
+      // Measured from before the request: the database's expiry is at least this late on its own clock.
+      this.leadsUntil = startedAt + ttlMs;
+      const gained = this.lease === null || this.lease.generation !== lease.generation;
+      if (gained && this.lease) this.lose('the lease was taken over and taken back');
+      this.lease = lease;
+      store.setFence(lease);
+      if (gained) {
+        log.info('leading: this replica runs the reconcile and lifecycle loops and the driver jobs', { replica: replica.id, generation: lease.generation });
+        this.deps.onGain(lease);
+      }
+    } catch (err) {
+      this.database(false, err);
+      if (this.lease && clock.now() >= this.leadsUntil) this.lose('could not renew the lease before it ran out (the database is unreachable)');
+    }
+  }
+
+  private lose(reason: string): void {
+    const lease = this.lease;
+    this.lease = null;
+    this.leadsUntil = 0;
+    this.deps.store.setFence(null);
+    this.deps.log.warn('no longer leading: this replica stops acting; the leader re-drives its unfinished jobs', {
+      replica: this.deps.replica.id,
+      generation: lease?.generation,
+      reason,
+    });
+    this.deps.onLose(reason);
+  }
+
+  private database(up: boolean, err?: unknown): void {
+    const message = err instanceof Error ? err.message : err === undefined ? '' : String(err);
+    if (!up && (this.databaseUp || message !== this.lastError)) {
+      this.deps.log.error('the database is unreachable: this replica does not act until it is back', { error: message });
+    } else if (up && !this.databaseUp) {
+      this.deps.log.info('the database is reachable again');
+    }
+    this.databaseUp = up;
+    this.lastError = message;
+    this.deps.onDatabase?.(up);
+  }
+}

@@ -7,6 +7,7 @@ import { create } from '@bufbuild/protobuf';
 import * as pb from './gen/prewarm/v1/prewarm_pb';
 import type { ExplainAction, ExplainPreset, ExplainReport, StatusReport } from './service';
 import type { PoolEvent } from '../domain/records';
+import type { ReplicaRecord } from '../domain/replica';
 import { fromInt64, toInt64 } from './codec-int64';
 import { actionTypeEnum, presetStatusEnum } from './codec-enums';
 
@@ -89,6 +90,7 @@ export function statusReportToProto(r: StatusReport): pb.StatusResponse {
     presets: r.presets.map(explainPresetToProto),
     events: r.events.map(poolEventToProto),
     at: r.at,
+    replicas: (r.replicas ?? []).map(replicaToProto),
   });
 }
 
@@ -100,6 +102,7 @@ export function statusReportFromProto(msg: pb.StatusResponse): StatusReport {
     inFlightLimit: fromInt64(msg.inFlightLimit, 'in_flight_limit'),
     presets: msg.presets.map(explainPresetFromProto),
     events: msg.events.map(poolEventFromProto),
+    replicas: msg.replicas.map(replicaFromProto),
   };
 }
 
@@ -132,4 +135,51 @@ function poolEventFromProto(msg: pb.PoolEvent): PoolEvent {
     stderrTail: msg.stderrTail,
     durationMs: fromInt64(msg.durationMs, 'event duration_ms'),
   };
+}
+
+export function replicaToProto(r: ReplicaRecord): pb.Replica {
+  return create(pb.ReplicaSchema, {
+    id: r.id,
+    host: r.host,
+    pid: toInt64(r.pid, 'replica pid'),
+    version: r.version,
+    api: r.api,
+    startedAt: rfc3339(r.startedAt, 'replica started_at'),
+    heartbeatAt: rfc3339(r.heartbeatAt, 'replica heartbeat_at'),
+    alive: r.alive,
+    leader: r.leader,
+    leaseGeneration: r.leaseGeneration === null ? undefined : toInt64(r.leaseGeneration, 'replica lease_generation'),
+    leaseExpiresAt: r.leaseExpiresAt === null ? undefined : rfc3339(r.leaseExpiresAt, 'replica lease_expires_at'),
+    stoppedAt: r.stoppedAt === null ? undefined : rfc3339(r.stoppedAt, 'replica stopped_at'),
+  });
+}
+
+export function replicaFromProto(msg: pb.Replica): ReplicaRecord {
+  return {
+    id: msg.id,
+    host: msg.host,
+    pid: fromInt64(msg.pid, 'replica pid'),
+    version: msg.version,
+    api: msg.api,
+    startedAt: epochMs(msg.startedAt, 'replica started_at'),
+    heartbeatAt: epochMs(msg.heartbeatAt, 'replica heartbeat_at'),
+    stoppedAt: msg.stoppedAt === undefined ? null : epochMs(msg.stoppedAt, 'replica stopped_at'),
+    alive: msg.alive,
+    leader: msg.leader,
+    leaseGeneration: msg.leaseGeneration === undefined ? null : fromInt64(msg.leaseGeneration, 'replica lease_generation'),
+    leaseExpiresAt: msg.leaseExpiresAt === undefined ? null : epochMs(msg.leaseExpiresAt, 'replica lease_expires_at'),
+  };
+}
+
+/** Epoch ms → RFC 3339 (millisecond precision, so the round trip is exact). */
+function rfc3339(ms: number, what: string): string {
+  const date = new Date(ms);
+  if (!Number.isInteger(ms) || Number.isNaN(date.getTime())) throw new Error(`cannot encode ${what} = ${ms}: not an instant`);
+  return date.toISOString();
+}
+
+function epochMs(text: string, what: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) throw new Error(`the controller sent ${what} = ${JSON.stringify(text.slice(0, 40))}, not an RFC 3339 instant`);
+  return ms;
 }

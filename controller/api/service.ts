@@ -3,6 +3,7 @@ import type { DeliveryFilter, DeliveryRecord, NotificationTargetRecord, TestDeli
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState, PresetStatus } from '../domain/states';
 import type { WorkspaceFilter, WorkspaceOp, WorkspaceOutlook, WorkspaceRecord } from '../domain/workspace';
+import type { ReplicaRecord } from '../domain/replica';
 
 
 /**
@@ -148,4 +149,10 @@ export interface StatusReport {
   presets: ExplainPreset[];
   /** The most recent finished driver operations, newest first. */
   events: PoolEvent[];
+  /**
+   * The controller processes registered on the database, oldest first, with who leads (one on SQLite). Absent
+   * from services that keep no replicas (test doubles); a controller that predates replicas sends none, which
+   * decodes as an empty list.
+   */
+  replicas?: ReplicaRecord[];
 }

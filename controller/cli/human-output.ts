@@ -9,11 +9,13 @@
  * every other interpolated value goes through `t`. JSON output needs neither: JSON escaping covers it.
  */
 import { presetState } from '../view/preset-state';
+import { goneText, replicaCounts, replicaRole, shortReplicaIds } from '../view/replica-state';
 import type { ExplainAction, ExplainPreset, ExplainReport, StatusReport } from '../api/service';
 import { ValidationError, formatPath } from '../domain/errors';
 import { escapeText as t } from '../domain/text';
 import { UsageError } from './args';
 import type { InstanceRecord, PresetRecord, TemplateRecord } from '../domain/records';
+import type { ReplicaRecord } from '../domain/replica';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Basics
@@ -23,6 +25,27 @@ export function instant(ms: number | null | undefined): string | null {
   if (ms === null || ms === undefined) return null;
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
+}
+
+/**
+ * "in 7h59m", "3m ago", "now": the two largest units, enough to read a deadline at a glance (the RFC 3339 instant
+ * next to it is the exact value).
+ */
+export function relative(ms: number, now: number): string {
+  const diff = ms - now;
+  const abs = Math.abs(diff);
+  if (abs < 1000) return 'now';
+  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  let rest = abs;
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0) parts.push(`${n}${unit}`);
+    if (parts.length === 2) break;
+  }
+  const text = parts.filter((p, i) => i === 0 || !p.startsWith('0')).join('');
+  return diff > 0 ? `in ${text}` : `${text} ago`;
 }
 
 function dash(value: string | null | undefined): string {
@@ -220,6 +243,25 @@ export function statusJson(r: StatusReport) {
       stderr_tail: e.stderrTail,
       duration_ms: e.durationMs,
     })),
+    replicas: (r.replicas ?? []).map(replicaJson),
+  };
+}
+
+/** One replica in `status --json`: every one registered (stopped and silent ones too), instants as RFC 3339. */
+export function replicaJson(r: ReplicaRecord) {
+  return {
+    id: r.id,
+    host: r.host,
+    pid: r.pid,
+    version: r.version,
+    api: r.api,
+    started_at: instant(r.startedAt),
+    heartbeat_at: instant(r.heartbeatAt),
+    stopped_at: instant(r.stoppedAt),
+    alive: r.alive,
+    leader: r.leader,
+    lease_generation: r.leaseGeneration,
+    lease_expires_at: instant(r.leaseExpiresAt),
   };
 }
 
@@ -283,7 +325,8 @@ export function explainText(r: ExplainReport): string {
 }
 
 export function statusText(r: StatusReport): string {
-  const head = `Controller: ${r.paused ? 'paused globally' : 'running'}; driver operations in flight: ${r.inFlight}/${r.inFlightLimit}\n\n`;
+  const controller = `Controller: ${r.paused ? 'paused globally' : 'running'}; driver operations in flight: ${r.inFlight}/${r.inFlightLimit}\n`;
+  const head = `${controller}${replicasText(r.replicas ?? [], r.at)}\n`;
   if (r.presets.length === 0) return head + 'No presets.\n';
   return (
     head +
@@ -300,6 +343,49 @@ export function statusText(r: StatusReport): string {
       ]),
     )
   );
+}
+
+/**
+ * The replicas part of `status`, right under the controller line. One alive replica (the SQLite case, or a single
+ * controller on PostgreSQL) is one line; several are a section with a row each (short id, host, pid, version, API
+ * address, role, last heartbeat). Replicas stopped or silent are counted, not listed; `--json` has them all.
+ * Heartbeat ages count from the report's instant (the controller's clock; on PostgreSQL heartbeats are the
+ * database's clock, so a skew between the two shows here, never in `alive`). Nothing at all without replicas (a
+ * controller that predates them).
+ */
+export function replicasText(replicas: readonly ReplicaRecord[], at: string): string {
+  if (replicas.length === 0) return '';
+  const now = Date.parse(at);
+  const { alive, gone, leader } = replicaCounts(replicas);
+  const ids = shortReplicaIds(alive);
+  const age = (r: ReplicaRecord) => {
+    if (!Number.isFinite(now)) return instant(r.heartbeatAt) ?? '-';
+    const text = relative(Math.min(r.heartbeatAt, now), now);
+    return text === 'now' ? 'just now' : text;
+  };
+  if (alive.length === 0) return `Replicas: none alive; ${goneText(gone)}\n`;
+  if (alive.length === 1) {
+    const one = alive[0];
+    const line =
+      `Replica ${t(ids.get(one.id) ?? one.id)} on ${dash(one.host)} (pid ${one.pid}, version ${dash(one.version)}): ` +
+      `${one.leader ? replicaRole(one) : 'follower, no replica leads right now'}, heartbeat ${age(one)}${gone > 0 ? `; ${goneText(gone)}` : ''}`;
+    return line + '\n';
+  }
+  const rows = table(
+    ['ID', 'HOST', 'PID', 'VERSION', 'API', 'ROLE', 'HEARTBEAT'],
+    alive.map((r) => [ids.get(r.id) ?? r.id, r.host, String(r.pid), dash(r.version), dash(r.api), replicaRole(r), age(r)]),
+  );
+  const notes: string[] = [];
+  if (leader === undefined) notes.push('no replica leads right now (the lease is free or expired; one takes it shortly)');
+  if (gone > 0) notes.push(goneText(gone));
+  return `\nReplicas (${alive.length} alive):\n${indent(rows)}${notes.map((n) => `  ${n}\n`).join('')}`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => (l === '' ? l : `  ${l}`))
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

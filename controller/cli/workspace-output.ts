@@ -8,7 +8,10 @@ import { formatLifecycleDuration } from '../domain/lifecycle-duration';
 import { LIFECYCLE_POLICY_ATTRS, type LifecyclePolicy, type LifecyclePolicyAttr } from '../domain/lifecycle-policy';
 import { escapeText as t } from '../domain/text';
 import type { RuleOutlook, WorkspaceRecord } from '../domain/workspace';
-import { instant, table } from './human-output';
+import { instant, relative, table } from './human-output';
+
+// relative() lived here first; its importers keep this path.
+export { relative };
 
 const POLICY_KEY: Readonly<Record<LifecyclePolicyAttr, keyof LifecyclePolicy>> = {
   autostop_after: 'autostopAfterMs',
@@ -53,27 +56,6 @@ export function workspaceJson(w: WorkspaceRecord) {
     destroy_reason: w.destroyReason,
     lifecycle_policy: lifecyclePolicyJson(w.policy),
   };
-}
-
-/**
- * "in 7h59m", "3m ago", "now": the two largest units, enough to read a deadline at a glance (the RFC 3339 instant
- * next to it is the exact value).
- */
-export function relative(ms: number, now: number): string {
-  const diff = ms - now;
-  const abs = Math.abs(diff);
-  if (abs < 1000) return 'now';
-  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
-  let rest = abs;
-  const parts: string[] = [];
-  for (const [unit, size] of units) {
-    const n = Math.floor(rest / size);
-    rest -= n * size;
-    if (n > 0 || parts.length > 0) parts.push(`${n}${unit}`);
-    if (parts.length === 2) break;
-  }
-  const text = parts.filter((p, i) => i === 0 || !p.startsWith('0')).join('');
-  return diff > 0 ? `in ${text}` : `${text} ago`;
 }
 
 /** An instant with its distance from `now`, or `-`. */

@@ -154,6 +154,7 @@ export class ControllerService implements PrewarmService {
       inFlightLimit: this.deps.inFlightLimit,
       presets: report.presets,
       events,
+      replicas: await this.deps.store.listReplicas(),
     };
   }
 

@@ -12,6 +12,7 @@ import { describeNotification } from '../domain/notification-text';
 import type { PoolEvent } from '../domain/records';
 import { escapeText as printable } from '../domain/text';
 import { type PresetCondition, presetState } from './preset-state';
+import { replicaLine } from './replica-state';
 
 export interface LiveOutput {
   write(text: string): void;
@@ -76,6 +77,8 @@ export class LiveView {
   private lastFrame = '';
   private readonly presetLines = new Map<string, string>();
   private seenEvents = new Set<string>();
+  /** The replicas line last appended; null until two replicas were alive at once. */
+  private lastReplicaLine: string | null = null;
   private lastNotificationId = 0;
   private first = true;
 
@@ -150,7 +153,11 @@ export class LiveView {
         .join('  ');
     const plainRow = (cells: Array<{ text: string }>) => cells.map((cell, i) => (i === cells.length - 1 ? cell.text : cell.text.padEnd(widths[i]))).join('  ');
     const styled = (text: string, style?: (s: string) => string): FrameLine => ({ shown: c && style ? style(text) : text, plain: text });
-    const out: FrameLine[] = [styled(head, c?.bold), plainLine('')];
+    const out: FrameLine[] = [styled(head, c?.bold)];
+    // Several controller replicas: one line with who leads (none with one controller, so its view stays as it was).
+    const replicas = replicaLine(report.replicas);
+    if (replicas !== null) out.push(plainLine(printable(replicas)));
+    out.push(plainLine(''));
     const headerCells = header.map((text) => ({ text, style: c?.dim }));
     out.push({ shown: line(headerCells), plain: plainRow(headerCells) });
     if (rows.length === 0) out.push(plainLine('(no presets yet)'));
@@ -190,6 +197,13 @@ export class LiveView {
     const time = report.at.slice(11, 19);
     const out: string[] = [];
     if (this.first && report.paused) out.push(`${time}  the controller is paused globally: no actions run`);
+    // A line when the replicas change (one comes or goes, another takes over), once two have been alive at once:
+    // nothing with one controller.
+    const replicas = replicaLine(report.replicas, this.lastReplicaLine !== null);
+    if (replicas !== null && replicas !== this.lastReplicaLine) {
+      out.push(`${time}  ${printable(replicas)}`);
+      this.lastReplicaLine = replicas;
+    }
     for (const e of report.notifications?.entries ?? []) {
       if (e.id <= this.lastNotificationId) continue;
       this.lastNotificationId = e.id;

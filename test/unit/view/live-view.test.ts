@@ -3,6 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import type { ExplainPreset, StatusReport } from '../../../controller/api/service';
 import { LiveView, liveViewMode } from '../../../controller/view/live-view';
 import type { PoolEvent } from '../../../controller/domain/records';
+import type { ReplicaRecord } from '../../../controller/domain/replica';
 import { explainPreset } from '../../helpers/fixtures';
 
 const AT = '2026-03-02T12:00:00.000Z';
@@ -172,4 +173,56 @@ test('a terminal that reports no size (0 columns, 0 rows) is drawn unclipped', (
   view.update(report([explainPreset()]));
   expect(chunks[0]).toContain('devbox/us-nix  0        0      0         0        healthy');
   expect(chunks[0]).toContain('Recent events');
+});
+
+describe('controller replicas', () => {
+  const NOW = Date.parse(AT);
+  const leader: ReplicaRecord = {
+    id: 'build-01-4242-9f3c1a2b',
+    host: 'build-01',
+    pid: 4242,
+    version: '1.4.0',
+    api: '10.0.0.1:7420',
+    startedAt: NOW - 3_600_000,
+    heartbeatAt: NOW - 2_000,
+    stoppedAt: null,
+    alive: true,
+    leader: true,
+    leaseGeneration: 7,
+    leaseExpiresAt: NOW + 10_000,
+  };
+  const follower: ReplicaRecord = { ...leader, id: 'build-02-4243-77aa01bc', host: 'build-02\u001b[31m', pid: 4243, leader: false, leaseGeneration: null, leaseExpiresAt: null };
+  const stopped: ReplicaRecord = { ...follower, id: 'build-01-4000-deadbeef', host: 'build-01', alive: false, stoppedAt: NOW - 60_000 };
+  const withReplicas = (replicas: ReplicaRecord[], at = AT): StatusReport => ({ ...report([explainPreset()], [], at), replicas });
+
+  test('a terminal frame gets one line under the heading with several alive, none with one controller', () => {
+    const one = capture({ tty: true, color: false });
+    one.view.update(withReplicas([leader, stopped]));
+    const plain = capture({ tty: true, color: false });
+    plain.view.update(report([explainPreset()]));
+    expect(one.chunks[0]).toBe(plain.chunks[0]);
+
+    const several = capture({ tty: true, color: false });
+    several.view.update(withReplicas([leader, follower, stopped]));
+    const lines = several.chunks[0].split('\n');
+    expect(lines[1]).toBe('replicas: 2 alive, leader 9f3c1a2b on build-01 (generation 7), 1 replica stopped or silent');
+    expect(lines[2]).toBe('');
+    expect(lines.length).toBe(plain.chunks[0].split('\n').length + 1);
+  });
+
+  test('in a pipe, a line when the replicas change (a takeover, one gone), escaped; nothing with one controller', () => {
+    const { view, chunks, text } = capture({ tty: false, color: false });
+    view.update(withReplicas([leader, stopped]));
+    expect(text()).not.toContain('replicas');
+    const newLeader: ReplicaRecord = { ...follower, leader: true, leaseGeneration: 8, leaseExpiresAt: NOW + 10_000 };
+    view.update(withReplicas([leader, follower]));
+    view.update(withReplicas([leader, follower], '2026-03-02T12:00:01.000Z'));
+    view.update(withReplicas([{ ...leader, leader: false, alive: false, leaseGeneration: null }, newLeader], '2026-03-02T12:00:02.000Z'));
+    const replicaLines = chunks.join('').split('\n').filter((l) => l.includes('replicas'));
+    expect(replicaLines).toEqual([
+      '12:00:00  replicas: 2 alive, leader 9f3c1a2b on build-01 (generation 7)',
+      '12:00:02  replicas: 1 alive, leader 77aa01bc on build-02\\u001b[31m (generation 8), 1 replica stopped or silent',
+    ]);
+    expect(text()).not.toMatch(/\u001b/);
+  });
 });

@@ -18,7 +18,7 @@ import { Reconciler } from './loop/reconciler';
 import { LifecycleLoop } from './loop/lifecycle-loop';
 import { Leadership } from './loop/leadership';
 import { DeliveryLoop } from './notify/delivery-loop';
-import { loadSecretBox } from './notify/secret-box';
+import { loadSecretBox, loadSharedSecretBox } from './notify/secret-box';
 import { applySpecs } from './service/apply';
 import { ControllerService } from './service/controller-service';
 import { LiveView, liveViewMode } from './view/live-view';
@@ -128,7 +128,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     // same on every replica), and a token is rotated by restarting with a new PREWARM_TOKEN.
     const databaseFile = isPostgresUrl(opts.database) ? '' : parseDatabaseUrl(opts.database).file;
     // Webhook secrets are sealed under this key: a copy of the database alone reveals none of them.
-    const secretBox = loadSecretBox(databaseFile === ':memory:' || databaseFile === '' ? databaseFile : path.resolve(databaseFile), env);
+    const secretBox =
+      databaseFile === '' ? loadSharedSecretBox(env) : loadSecretBox(databaseFile === ':memory:' ? databaseFile : path.resolve(databaseFile), env);
     let admin: AdminSocket | undefined;
     if (databaseFile !== ':memory:' && databaseFile !== '') {
       try {
@@ -238,6 +239,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       metrics,
       policy,
       leads,
+      onDeferred: () => void store.announceJobs().catch((err) => log.warn('could not tell the leader about new jobs; it starts them at its next tick', { error: err })),
       onSettled: () => {
         reconciler?.kick();
         delivery.kick();
@@ -342,6 +344,10 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       },
     });
 
+    // Jobs another replica's API wrote (a fallback build for a waiting claimer, a user's stop) start now, not next tick.
+    store.onJobsAnnounced(() => {
+      if (leadership.isLeader) reconciler?.kick(0);
+    });
     // Registers this replica and tries to lead before the loops start, so a lone controller acts from its first tick.
     await leadership.start();
     cleanups.unshift(() => leadership.stop());

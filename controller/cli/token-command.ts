@@ -17,7 +17,7 @@ const FLAGS: FlagSpec[] = [
     name: 'database',
     kind: 'string',
     value: 'URL',
-    help: "The controller's store: sqlite:PATH, as given to prewarm controller --database",
+    help: "The controller's store, as given to prewarm controller --database (env PREWARM_DATABASE)",
     default: controllerDefaults.database,
   },
 ];
@@ -37,7 +37,9 @@ export const tokenRotateCommand: Command = {
   flags: FLAGS,
   examples: ['prewarm token rotate', 'prewarm token rotate --database sqlite:/var/lib/prewarm/prewarm.db', 'eval "$(prewarm token rotate)"'],
   async run(ctx) {
-    const url = ctx.flags.string('database') ?? controllerDefaults.database;
+    const url = ctx.flags.string('database') ?? (ctx.io.env.PREWARM_DATABASE || controllerDefaults.database);
+    const { isPostgresUrl } = await import('../store/store');
+    if (isPostgresUrl(url)) return rotateOnPostgres(ctx, url);
     // Loaded only here: the direct path needs the store and native SQLite.
     const { parseDatabaseUrl } = await import('../store/connection');
     let file: string;
@@ -102,3 +104,26 @@ export const tokenRotateCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * PostgreSQL has no admin socket (replicas may run on other hosts): the new hash is stored in the database, and each
+ * replica takes it at its next start. Replicas still running keep accepting the old token until restarted.
+ */
+async function rotateOnPostgres(ctx: Parameters<Command['run']>[0], url: string): Promise<number> {
+  const { openStore } = await import('../store/store');
+  const { rotateToken } = await import('../auth/token');
+  const { systemClock } = await import('../clock/clock');
+  const store = await openStore(url, { clock: systemClock });
+  let token: string;
+  try {
+    token = (await rotateToken(store)).token;
+  } finally {
+    await store.close();
+  }
+  ctx.io.stderr(
+    `prewarm: stored a new API token in ${store.description}. Replicas use it from their next start (restart them one by one);\n` +
+      `a replica started with PREWARM_TOKEN keeps that one. It is shown only this once; only its hash is stored.\n`,
+  );
+  ctx.io.stdout(`export PREWARM_TOKEN=${token}\n`);
+  return 0;
+}

@@ -27,6 +27,8 @@ export interface ExecutorDeps {
    * the leader), and a result that arrives after leadership was lost is not recorded. Default: always leads.
    */
   leads?: () => boolean;
+  /** A job this replica does not lead for was left to the leader (which is told, to start it now). */
+  onDeferred?: () => void;
 }
 
 /**
@@ -116,7 +118,11 @@ export class Executor {
 
   /** Starts one job now, outside any budget (claim fallbacks: a person is waiting). */
   launch(jobId: number): void {
-    if (this.running.has(jobId) || this.stopping || !this.leads()) return;
+    if (this.running.has(jobId) || this.stopping) return;
+    if (!this.leads()) {
+      this.deps.onDeferred?.();
+      return;
+    }
     const p = this.runJob(jobId)
       .catch((err) => this.deps.log.error('job failed to run', { job: jobId, error: err }))
       .finally(() => {

@@ -87,6 +87,19 @@ export function parseSecretKey(text: string): Buffer | null {
  * bytes, mode 0600, on first use; read back afterwards). A database in memory gets a random key.
  */
 export function loadSecretBox(databaseFile: string, env: NodeJS.ProcessEnv): SecretBox {
+  return keyFromEnv(env) ?? fileKeyBox(databaseFile);
+}
+
+/**
+ * The secret box of a replica of a shared database (PostgreSQL): every replica must open what any replica sealed,
+ * so the key can only come from PREWARM_SECRET_KEY, the same on all of them. Without it the controller runs and only
+ * what needs a webhook secret fails, saying what to set.
+ */
+export function loadSharedSecretBox(env: NodeJS.ProcessEnv): SecretBox {
+  return keyFromEnv(env) ?? new MissingKeyBox();
+}
+
+function keyFromEnv(env: NodeJS.ProcessEnv): SecretBox | undefined {
   const fromEnv = env[SECRET_KEY_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const key = parseSecretKey(fromEnv);
@@ -94,9 +107,11 @@ export function loadSecretBox(databaseFile: string, env: NodeJS.ProcessEnv): Sec
     if (!key) throw new Error(`${SECRET_KEY_ENV} must be 64 hex characters or the base64 of at least 32 bytes (make one with: openssl rand -hex 32)`);
     return new SecretBox(key, SECRET_KEY_ENV);
   }
-  if (databaseFile === ':memory:') return SecretBox.random();
-  // A shared database (PostgreSQL): every replica must open what any replica sealed, so no key of its own will do.
-  if (databaseFile === '') return new MissingKeyBox();
+  return undefined;
+}
+
+function fileKeyBox(databaseFile: string): SecretBox {
+  if (databaseFile === '' || databaseFile === ':memory:') return SecretBox.random();
   const file = `${databaseFile}.key`;
   const created = createKeyFile(file);
   if (created) return new SecretBox(created, `the key file ${file}`);
@@ -140,10 +155,7 @@ function readKeyFile(file: string): Buffer {
   return key;
 }
 
-/**
- * The box of a controller on a shared database started without PREWARM_SECRET_KEY: the controller runs, and only what
- * needs a webhook secret fails, saying what to set.
- */
+/** The box of a replica of a shared database started without PREWARM_SECRET_KEY. */
 class MissingKeyBox extends SecretBox {
   constructor() {
     super(randomBytes(KEY_BYTES), 'no key');

@@ -17,6 +17,8 @@ export async function purgeFinished(db: Kysely<Database>, now: number): Promise<
     const old = trx.selectFrom('instances').select('id').where('state', '=', 'deleted').where('deleted_at', '<', cutoff);
     await trx.deleteFrom('jobs').where('instance_id', 'in', old).execute();
     await trx.deleteFrom('instances').where('state', '=', 'deleted').where('deleted_at', '<', cutoff).execute();
+    // Replicas silent for a day are no longer listed; their rows go with the rest of the history.
+    await trx.deleteFrom('replicas').where('heartbeat_at', '<', cutoff).execute();
     await trx
       .deleteFrom('presets')
       .where('deleted_at', 'is not', null)

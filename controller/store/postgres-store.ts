@@ -24,6 +24,9 @@ import { readOneWorkspaceFrom } from './workspace-reader';
 /** The advisory lock the leader's own session holds (an arbitrary constant, "prewarm" in ASCII). */
 const LEADER_LOCK_KEY = 0x707265776172;
 
+/** The channel a replica notifies when it wrote job intents for the leader to run. */
+const JOBS_CHANNEL = 'prewarm_jobs';
+
 /** Milliseconds since the epoch by the server's clock, read at the statement (not the transaction's start). */
 const serverNow = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
@@ -36,6 +39,9 @@ export class PostgresStore extends SqlStore {
   /** The lease this replica's leader-only writes are fenced by; null refuses them (it does not lead). */
   private lease: LeaderLease | null = null;
   private session: pg.Client | undefined;
+  private listenClient: pg.Client | undefined;
+  private listening = false;
+  private jobsListener: (() => void) | undefined;
   private sessionLocked = false;
   private readonly fenceCheck: Fence = async (trx) => {
     const lease = this.lease;
@@ -96,6 +102,37 @@ export class PostgresStore extends SqlStore {
     }
   }
 
+  override async announceJobs(): Promise<void> {
+    await this.pool.query(`select pg_notify('${JOBS_CHANNEL}', '')`);
+  }
+  override onJobsAnnounced(listener: () => void): void {
+    this.jobsListener = listener;
+    void this.listen();
+  }
+  /** Renewed with every heartbeat: a listening connection lost with the database comes back with it. */
+  override async heartbeat(replicaId: string): Promise<void> {
+    await super.heartbeat(replicaId);
+    if (this.jobsListener && !this.listening) void this.listen();
+  }
+  private async listen(): Promise<void> {
+    if (this.listening || !this.jobsListener) return;
+    this.listening = true;
+    try {
+      const client = await this.connection.dedicatedClient();
+      const lost = () => {
+        if (this.listenClient === client) this.listenClient = undefined;
+        this.listening = false;
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      client.on('notification', () => this.jobsListener?.());
+      await client.query(`listen ${JOBS_CHANNEL}`);
+      this.listenClient = client;
+    } catch {
+      this.listening = false;
+    }
+  }
+
   protected get fence(): Fence {
     return this.fenceCheck;
   }
@@ -110,6 +147,10 @@ export class PostgresStore extends SqlStore {
     const session = this.session;
     this.session = undefined;
     await session?.end().catch(() => undefined);
+    const listener = this.listenClient;
+    this.jobsListener = undefined;
+    this.listenClient = undefined;
+    await listener?.end().catch(() => undefined);
     return this.connection.close();
   }
   protected dbNow(): Expression<number> {

@@ -28,17 +28,14 @@ export async function retireReplica(db: Db, id: string, now: Expression<number>)
   await releaseLease(db, id);
 }
 
-/** Rows of replicas stopped or silent for longer than `forgetAfterMs` are removed. */
+/** Replicas heard from within `forgetAfterMs` (older rows wait for housekeeping); a read writes nothing. */
 export async function listReplicas(db: Db, now: Expression<number>, staleAfterMs: number, forgetAfterMs: number): Promise<ReplicaRecord[]> {
-  await db
-    .deleteFrom('replicas')
-    .where(sql<boolean>`heartbeat_at < ${now} - ${forgetAfterMs}`)
-    .execute();
   const lease = await db.selectFrom('leases').selectAll().where('name', '=', LEADER).executeTakeFirst();
   const rows = await db
     .selectFrom('replicas')
     .selectAll()
     .select(sql<number>`${now}`.as('now'))
+    .where(sql<boolean>`heartbeat_at >= ${now} - ${forgetAfterMs}`)
     .orderBy('started_at')
     .orderBy('id')
     .execute();

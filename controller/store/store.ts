@@ -113,7 +113,7 @@ export interface Store {
   heartbeat(replicaId: string): Promise<void>;
   /** Marks the replica stopped and releases its lease (another replica takes over at once). */
   retireReplica(replicaId: string): Promise<void>;
-  /** Replicas seen lately, oldest first, with who leads; rows silent for a day are forgotten. */
+  /** Replicas heard from within a day, oldest first, with who leads (a read: it writes nothing). */
   listReplicas(): Promise<ReplicaRecord[]>;
   /**
    * Takes or renews the leader lease for `ttlMs` (the database's clock on PostgreSQL); null while another replica
@@ -126,6 +126,13 @@ export interface Store {
    * refused (this replica does not lead). SQLite, with one controller, ignores it.
    */
   setFence(lease: LeaderLease | null): void;
+  /**
+   * Tells the leader that this replica wrote job intents it does not run itself (a claim's fallback build, a user's
+   * stop), so it starts them now rather than at its next tick. No-op with one controller.
+   */
+  announceJobs(): Promise<void>;
+  /** Calls `listener` when another replica announces jobs (best effort: the leader's ticks pick them up anyway). */
+  onJobsAnnounced(listener: () => void): void;
 
   /**
    * The oldest ready instance of the pool, atomically, as a workspace: owner, last_used_at and the lifecycle fields
@@ -370,6 +377,8 @@ export abstract class SqlStore implements Store {
   releaseLeadership(holder: string): Promise<void> {
     return replicas.releaseLease(this.db, holder);
   }
+  async announceJobs(): Promise<void> {}
+  onJobsAnnounced(_listener: () => void): void {}
 
   async claim(call: ClaimCall): Promise<WorkspaceRecord | undefined> {
     const row = await this.claimRow(call);
@@ -522,7 +531,7 @@ export abstract class SqlStore implements Store {
 
 /** A replica that has not written its heartbeat for this long is shown as gone. */
 export const REPLICA_STALE_MS = 30_000;
-/** Rows of replicas silent for a day are removed when the list is read. */
+/** Replicas silent for a day are no longer listed (housekeeping removes their rows with the history). */
 const REPLICA_FORGET_MS = 24 * 3_600_000;
 
 export function isPostgresUrl(url: string): boolean {

@@ -129,6 +129,28 @@ describe('controller flags', () => {
     assert.deepEqual(build([]), controllerDefaults);
   });
 
+  test('--database takes a PostgreSQL URL, PREWARM_DATABASE stands in for the flag, and the flag wins', () => {
+    const s = [...specs()];
+    const withEnv = (argv: string[], env: Record<string, string>) =>
+      controllerOptionsFromFlags(new Flags(parseArgs(argv, s, 'prewarm controller'), {}, s), env);
+    assert.equal(build(['--database', 'postgres://u:p@db:5432/prewarm']).database, 'postgres://u:p@db:5432/prewarm');
+    assert.equal(withEnv([], { PREWARM_DATABASE: 'postgresql://u@db/prewarm' }).database, 'postgresql://u@db/prewarm');
+    assert.equal(withEnv(['--database', 'sqlite:./x.db'], { PREWARM_DATABASE: 'postgresql://u@db/prewarm' }).database, 'sqlite:./x.db');
+  });
+
+  test('a malformed PostgreSQL URL is a usage error naming the flag and the reason, without the password', () => {
+    assert.throws(() => build(['--database', 'postgres://u:hunter2@db:5432/']), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, /--database: .*names no database/);
+      assert.equal(err.message.includes('hunter2'), false);
+      return true;
+    });
+    assert.throws(() => build(['--database', 'mysql://u:hunter2@db/x']), (err: unknown) => {
+      assert.match((err as Error).message, /--database: unsupported URL "mysql:\/\/u:\*\*\*@db\/x"/);
+      return true;
+    });
+  });
+
   test('every flag lands in ControllerOptions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'prewarm-cli-'));
     try {

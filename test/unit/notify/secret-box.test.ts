@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadSecretBox, parseSecretKey, SecretBox } from '../../../controller/notify/secret-box';
+import { loadSecretBox, loadSharedSecretBox, parseSecretKey, SecretBox } from '../../../controller/notify/secret-box';
 
 const SECRET = 'whsec-0123456789abcdef';
 let dir: string;
@@ -159,5 +159,22 @@ describe('loadSecretBox', () => {
   test('a key file that cannot be created is a clear error', () => {
     const missing = path.join(dir, 'no-such-dir', 'prewarm.db');
     expect(() => loadSecretBox(missing, {})).toThrow(/cannot create the secret key file .*no-such-dir.*PREWARM_SECRET_KEY/);
+  });
+});
+
+describe('loadSharedSecretBox (replicas on PostgreSQL)', () => {
+  test('the key comes from PREWARM_SECRET_KEY only: two replicas with the same key open each other\'s secrets', () => {
+    const key = 'ab'.repeat(32);
+    const a = loadSharedSecretBox({ PREWARM_SECRET_KEY: key });
+    const b = loadSharedSecretBox({ PREWARM_SECRET_KEY: key });
+    expect(b.open(a.seal(SECRET))).toBe(SECRET);
+    expect(b.fingerprint(SECRET)).toBe(a.fingerprint(SECRET));
+  });
+
+  test('without it the controller runs, and sealing or opening a secret says what to set', () => {
+    const box = loadSharedSecretBox({});
+    expect(() => box.seal(SECRET)).toThrow(/PREWARM_SECRET_KEY on a PostgreSQL database: set the same key on every replica/);
+    expect(() => box.open('v1:AAAA')).toThrow(/PREWARM_SECRET_KEY/);
+    expect(() => box.fingerprint(SECRET)).toThrow(/PREWARM_SECRET_KEY/);
   });
 });

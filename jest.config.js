@@ -3,6 +3,7 @@
  *
  * Projects:
  *   unit         test/unit/**\/*.test.ts, except the DST suite
+ *   store postgres  the store suites again, on a throwaway PostgreSQL cluster (test/helpers/postgres.ts)
  *   integration  test/integration/**\/*.test.ts (real processes, terraform, the Go harness when installed)
  *   dst TZ=…     test/unit/schedule/dst.test.ts once per process time zone below. The zone is set on the worker
  *                process itself by test/helpers/tz-environment.js: a test's `process.env` is a copy, so assigning
@@ -14,10 +15,14 @@
 const DST_PROCESS_ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe'];
 
 /**
- * Store suites run on both databases. Not here: SQLite's own file handling (open errors, integrity, checkpoints, the
+ * Store suites (and the reconcile loop's, which run on a real store) run on both databases. Not here: SQLite's own file handling (open errors, integrity, checkpoints, the
  * synchronous batcher and the raw-connection paths), which PostgreSQL does not have.
  */
-const STORE_SUITES_ON_POSTGRES = ['store', 'workspaces', 'notification-delivery', 'snapshot', 'instance-ref', 'template-in-use', 'replicas'];
+const STORE_SUITES_ON_POSTGRES = [
+  ...['store', 'workspaces', 'notification-delivery', 'snapshot', 'instance-ref', 'template-in-use', 'replicas'].map((name) => `store/${name}`),
+  'loop/reconciler',
+  'loop/reconciler-readiness',
+];
 
 const common = {
   rootDir: __dirname,
@@ -55,7 +60,7 @@ module.exports = {
       // The store suites that are not about SQLite's own file handling, again on PostgreSQL: both stores keep one contract.
       ...common,
       displayName: 'store postgres',
-      testMatch: STORE_SUITES_ON_POSTGRES.map((name) => `<rootDir>/test/unit/store/${name}.test.ts`),
+      testMatch: STORE_SUITES_ON_POSTGRES.map((name) => `<rootDir>/test/unit/${name}.test.ts`),
       setupFiles: ['<rootDir>/test/helpers/store-postgres-setup.js'],
     },
     {

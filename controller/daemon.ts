@@ -208,12 +208,13 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
         // A new leader re-drives what the last one left unfinished, and plans from scratch.
         reconciler?.kick(0);
         lifecycle?.kick(0);
+        delivery.kick(0);
       },
       onLose: () => {
         metrics.leader.set({}, 0);
         metrics.leaderChanges.inc({ event: 'lost' });
         // Whatever this replica's drivers were doing, the next leader re-drives; a result from here would be refused.
-        if (executor.active > 0) driver.killAll();
+        executor.abandon();
       },
     });
     const leads = () => leadership.isLeader;
@@ -229,6 +230,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       random,
       timeoutMs: opts.notifyTimeoutMs,
       perTargetConcurrency: opts.notifyConcurrency,
+      leads,
       ownPorts,
     });
     const executor = new Executor({

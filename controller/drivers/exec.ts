@@ -123,6 +123,11 @@ export class ExecDriver {
    */
   killAll(): void {
     this.closed = true;
+    this.killRunning();
+  }
+
+  /** Kills what runs now (as killAll) and keeps accepting runs: a replica that lost the lead may lead again later. */
+  killRunning(): void {
     for (const kill of [...this.live.values()]) kill({ kind: 'shutdown' });
   }
 

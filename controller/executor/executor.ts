@@ -11,6 +11,8 @@ import { presetIdParts } from '../domain/ids';
 export interface DriverRunner {
   run(program: string, req: DriverRequest, signal?: AbortSignal): Promise<DriverOutcome>;
   killAll(): void;
+  /** Kills the running operations without refusing later ones (leadership lost, and maybe regained later). */
+  killRunning?(): void;
 }
 
 export interface ExecutorDeps {
@@ -39,6 +41,8 @@ export interface ExecutorDeps {
 export class Executor {
   private readonly running = new Map<number, Promise<void>>();
   private stopping = false;
+  /** Bumped when leadership is lost: a driver run that began under an earlier epoch records nothing. */
+  private epoch = 0;
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -133,6 +137,15 @@ export class Executor {
   }
 
   /**
+   * Leadership was lost: the running driver operations are killed, and their results (whenever they come, even after
+   * this replica leads again) are not recorded: the leader of the moment re-drives those jobs.
+   */
+  abandon(): void {
+    this.epoch++;
+    if (this.running.size > 0) this.deps.driver.killRunning?.();
+  }
+
+  /**
    * Shutdown has begun: no new driver operation starts, and an operation that fails from now on (killed by the
    * shutdown, or by a signal the whole process group got) is left unfinished for the next start instead of being
    * recorded as the driver's failure (which would count towards backoff and the hard limit).
@@ -158,14 +171,15 @@ export class Executor {
 
   private async runJob(jobId: number): Promise<void> {
     const { store, clock, driver, log, metrics, policy } = this.deps;
+    const epoch = this.epoch;
     const ctx = await store.startJob(jobId, clock.now());
     if (!ctx) return;
-    // Shutdown began while the job was being started: leave it for the next start rather than spawn now.
-    if (this.stopping) return;
+    // Shutdown began, or leadership was lost, while the job was being started: leave it rather than spawn now.
+    if (this.stopping || epoch !== this.epoch) return;
     const outcome = await driver.run(ctx.driver, driverRequest(ctx));
-    if (!this.leads()) {
-      // The lease was lost while the driver ran: the new leader re-drives this job, and the fence would refuse the
-      // write anyway.
+    if (!this.leads() || epoch !== this.epoch) {
+      // The lease was lost while the driver ran (even if it was won back since): the leader re-drives this job, and
+      // the fence would refuse a write under the old lease anyway.
       log.warn('driver result not recorded: this replica no longer leads; the leader re-drives the job', { job: jobId, op: ctx.job.op, result: outcome.kind });
       return;
     }

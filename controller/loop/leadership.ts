@@ -34,6 +34,8 @@ export class Leadership {
   private timer: AbortController | undefined;
   private running: Promise<void> | undefined;
   private databaseUp = true;
+  /** Fires when the lease runs out by this replica's clock without a renewal (a tick stuck on a dead connection). */
+  private expiry: { cancel(): void } | undefined;
   private lastError = '';
 
   constructor(private readonly deps: LeadershipDeps) {}
@@ -62,8 +64,10 @@ export class Leadership {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.abort();
+    this.expiry?.cancel();
     await this.running;
-    if (this.lease) this.lose('shutting down');
+    // With one controller (SQLite) there is nobody to hand over to: nothing to announce.
+    if (this.lease && this.deps.store.shared) this.lose('shutting down');
     await this.deps.store.retireReplica(this.deps.replica.id).catch((err) => this.deps.log.warn('could not mark this replica stopped', { error: err }));
   }
 
@@ -90,6 +94,7 @@ export class Leadership {
       }
       // Measured from before the request: the database's expiry is at least this late on its own clock.
       this.leadsUntil = startedAt + ttlMs;
+      this.armExpiry();
       const gained = this.lease === null || this.lease.generation !== lease.generation;
       if (gained && this.lease) this.lose('the lease was taken over and taken back');
       this.lease = lease;
@@ -104,7 +109,22 @@ export class Leadership {
     }
   }
 
+  /**
+   * Stops acting the moment the lease may have run out, whatever the renewal is doing: a tick can hang on a dead
+   * connection for as long as the driver's timeouts allow, and the next leader may start re-driving as soon as the
+   * database's clock passes the expiry.
+   */
+  private armExpiry(): void {
+    this.expiry?.cancel();
+    if (!this.deps.store.shared) return;
+    const { clock } = this.deps;
+    this.expiry = clock.setTimer(Math.max(0, this.leadsUntil - clock.now()), () => {
+      if (this.lease && clock.now() >= this.leadsUntil) this.lose('the lease ran out before a renewal got through (is the database reachable?)');
+    });
+  }
+
   private lose(reason: string): void {
+    this.expiry?.cancel();
     const lease = this.lease;
     this.lease = null;
     this.leadsUntil = 0;

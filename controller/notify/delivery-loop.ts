@@ -37,6 +37,11 @@ export interface DeliveryLoopDeps {
   ownPorts: () => readonly number[];
   /** Tick interval when nothing kicks the loop (1 s). */
   intervalMs?: number;
+  /**
+   * False while another replica leads: a tick then sends nothing (and counts as healthy). Deliveries are leased per
+   * row either way; keeping them on the leader also keeps their lease times on one replica's clock. Default: always.
+   */
+  leads?: () => boolean;
 }
 
 /** Notifications fanned out per store call; a tick repeats while batches come back full, up to FAN_OUT_ROUNDS. */
@@ -80,7 +85,7 @@ export class DeliveryLoop extends LoopBase implements DeliveryControl {
 
   async tick(): Promise<DeliveryTickResult> {
     const result: DeliveryTickResult = { fannedOut: 0, claimed: 0, started: 0, released: 0 };
-    if (this.stopping) return result;
+    if (this.stopping || (this.deps.leads && !this.deps.leads())) return result;
     const { store, clock } = this.deps;
     const now = clock.now();
     for (let round = 0; ; round++) {

@@ -267,6 +267,8 @@ const migrations = (dialect: SqlDialect): Record<string, Migration> => ({
         .addColumn('generation', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('expires_at', 'bigint')
         .addColumn('acquired_at', 'bigint')
+        // PostgreSQL: the backend pid of the session in which the holder keeps its advisory lock (see postgres-store).
+        .addColumn('holder_session', 'integer')
         .execute();
     },
   },

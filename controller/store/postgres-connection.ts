@@ -133,7 +133,11 @@ export async function openPostgres(url: string, log?: PostgresLog): Promise<Post
     // A transaction left open by a paused or wedged process would hold its locks; the server ends it.
     idle_in_transaction_session_timeout: Math.max(60_000, target.statementTimeoutMs * 2),
     connectionTimeoutMillis: target.connectTimeoutMs,
+    // A statement whose answer never comes (a half-open connection after a network cut) fails here instead of
+    // hanging a renewal or a request; the server's own statement_timeout fires first for a slow one.
+    query_timeout: target.statementTimeoutMs + 5_000,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types,
   };
   const pool = new pg.Pool({ ...clientConfig, max: target.poolMax, idleTimeoutMillis: 30_000 });

@@ -21,8 +21,8 @@ import { SqlStore, type StoreOptions } from './store';
 import type { InstanceRow } from './tables';
 import { readOneWorkspaceFrom } from './workspace-reader';
 
-/** The advisory lock the leader's own session holds (an arbitrary constant, "prewarm" in ASCII). */
-const LEADER_LOCK_KEY = 0x707265776172;
+/** The advisory lock the leader's own session holds: two int4 keys ("prew", "arm\0" in ASCII). */
+const LEADER_LOCK = [0x70726577, 0x61726d00] as const;
 
 /** The channel a replica notifies when it wrote job intents for the leader to run. */
 const JOBS_CHANNEL = 'prewarm_jobs';
@@ -39,10 +39,11 @@ export class PostgresStore extends SqlStore {
   /** The lease this replica's leader-only writes are fenced by; null refuses them (it does not lead). */
   private lease: LeaderLease | null = null;
   private session: pg.Client | undefined;
+  /** The lease generation the session's pid is recorded for. */
+  private sessionGeneration: number | null = null;
   private listenClient: pg.Client | undefined;
   private listening = false;
   private jobsListener: (() => void) | undefined;
-  private sessionLocked = false;
   private readonly fenceCheck: Fence = async (trx) => {
     const lease = this.lease;
     if (!lease) throw new NotLeaderError();
@@ -65,41 +66,58 @@ export class PostgresStore extends SqlStore {
   }
 
   /**
-   * The leader also holds a session-level advisory lock on a connection of its own. PostgreSQL frees it the moment
-   * that session ends: a killed leader's socket closes and its backend exits. A candidate that gets the lock while the
-   * lease is still unexpired knows the holder is gone and takes over without waiting out the lease. A holder that is
-   * merely paused keeps its session and its lock; the lease expiry decides then. Either way the fence keeps a late
-   * write of the old holder out.
+   * The leader also holds a session-level advisory lock on a connection of its own, and records that session's backend
+   * pid in the lease row. PostgreSQL frees the lock the moment the session ends: a killed leader's socket closes and
+   * its backend exits. A candidate may then take the lease before it runs out, when the recorded session no longer
+   * holds the lock. A leader that is merely paused keeps its session and its lock, and the lease expiry decides; a
+   * session recorded for an earlier generation is cleared by every take, so only the current holder's session counts.
+   * Either way the fence keeps a late write of the old holder out.
    */
-  protected override async leaderSessionFree(candidate: boolean): Promise<boolean> {
-    if (this.sessionLocked && this.session) return false;
+  protected override holderGone(): Expression<boolean> {
+    return sql<boolean>`holder_session is not null and not exists (
+      select 1 from pg_locks l
+       where l.locktype = 'advisory' and l.classid = ${LEADER_LOCK[0]} and l.objid = ${LEADER_LOCK[1]} and l.objsubid = 2
+         and l.pid = leases.holder_session and l.granted)`;
+  }
+
+  protected override async afterLeaseAcquired(lease: LeaderLease): Promise<void> {
+    if (this.sessionGeneration === lease.generation && this.session) return;
     try {
-      if (!this.session) {
-        const client = await this.connection.dedicatedClient();
-        client.on('error', () => {
-          if (this.session === client) {
-            this.session = undefined;
-            this.sessionLocked = false;
-          }
-        });
-        client.on('end', () => {
-          if (this.session === client) {
-            this.session = undefined;
-            this.sessionLocked = false;
-          }
-        });
-        this.session = client;
-      }
-      const { rows } = await this.session.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LEADER_LOCK_KEY]);
-      this.sessionLocked = rows[0]?.locked === true;
-      return candidate && this.sessionLocked;
+      if (!this.session) this.session = await this.openSession();
+      const session = this.session;
+      const { rows } = await session.query<{ locked: boolean }>('select pg_try_advisory_lock($1, $2) as locked', [...LEADER_LOCK]);
+      // Not yet: the last holder's session still has it (it is stopping, or paused). The next renewal tries again.
+      if (rows[0]?.locked !== true) return;
+      await session.query(`update leases set holder_session = pg_backend_pid() where name = 'leader' and holder = $1 and generation = $2`, [
+        lease.holder,
+        lease.generation,
+      ]);
+      this.sessionGeneration = lease.generation;
     } catch {
-      const broken = this.session;
-      this.session = undefined;
-      this.sessionLocked = false;
-      await broken?.end().catch(() => undefined);
-      return false;
+      // Best effort: without a recorded session, a takeover waits for the lease to run out.
+      await this.dropSession();
     }
+  }
+
+  private async openSession(): Promise<pg.Client> {
+    const client = await this.connection.dedicatedClient();
+    const lost = () => {
+      if (this.session === client) {
+        this.session = undefined;
+        this.sessionGeneration = null;
+      }
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    return client;
+  }
+
+  /** Ends the session: its lock goes with it, so no replica holds it without leading. */
+  private async dropSession(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    this.sessionGeneration = null;
+    await session?.end().catch(() => undefined);
   }
 
   override async announceJobs(): Promise<void> {
@@ -117,11 +135,14 @@ export class PostgresStore extends SqlStore {
   private async listen(): Promise<void> {
     if (this.listening || !this.jobsListener) return;
     this.listening = true;
+    let client: pg.Client | undefined;
     try {
-      const client = await this.connection.dedicatedClient();
+      client = await this.connection.dedicatedClient();
+      const mine = client;
       const lost = () => {
-        if (this.listenClient === client) this.listenClient = undefined;
+        if (this.listenClient === mine) this.listenClient = undefined;
         this.listening = false;
+        void mine.end().catch(() => undefined);
       };
       client.on('error', lost);
       client.on('end', lost);
@@ -130,6 +151,7 @@ export class PostgresStore extends SqlStore {
       this.listenClient = client;
     } catch {
       this.listening = false;
+      await client?.end().catch(() => undefined);
     }
   }
 
@@ -138,15 +160,14 @@ export class PostgresStore extends SqlStore {
   }
   setFence(lease: LeaderLease | null): void {
     this.lease = lease;
+    if (lease === null && this.session) void this.dropSession();
   }
   ping(): Promise<boolean> {
     return this.connection.ping();
   }
   checkpoint(): void {}
   async close(): Promise<void> {
-    const session = this.session;
-    this.session = undefined;
-    await session?.end().catch(() => undefined);
+    await this.dropSession();
     const listener = this.listenClient;
     this.jobsListener = undefined;
     this.listenClient = undefined;

@@ -60,17 +60,24 @@ export async function listReplicas(db: Db, now: Expression<number>, staleAfterMs
 }
 
 /**
- * Takes or renews the leader lease. The holder renews (same generation while unexpired); anyone takes it when it is
- * free, expired, or `force` (the caller proved the holder's session is gone). Every take starts a new generation, so
- * writes fenced by an older one fail. Null when another replica holds it.
+ * Takes or renews the leader lease. The holder renews under its generation (nobody else held it in between, or the
+ * holder would have changed); anyone takes it when it is free, expired, or when `holderGone` is true of the row (the
+ * database can tell the holder's session ended). Every take starts a new generation, so writes fenced by an older
+ * one fail. Null when another replica holds it.
  */
-export async function acquireLease(db: Db, holder: string, ttlMs: number, now: Expression<number>, force = false): Promise<LeaderLease | null> {
+export async function acquireLease(
+  db: Db,
+  holder: string,
+  ttlMs: number,
+  now: Expression<number>,
+  holderGone?: Expression<boolean>,
+): Promise<LeaderLease | null> {
   await db
     .insertInto('leases')
     .values({ name: LEADER, holder: null, generation: 0, expires_at: null, acquired_at: null })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
-  const renewing = sql<boolean>`holder = ${holder} and expires_at > ${now}`;
+  const renewing = sql<boolean>`holder = ${holder}`;
   const row = await db
     .updateTable('leases')
     .set({
@@ -78,9 +85,10 @@ export async function acquireLease(db: Db, holder: string, ttlMs: number, now: E
       generation: sql<number>`case when ${renewing} then generation else generation + 1 end`,
       acquired_at: sql<number>`case when ${renewing} then acquired_at else ${now} end`,
       expires_at: sql<number>`${now} + ${ttlMs}`,
+      holder_session: sql<number | null>`case when ${renewing} then holder_session else null end`,
     })
     .where('name', '=', LEADER)
-    .where((eb) => eb.or([eb('holder', '=', holder), eb('holder', 'is', null), eb('expires_at', '<=', now), eb.lit(force)]))
+    .where((eb) => eb.or([eb('holder', '=', holder), eb('holder', 'is', null), eb('expires_at', '<=', now), ...(holderGone ? [holderGone] : [])]))
     .returning(['generation', 'expires_at', 'acquired_at'])
     .executeTakeFirst();
   if (!row) return null;
@@ -88,7 +96,7 @@ export async function acquireLease(db: Db, holder: string, ttlMs: number, now: E
 }
 
 export async function releaseLease(db: Db, holder: string): Promise<void> {
-  await db.updateTable('leases').set({ holder: null, expires_at: null }).where('name', '=', LEADER).where('holder', '=', holder).execute();
+  await db.updateTable('leases').set({ holder: null, expires_at: null, holder_session: null }).where('name', '=', LEADER).where('holder', '=', holder).execute();
 }
 
 /** Thrown by a write fenced by a lease this replica no longer holds: the new leader re-does the work. */

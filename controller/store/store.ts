@@ -364,16 +364,19 @@ export abstract class SqlStore implements Store {
     return replicas.listReplicas(this.db, this.dbNow(), REPLICA_STALE_MS, REPLICA_FORGET_MS);
   }
   async acquireLeadership(holder: string, ttlMs: number, opts: { takeOverLostSession?: boolean } = {}): Promise<LeaderLease | null> {
-    const holderGone = await this.leaderSessionFree(opts.takeOverLostSession ?? false);
-    return replicas.acquireLease(this.db, holder, ttlMs, this.dbNow(), holderGone);
+    const lease = await replicas.acquireLease(this.db, holder, ttlMs, this.dbNow(), opts.takeOverLostSession ? this.holderGone() : undefined);
+    if (lease) await this.afterLeaseAcquired(lease);
+    return lease;
   }
   /**
-   * True when this replica just proved that the lease holder's database session is gone (a killed process), so the
+   * True of the lease row when the database can tell that its holder's process is gone (a killed process), so the
    * lease may be taken before it runs out. Only PostgreSQL can tell.
    */
-  protected async leaderSessionFree(_candidate: boolean): Promise<boolean> {
-    return false;
+  protected holderGone(): Expression<boolean> | undefined {
+    return undefined;
   }
+  /** Bookkeeping after a take or renewal (PostgreSQL: the holder's session lock). */
+  protected async afterLeaseAcquired(_lease: LeaderLease): Promise<void> {}
   releaseLeadership(holder: string): Promise<void> {
     return replicas.releaseLease(this.db, holder);
   }

@@ -38,6 +38,7 @@ export interface LeasesTable {
   generation: number;
   expires_at: number | null;
   acquired_at: number | null;
+  holder_session: number | null;
 }
 
 export interface MetaTable {

@@ -22,6 +22,7 @@ const STORE_SUITES_ON_POSTGRES = [
   ...['store', 'workspaces', 'notification-delivery', 'snapshot', 'instance-ref', 'template-in-use', 'replicas'].map((name) => `store/${name}`),
   'loop/reconciler',
   'loop/reconciler-readiness',
+  'executor/leadership-gate',
 ];
 
 const common = {

@@ -79,9 +79,10 @@ export async function transportOnly(clients: number, claimsPerClient: number, mo
   }
 }
 
-export function runClients(port: number, token: string, clients: number, callsPerClient: number, mode: 'claim' | 'activity' = 'claim'): Promise<string> {
+/** Runs claim-clients.ts; with several ports (replicas), the clients are spread over them evenly. */
+export function runClients(port: number | number[], token: string, clients: number, callsPerClient: number, mode: 'claim' | 'activity' = 'claim'): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'claim-clients.ts'), String(port), token, String(clients), String(callsPerClient), mode], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'claim-clients.ts'), [port].flat().join(','), token, String(clients), String(callsPerClient), mode], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let text = '';

@@ -21,13 +21,23 @@ export function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
-/** Runs `fn` `runs` times after `warmup` unmeasured runs; returns each duration in ms. */
-export async function timeRuns(runs: number, fn: () => unknown | Promise<unknown>, warmup = 1): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn();
+/**
+ * Runs `fn` `runs` times after `warmup` unmeasured runs; returns each duration in ms. With `prepare`, each run (the
+ * warm-ups too) first calls it, untimed, and hands its value to `fn` (a fresh store for a cold-start figure, say).
+ */
+export async function timeRuns<T = undefined>(
+  runs: number,
+  fn: (prepared: T) => unknown | Promise<unknown>,
+  warmup = 1,
+  prepare?: () => T | Promise<T>,
+): Promise<number[]> {
+  const next = async () => (prepare ? await prepare() : (undefined as T));
+  for (let i = 0; i < warmup; i++) await fn(await next());
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const prepared = await next();
     const t = performance.now();
-    await fn();
+    await fn(prepared);
     out.push(performance.now() - t);
   }
   return out;

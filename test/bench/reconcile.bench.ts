@@ -6,7 +6,7 @@ import { FakeClock } from '../helpers/fake-clock';
 import { Executor } from '../../controller/executor/executor';
 import { silentLogger } from '../../controller/log';
 import { Reconciler } from '../../controller/loop/reconciler';
-import { openStore } from '../../controller/store/store';
+import { openStore, type Store } from '../../controller/store/store';
 import { type Figure, median, timeRuns, withRatio } from './figures';
 import { seedSteadyState } from './seed';
 import { benchZones } from './zones';
@@ -23,34 +23,7 @@ export async function benchReconcile(runs = 7): Promise<Figure[]> {
     await seedSteadyState({ file, presets: 10_000, instancesPerPreset: 10, zones: benchZones, now });
     const clock = new FakeClock(now);
     const store = await openStore(`sqlite:${file}`, { clock });
-    const executor = new Executor({
-      store,
-      clock,
-      log: silentLogger,
-      driver: {
-        run: () => Promise.reject(new Error('a no-op cycle must not call a driver')),
-        killAll: () => undefined,
-      },
-      policy: { failureHardLimit: 3, createBackoffMs: () => 0, deleteRetryMs: () => 0 },
-    });
-    const reconciler = new Reconciler({
-      store,
-      clock,
-      executor,
-      options: { inFlightLimit: 8, retentionMs: 3_600_000, surgeFraction: 0.25 },
-      intervalMs: 60_000,
-      log: silentLogger,
-    });
-    /** Times no-op cycles; `what` names the state in the error when a cycle does act. */
-    const noopCycles = async (what: string): Promise<number[]> => {
-      let actions = -1;
-      const times = await timeRuns(runs, async () => {
-        const r = await reconciler.tick();
-        actions = r ? r.executed.length : -1;
-      });
-      if (actions !== 0) throw new Error(`${what} produced ${actions} actions; the benchmark would not measure a no-op`);
-      return times;
-    };
+    const noopCycles = noopCycleTimer(store, clock, runs);
     const cycle = await noopCycles('the steady state');
 
     // The same cycle with an undelivered webhook backlog (a receiver down for hours): nothing the reconcile loop
@@ -62,15 +35,7 @@ export async function benchReconcile(runs = 7): Promise<Figure[]> {
     await store.close();
 
     const raw = new BetterSqlite3(file, { readonly: true });
-    const stmts = [
-      raw.prepare("select value from meta where key = 'reconciliation_paused'"),
-      raw.prepare('select name, version, deleted_at from templates'),
-      raw.prepare('select * from presets order by id'),
-      raw.prepare(
-        "select id, preset_id, state, owner, template_version, generation, created_at, ready_at, failed_at, stopped_at, next_attempt_at from instances where state not in ('deleted', 'archived')",
-      ),
-      raw.prepare("select instance_id from jobs where state in ('pending', 'running')"),
-    ];
+    const stmts = bareReadSql.map((text) => raw.prepare(text));
     const bare = await timeRuns(runs, () => {
       raw.exec('begin');
       for (const s of stmts) s.all();
@@ -98,6 +63,53 @@ export async function benchReconcile(runs = 7): Promise<Figure[]> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What a no-op cycle reads, as plain statements: the bare-read baseline (one read transaction). */
+export const bareReadSql = [
+  "select value from meta where key = 'reconciliation_paused'",
+  'select name, version, deleted_at from templates',
+  'select * from presets order by id',
+  "select id, preset_id, state, owner, template_version, generation, created_at, ready_at, failed_at, stopped_at, next_attempt_at from instances where state not in ('deleted', 'archived')",
+  "select instance_id from jobs where state in ('pending', 'running')",
+];
+
+/**
+ * A Reconciler on `store` whose driver refuses every call; the returned function times `runs` cycles (after one
+ * unmeasured warm-up, which loads the mirror) and fails, naming `what`, when a cycle acts.
+ */
+export function noopCycleTimer(store: Store, clock: FakeClock, runs: number): (what: string) => Promise<number[]> {
+  const reconciler = noopReconciler(store, clock);
+  return async (what) => {
+    let actions = -1;
+    const times = await timeRuns(runs, async () => {
+      const r = await reconciler.tick();
+      actions = r ? r.executed.length : -1;
+    });
+    if (actions !== 0) throw new Error(`${what} produced ${actions} actions; the benchmark would not measure a no-op`);
+    return times;
+  };
+}
+
+export function noopReconciler(store: Store, clock: FakeClock): Reconciler {
+  const executor = new Executor({
+    store,
+    clock,
+    log: silentLogger,
+    driver: {
+      run: () => Promise.reject(new Error('a no-op cycle must not call a driver')),
+      killAll: () => undefined,
+    },
+    policy: { failureHardLimit: 3, createBackoffMs: () => 0, deleteRetryMs: () => 0 },
+  });
+  return new Reconciler({
+    store,
+    clock,
+    executor,
+    options: { inFlightLimit: 8, retentionMs: 3_600_000, surgeFraction: 0.25 },
+    intervalMs: 60_000,
+    log: silentLogger,
+  });
 }
 
 /** Half the backlog not fanned out yet, half fanned out to a target whose deliveries are all pending. */

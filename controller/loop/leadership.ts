@@ -34,6 +34,7 @@ export class Leadership {
   private timer: AbortController | undefined;
   private running: Promise<void> | undefined;
   private databaseUp = true;
+  private lastHeartbeat = Number.NEGATIVE_INFINITY;
   /** Fires when the lease runs out by this replica's clock without a renewal (a tick stuck on a dead connection). */
   private expiry: { cancel(): void } | undefined;
   private lastError = '';
@@ -51,6 +52,14 @@ export class Leadership {
   }
   get renewEveryMs(): number {
     return Math.max(200, Math.floor(this.deps.ttlMs / 3));
+  }
+  /**
+   * How often a follower looks at the lease. Often: a killed leader's lease may be taken as soon as its session is
+   * gone, so the takeover time is this interval, not the TTL. The look is one UPDATE that matches no row while the
+   * leader lives.
+   */
+  get pollEveryMs(): number {
+    return Math.min(this.renewEveryMs, 1000);
   }
 
   /** Registers the replica and tries once to lead before returning; then renews on the clock's timers. */
@@ -74,7 +83,7 @@ export class Leadership {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       this.timer = new AbortController();
-      await this.deps.clock.sleep(this.renewEveryMs, this.timer.signal).catch(() => undefined);
+      await this.deps.clock.sleep(this.lease ? this.renewEveryMs : this.pollEveryMs, this.timer.signal).catch(() => undefined);
       if (this.stopped) return;
       await this.tick();
     }
@@ -85,7 +94,10 @@ export class Leadership {
     const { store, clock, replica, ttlMs, log } = this.deps;
     const startedAt = clock.now();
     try {
-      if (store.shared) await store.heartbeat(replica.id);
+      if (store.shared && startedAt - this.lastHeartbeat >= this.renewEveryMs) {
+        await store.heartbeat(replica.id);
+        this.lastHeartbeat = startedAt;
+      }
       const lease = await store.acquireLeadership(replica.id, ttlMs, { takeOverLostSession: this.lease === null });
       this.database(true);
       if (!lease) {

@@ -312,14 +312,25 @@ const workspaceInstanceColumns = [
 async function revisionTriggers(db: Kysely<any>, table: 'instances' | 'presets', dialect: SqlDialect): Promise<void> {
   await sql.raw(`insert into revisions (name, value) values ('${table}', 0)`).execute(db);
   if (dialect === 'postgres') {
-    // A BEFORE trigger sets the row's revision as it is written. The update of the counter row locks it until the
-    // writing transaction ends, so revisions are handed out in commit order across every connection and replica: a
-    // reader that has seen revision n has seen every commit that took a revision up to n.
+    // A BEFORE trigger sets the row's revision as it is written. The first write of a transaction advances the
+    // counter row, which stays locked until the transaction ends, so revisions are handed out in commit order across
+    // every connection and replica: a reader that has seen revision n has seen every commit that took a revision up
+    // to n. Later rows of the same transaction take the same revision (kept in a transaction-local setting): they
+    // become visible together, and a bulk write updates the counter row once instead of once per row (which makes
+    // a large transaction's cost grow with the square of its rows).
     await sql
       .raw(
         `create or replace function prewarm_next_rev() returns trigger language plpgsql as $$
+         declare
+           setting text := 'prewarm.rev_' || tg_table_name;
+           taken text := current_setting(setting, true);
          begin
-           update revisions set value = value + 1 where name = tg_table_name returning value into new.rev;
+           if taken is null or taken = '' then
+             update revisions set value = value + 1 where name = tg_table_name returning value into new.rev;
+             perform set_config(setting, new.rev::text, true);
+           else
+             new.rev := taken::bigint;
+           end if;
            return new;
          end $$`,
       )

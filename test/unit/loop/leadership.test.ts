@@ -83,6 +83,27 @@ describe('Leadership', () => {
     await t.leadership.stop();
   });
 
+  test('a follower looks at the lease every second (a killed leader is replaced that fast), the leader renews every third of the TTL', async () => {
+    const t = setup();
+    t.state.answer = () => null;
+    await t.leadership.start();
+    assert.deepEqual(t.clock.pending(), [1000]);
+    const acquires = () => t.calls.filter((c) => c.startsWith('acquire')).length;
+    const before = acquires();
+    await t.clock.advanceAsync(3000);
+    assert.equal(acquires() - before, 3);
+    assert.equal(t.calls.filter((c) => c === 'heartbeat').length, 1, 'the heartbeat keeps its own pace (a third of the TTL)');
+    t.state.answer = () => ({ holder: 'me', generation: 2, expiresAt: 0, acquiredAt: 0 });
+    await t.clock.advanceAsync(1000);
+    assert.equal(t.leadership.isLeader, true);
+    assert.deepEqual(
+      t.clock.pending(),
+      [TTL / 3, TTL],
+      'renewal at a third of the TTL, the expiry timer at its end',
+    );
+    await t.leadership.stop();
+  });
+
   test('another replica holding the lease now: the leader stops acting and clears the fence', async () => {
     const t = setup();
     await t.leadership.start();

@@ -134,6 +134,12 @@ export async function main(argv: string[], io: CliIo = processIo, commands: read
       io.stderr(err.render());
       return 1;
     }
+    // Errors that say how a supervisor should take them (the database unreachable: 69, try later; misconfigured: 78).
+    const code = (err as { exitCode?: unknown } | null)?.exitCode;
+    if (typeof code === 'number' && Number.isInteger(code) && code > 0 && code < 126) {
+      io.stderr(errorText(err));
+      return code;
+    }
     io.stderr(errorText(err, err instanceof Error && err.name === 'ValidationError' ? 'the controller rejected the request' : undefined));
     return 1;
   }

@@ -28,4 +28,6 @@ export interface LeaderLease {
   generation: number;
   expiresAt: number;
   acquiredAt: number;
+  /** How long it lasts unrenewed. */
+  ttlMs: number;
 }

@@ -131,7 +131,9 @@ export class Leadership {
     if (!this.deps.store.shared) return;
     const { clock } = this.deps;
     this.expiry = clock.setTimer(Math.max(0, this.leadsUntil - clock.now()), () => {
-      if (this.lease && clock.now() >= this.leadsUntil) this.lose('the lease ran out before a renewal got through (is the database reachable?)');
+      if (this.lease && clock.now() >= this.leadsUntil) {
+        this.lose('the lease ran out before a renewal got through (the database did not answer in time, or this process was too busy to ask)');
+      }
     });
   }
 

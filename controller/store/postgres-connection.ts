@@ -39,11 +39,20 @@ export class DatabaseUrlError extends Error {
   }
 }
 
-/** The server could not be used: unreachable, refused the credentials, no such database, not prewarm's, or newer. */
+/** sysexits.h: the service is unavailable (worth retrying later) vs a configuration error (retrying will not help). */
+export const EX_UNAVAILABLE = 69;
+export const EX_CONFIG = 78;
+
+/**
+ * The server could not be used: unreachable (exit code 69, a supervisor may retry), or refused the credentials, no
+ * such database, not prewarm's, newer, a failed migration (78: someone has to change something first).
+ */
 export class PostgresOpenError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly exitCode: number;
+  constructor(message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+    super(message, { cause: options.cause });
     this.name = 'PostgresOpenError';
+    this.exitCode = options.exitCode ?? EX_CONFIG;
   }
 }
 
@@ -112,6 +121,8 @@ export interface PostgresLog {
 
 export interface PostgresConnection {
   db: Kysely<Database>;
+  /** Two connections of their own for the replica heartbeat and the leader lease. */
+  controlDb: Kysely<Database>;
   pool: pg.Pool;
   target: PostgresTarget;
   /** True while a query on the pool succeeds. */
@@ -164,9 +175,13 @@ export async function openPostgres(url: string, log?: PostgresLog): Promise<Post
   }
 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const controlPool = new pg.Pool({ ...clientConfig, max: 2, idleTimeoutMillis: 60_000 });
+  controlPool.on('error', () => undefined);
+  const controlDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: controlPool }) });
   const { error, results } = await new Migrator({ db, provider: migrationProviderFor('postgres') }).migrateToLatest();
   if (error) {
     await db.destroy();
+    await controlDb.destroy();
     const failed = results?.find((r) => r.status === 'Error');
     throw new PostgresOpenError(
       `--database: ${target.display}: migration ${failed?.migrationName ?? ''} failed and was rolled back (nothing of it was applied): ${explainQueryError(error, target)}`,
@@ -178,6 +193,7 @@ export async function openPostgres(url: string, log?: PostgresLog): Promise<Post
 
   return {
     db,
+    controlDb,
     pool,
     target,
     async ping() {
@@ -210,7 +226,10 @@ export async function openPostgres(url: string, log?: PostgresLog): Promise<Post
       await client.connect();
       return client;
     },
-    close: () => db.destroy(),
+    async close() {
+      await controlDb.destroy();
+      await db.destroy();
+    },
   };
 }
 
@@ -265,16 +284,17 @@ function explainConnectError(err: unknown, t: PostgresTarget): Error {
     case 'ETIMEDOUT':
       return new PostgresOpenError(
         `--database: cannot reach PostgreSQL at ${where} (${e.code}: ${reason}). Check that the server runs and accepts TCP connections there.`,
-        { cause: err },
+        { cause: err, exitCode: EX_UNAVAILABLE },
       );
   }
   if (/timeout/i.test(reason)) {
     return new PostgresOpenError(
       `--database: PostgreSQL at ${where} did not answer within ${t.connectTimeoutMs} ms (${reason}). Check the host, the port and any firewall between.`,
-      { cause: err },
+      { cause: err, exitCode: EX_UNAVAILABLE },
     );
   }
-  return new PostgresOpenError(`--database: cannot connect to PostgreSQL at ${where}: ${reason}`, { cause: err });
+  // Anything else (the server starting up or shutting down, too many connections, TLS trouble) may pass.
+  return new PostgresOpenError(`--database: cannot connect to PostgreSQL at ${where}: ${reason}`, { cause: err, exitCode: EX_UNAVAILABLE });
 }
 
 function explainQueryError(err: unknown, t: PostgresTarget): string {

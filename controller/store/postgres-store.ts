@@ -4,7 +4,7 @@
  * lifecycle reads see one snapshot, each lifecycle action is its own fenced transaction, and the leader lease is
  * timed by the database's clock.
  */
-import { CompiledQuery, type Expression, sql } from 'kysely';
+import { CompiledQuery, type Expression, type Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import type { LeaderLease } from '../domain/replica';
 import type { AppliedLifecycleAction, LifecycleAction, WorkspaceSnapshot, WorkspaceView } from '../domain/workspace';
@@ -18,7 +18,7 @@ import { openPostgres, type PostgresConnection, type PostgresLog } from './postg
 import { numbered } from './sql-text';
 import { checkFence } from './replicas';
 import { SqlStore, type StoreOptions } from './store';
-import type { InstanceRow } from './tables';
+import type { Database, InstanceRow } from './tables';
 import { readOneWorkspaceFrom } from './workspace-reader';
 
 /** The advisory lock the leader's own session holds: two int4 keys ("prew", "arm\0" in ASCII). */
@@ -47,6 +47,10 @@ export class PostgresStore extends SqlStore {
   private readonly fenceCheck: Fence = async (trx) => {
     const lease = this.lease;
     if (!lease) throw new NotLeaderError();
+    // The fence's row lock holds off a takeover until this transaction ends. Should this process stop in the middle
+    // of it (a paused VM, SIGSTOP), the server ends the transaction after one lease time idle, so the takeover waits
+    // about as long as the lease says, not the server's general idle limit.
+    await sql`select set_config('idle_in_transaction_session_timeout', ${String(lease.ttlMs)}, true)`.execute(trx);
     await checkFence(trx, lease);
   };
 
@@ -153,6 +157,10 @@ export class PostgresStore extends SqlStore {
       this.listening = false;
       await client?.end().catch(() => undefined);
     }
+  }
+
+  protected override get leaseDb(): Kysely<Database> {
+    return this.connection.controlDb;
   }
 
   protected get fence(): Fence {

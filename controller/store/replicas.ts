@@ -92,7 +92,7 @@ export async function acquireLease(
     .returning(['generation', 'expires_at', 'acquired_at'])
     .executeTakeFirst();
   if (!row) return null;
-  return { holder, generation: Number(row.generation), expiresAt: Number(row.expires_at), acquiredAt: Number(row.acquired_at) };
+  return { holder, generation: Number(row.generation), expiresAt: Number(row.expires_at), acquiredAt: Number(row.acquired_at), ttlMs };
 }
 
 export async function releaseLease(db: Db, holder: string): Promise<void> {

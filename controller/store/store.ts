@@ -351,20 +351,27 @@ export abstract class SqlStore implements Store {
     return setMetaIfAbsent(this.db, metaKeys.tokenHash, hex);
   }
 
+  /**
+   * Where the replica and lease rows are written: on PostgreSQL a small pool of its own, so a renewal never queues
+   * behind a burst of API requests and lets the lease run out under load.
+   */
+  protected get leaseDb(): Kysely<Database> {
+    return this.db;
+  }
   registerReplica(replica: ReplicaIdentity): Promise<void> {
-    return replicas.registerReplica(this.db, replica, this.dbNow());
+    return replicas.registerReplica(this.leaseDb, replica, this.dbNow());
   }
   heartbeat(replicaId: string): Promise<void> {
-    return replicas.heartbeat(this.db, replicaId, this.dbNow());
+    return replicas.heartbeat(this.leaseDb, replicaId, this.dbNow());
   }
   retireReplica(replicaId: string): Promise<void> {
-    return replicas.retireReplica(this.db, replicaId, this.dbNow());
+    return replicas.retireReplica(this.leaseDb, replicaId, this.dbNow());
   }
   listReplicas(): Promise<ReplicaRecord[]> {
     return replicas.listReplicas(this.db, this.dbNow(), REPLICA_STALE_MS, REPLICA_FORGET_MS);
   }
   async acquireLeadership(holder: string, ttlMs: number, opts: { takeOverLostSession?: boolean } = {}): Promise<LeaderLease | null> {
-    const lease = await replicas.acquireLease(this.db, holder, ttlMs, this.dbNow(), opts.takeOverLostSession ? this.holderGone() : undefined);
+    const lease = await replicas.acquireLease(this.leaseDb, holder, ttlMs, this.dbNow(), opts.takeOverLostSession ? this.holderGone() : undefined);
     if (lease) await this.afterLeaseAcquired(lease);
     return lease;
   }
@@ -378,7 +385,7 @@ export abstract class SqlStore implements Store {
   /** Bookkeeping after a take or renewal (PostgreSQL: the holder's session lock). */
   protected async afterLeaseAcquired(_lease: LeaderLease): Promise<void> {}
   releaseLeadership(holder: string): Promise<void> {
-    return replicas.releaseLease(this.db, holder);
+    return replicas.releaseLease(this.leaseDb, holder);
   }
   async announceJobs(): Promise<void> {}
   onJobsAnnounced(_listener: () => void): void {}

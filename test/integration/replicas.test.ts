@@ -511,13 +511,15 @@ describe('prewarm controller --database: bad input', () => {
         {
           what: 'a closed loopback port',
           url: `postgres://postgres:${PASSWORD}@127.0.0.1:${closed}/${db.name}`,
-          code: 1,
+          // EX_UNAVAILABLE: a supervisor may try again later.
+          code: 69,
           message: new RegExp(`--database: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED`),
         },
         {
           what: 'wrong credentials',
           url: withPassword(db.url, PASSWORD),
-          code: 1,
+          // EX_CONFIG: retrying will not help until someone changes the configuration.
+          code: 78,
           message: new RegExp(`--database: PostgreSQL at 127\\.0\\.0\\.1:${real.port} refused the credentials of user "postgres"`),
         },
       ];
@@ -557,7 +559,7 @@ describe('prewarm controller --database: bad input', () => {
       expect(before.migrations).toContain('9999_from_a_newer_prewarm');
 
       const run = await controller(db.url);
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(78);
       expect(run.stderr).toMatch(/--database: postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ was written by a newer prewarm: it has migration 9999_from_a_newer_prewarm, which this version does not know/);
       expect(run.stderr).toMatch(/Nothing was changed/);
       expect(run.stderr).not.toContain(new URL(db.url).password);

@@ -15,7 +15,7 @@ function scriptedStore(shared = true) {
   const calls: string[] = [];
   let fence: LeaderLease | null = null;
   const state = {
-    answer: (): LeaderLease | null | Error => ({ holder: 'me', generation: 1, expiresAt: 0, acquiredAt: 0 }),
+    answer: (): LeaderLease | null | Error => ({ holder: 'me', generation: 1, expiresAt: 0, acquiredAt: 0, ttlMs: TTL }),
   };
   const store = {
     shared,
@@ -76,7 +76,7 @@ describe('Leadership', () => {
     await t.leadership.start();
     assert.equal(t.leadership.isLeader, false);
     assert.deepEqual(t.events, []);
-    t.state.answer = () => ({ holder: 'me', generation: 4, expiresAt: 0, acquiredAt: 0 });
+    t.state.answer = () => ({ holder: 'me', generation: 4, expiresAt: 0, acquiredAt: 0, ttlMs: TTL });
     await t.leadership.tick();
     assert.equal(t.leadership.isLeader, true);
     assert.deepEqual(t.events, ['gain 4']);
@@ -93,7 +93,7 @@ describe('Leadership', () => {
     await t.clock.advanceAsync(3000);
     assert.equal(acquires() - before, 3);
     assert.equal(t.calls.filter((c) => c === 'heartbeat').length, 1, 'the heartbeat keeps its own pace (a third of the TTL)');
-    t.state.answer = () => ({ holder: 'me', generation: 2, expiresAt: 0, acquiredAt: 0 });
+    t.state.answer = () => ({ holder: 'me', generation: 2, expiresAt: 0, acquiredAt: 0, ttlMs: TTL });
     await t.clock.advanceAsync(1000);
     assert.equal(t.leadership.isLeader, true);
     assert.deepEqual(
@@ -128,7 +128,7 @@ describe('Leadership', () => {
     t.clock.advance(TTL);
     assert.equal(t.leadership.isLeader, false);
     assert.match(t.events.at(-1)!, /^lose: the lease ran out before a renewal got through/);
-    t.state.answer = () => ({ holder: 'me', generation: 1, expiresAt: 0, acquiredAt: 0 });
+    t.state.answer = () => ({ holder: 'me', generation: 1, expiresAt: 0, acquiredAt: 0, ttlMs: TTL });
     await t.leadership.tick();
     assert.ok(t.lines.some((l) => /reachable again/.test(l.msg)));
     assert.equal(t.leadership.isLeader, true, 'leads again once the database is back and the lease is still its own');
@@ -138,7 +138,7 @@ describe('Leadership', () => {
   test('a new generation of its own (its lease ran out and was taken back): it loses, then gains, so running work is abandoned', async () => {
     const t = setup();
     await t.leadership.start();
-    t.state.answer = () => ({ holder: 'me', generation: 2, expiresAt: 0, acquiredAt: 0 });
+    t.state.answer = () => ({ holder: 'me', generation: 2, expiresAt: 0, acquiredAt: 0, ttlMs: TTL });
     await t.leadership.tick();
     assert.deepEqual(t.events.slice(-2).map((e) => e.split(':')[0]), ['lose', 'gain 2']);
     await t.leadership.stop();

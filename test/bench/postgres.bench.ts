@@ -306,7 +306,7 @@ async function takeoverFigures(o: PostgresBenchOptions): Promise<Figure[]> {
       unit: 'ms',
       goal: `well under the lease TTL (${o.killLeaseTtl}): the freed session lock, not the lease expiry`,
       runs: kill.length,
-      note: `each: ${kill.map((t) => Math.round(t)).join(', ')} ms; kills spread over the follower's check cycle (a third of the TTL)`,
+      note: `each: ${kill.map((t) => Math.round(t)).join(', ')} ms; kills spread over the follower's one-second look at the lease`,
     },
   ];
   if (o.stops > 0) {
@@ -328,7 +328,8 @@ async function takeovers(count: number, signal: 'SIGKILL' | 'SIGSTOP', leaseTtl:
   const group = new ReplicaGroup(db.url);
   const options = { leaseTtl, logLevel: 'info' as const };
   const leading = /^leading:/;
-  const renewEveryMs = Math.max(200, Math.floor(parseDuration(leaseTtl) / 3));
+  // How often a follower looks at the lease (Leadership.pollEveryMs): a third of the TTL, at most a second.
+  const pollEveryMs = Math.min(1000, Math.max(200, Math.floor(parseDuration(leaseTtl) / 3)));
   const times: number[] = [];
   try {
     let leader = await group.start('r0', options);
@@ -336,9 +337,9 @@ async function takeovers(count: number, signal: 'SIGKILL' | 'SIGSTOP', leaseTtl:
     for (let i = 1; i <= count; i++) {
       const follower = await group.start(`r${i}`, options);
       if (follower.proc.logs().some((l) => leading.test(String(l.msg)))) throw new Error(`replica r${i} led while r${i - 1} was alive`);
-      // The follower tries the lease every third of the TTL, first just before it logs that it started: killing at
+      // The follower looks at the lease every pollEveryMs, first just before it logs that it started: killing at
       // once would always meet the same phase of its cycle. The kills are spread evenly over the cycle instead.
-      await sleep(((i - 0.5) / count) * renewEveryMs);
+      await sleep(((i - 0.5) / count) * pollEveryMs);
       const t0 = Date.now();
       process.kill(leader.proc.pid, signal);
       const line = await follower.proc.waitForLog(leading, parseDuration(leaseTtl) * 2 + 30_000);

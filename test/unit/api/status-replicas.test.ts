@@ -11,24 +11,13 @@ import type { StatusReport } from '../../../controller/api/service';
 import type { ReplicaRecord } from '../../../controller/domain/replica';
 import { startWorkspaceTestApi, type WorkspaceFakeService } from '../../helpers/workspace-fake';
 import type { TestApi } from '../../helpers/api-fake';
+import { leaderRecord } from '../../helpers/replica-records';
 
 const AT = '2026-03-08T07:30:00.000Z';
 const NOW = Date.parse(AT);
 
-const leader: ReplicaRecord = {
-  id: 'build-01-4242-9f3c1a2b',
-  host: 'build-01',
-  pid: 4242,
-  version: '1.4.0',
-  api: '10.0.0.1:7420',
-  startedAt: NOW - 3_600_000 + 1, // odd milliseconds must come back exactly
-  heartbeatAt: NOW - 2_001,
-  stoppedAt: null,
-  alive: true,
-  leader: true,
-  leaseGeneration: 7,
-  leaseExpiresAt: NOW + 9_999,
-};
+// Odd milliseconds must come back exactly.
+const leader = leaderRecord(NOW, { startedAt: NOW - 3_600_000 + 1, heartbeatAt: NOW - 2_001, leaseExpiresAt: NOW + 9_999 });
 const follower: ReplicaRecord = {
   ...leader,
   id: 'build-02-4243-77aa01bc',

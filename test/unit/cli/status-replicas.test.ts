@@ -10,24 +10,12 @@ import { relative, replicasText, statusJson, statusText } from '../../../control
 import { relative as relativeFromWorkspaceOutput } from '../../../controller/cli/workspace-output';
 import { shortReplicaIds } from '../../../controller/view/replica-state';
 import { explainPreset } from '../../helpers/fixtures';
+import { leaderRecord } from '../../helpers/replica-records';
 
 const AT = '2026-03-08T07:30:00.000Z';
 const NOW = Date.parse(AT);
 
-const leader: ReplicaRecord = {
-  id: 'build-01-4242-9f3c1a2b',
-  host: 'build-01',
-  pid: 4242,
-  version: '1.4.0',
-  api: '10.0.0.1:7420',
-  startedAt: NOW - 3_600_000,
-  heartbeatAt: NOW - 2_000,
-  stoppedAt: null,
-  alive: true,
-  leader: true,
-  leaseGeneration: 7,
-  leaseExpiresAt: NOW + 10_000,
-};
+const leader = leaderRecord(NOW);
 const follower: ReplicaRecord = {
   ...leader,
   id: 'build-02-4243-77aa01bc',

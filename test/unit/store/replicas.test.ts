@@ -7,12 +7,11 @@ import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import { openStore, type SqlStore } from '../../../controller/store/store';
 import { FencedError } from '../../../controller/store/replicas';
 import { FakeClock } from '../../helpers/fake-clock';
-import { storeBackend, tempStore } from '../../helpers/store';
+import { postgresOnly, storeBackend, tempStore } from '../../helpers/store';
 import { ok, readyInstances, runJob, workspaceFixture } from '../../helpers/workspace-store';
 
 const T0 = Date.parse('2026-12-05T10:00:00Z');
 const onPostgres = storeBackend() === 'postgres';
-const postgresOnly = onPostgres ? test : test.skip;
 const replica = (id: string) => ({ id, host: 'host-a', pid: 100, version: '0.1.0', api: '127.0.0.1:7420' });
 
 let store: SqlStore;

@@ -5,6 +5,7 @@ import { LiveView, liveViewMode } from '../../../controller/view/live-view';
 import type { PoolEvent } from '../../../controller/domain/records';
 import type { ReplicaRecord } from '../../../controller/domain/replica';
 import { explainPreset } from '../../helpers/fixtures';
+import { leaderRecord } from '../../helpers/replica-records';
 
 const AT = '2026-03-02T12:00:00.000Z';
 
@@ -177,20 +178,7 @@ test('a terminal that reports no size (0 columns, 0 rows) is drawn unclipped', (
 
 describe('controller replicas', () => {
   const NOW = Date.parse(AT);
-  const leader: ReplicaRecord = {
-    id: 'build-01-4242-9f3c1a2b',
-    host: 'build-01',
-    pid: 4242,
-    version: '1.4.0',
-    api: '10.0.0.1:7420',
-    startedAt: NOW - 3_600_000,
-    heartbeatAt: NOW - 2_000,
-    stoppedAt: null,
-    alive: true,
-    leader: true,
-    leaseGeneration: 7,
-    leaseExpiresAt: NOW + 10_000,
-  };
+  const leader = leaderRecord(NOW);
   const follower: ReplicaRecord = { ...leader, id: 'build-02-4243-77aa01bc', host: 'build-02\u001b[31m', pid: 4243, leader: false, leaseGeneration: null, leaseExpiresAt: null };
   const stopped: ReplicaRecord = { ...follower, id: 'build-01-4000-deadbeef', host: 'build-01', alive: false, stoppedAt: NOW - 60_000 };
   const withReplicas = (replicas: ReplicaRecord[], at = AT): StatusReport => ({ ...report([explainPreset()], [], at), replicas });

@@ -260,13 +260,15 @@ describe('README, followed in order', () => {
     async () => {
       const text = section('Terraform');
       const hcl = blocks(text, 'hcl');
-      const cliConfig = hcl.find((b) => b.includes('provider_installation'));
+      // The walk-through runs from this checkout's build: the developers' dev_overrides config. (The release's
+      // mirror config is exercised by test/integration/release.test.ts with a real terraform init.)
+      const cliConfig = hcl.find((b) => b.includes('provider_installation') && b.includes('dev_overrides'));
       assert.ok(cliConfig, 'the Terraform section shows the CLI config with dev_overrides');
       const placeholder = '/path/to/prewarm/dist';
       assert.ok(cliConfig.includes(placeholder), `the CLI config names ${placeholder}`);
       const dir = fs.mkdtempSync(path.join(work, 'tf-'));
       fs.writeFileSync(path.join(dir, '.terraformrc'), cliConfig.replace(placeholder, path.join(repoRoot, 'dist')));
-      fs.writeFileSync(path.join(dir, 'main.tf'), hcl.filter((b) => b !== cliConfig).join('\n'));
+      fs.writeFileSync(path.join(dir, 'main.tf'), hcl.filter((b) => !b.includes('provider_installation')).join('\n'));
       const tfEnv = { ...env, TF_CLI_CONFIG_FILE: path.join(dir, '.terraformrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
 
       const lines = blocks(text, 'sh').flatMap(shLines);

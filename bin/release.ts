@@ -1,0 +1,215 @@
+/**
+ * `npm run release`: the provider as Terraform installs providers, into dist/release/ (or --out DIR):
+ *
+ *   terraform-provider-prewarm_<version>_linux_amd64.zip      one executable, terraform-provider-prewarm_v<version>: a
+ *                                                            Node single executable application (no Node on the PATH)
+ *   terraform-provider-prewarm_<version>_SHA256SUMS          sha256 of the zip and the manifest
+ *   terraform-provider-prewarm_<version>_manifest.json       protocol 6.0
+ *   mirror/registry.terraform.io/prewarm/prewarm/…           a filesystem mirror, packed (the zip) and unpacked
+ *   network-mirror/registry.terraform.io/prewarm/prewarm/…   index.json and <version>.json (with the h1: hash)
+ *
+ * The release is reproducible: the same sources and Node binary give the same SHA256SUMS (fixed zip times and modes,
+ * and V8's hash and random seeds fixed while the code cache is made). Only the build machine's own architecture is
+ * built: a single executable is the running Node binary with the application injected, and these machines have
+ * no Node binary for another architecture.
+ *
+ * Refuses a dirty work tree (--allow-dirty to build anyway, for tests) and a version already released (its tag
+ * v<version> exists, or the output already holds that version's SHA256SUMS).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import yazl from 'yazl';
+import packageJson from '../package.json';
+
+const ROOT = path.resolve(__dirname, '..');
+const SOURCE_ADDRESS = ['registry.terraform.io', 'prewarm', 'prewarm'] as const;
+const NAME = 'terraform-provider-prewarm';
+/** The fuse postject flips so that node starts the injected application (Node's documented sentinel). */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/** Zip entry time: 2000-01-01, so the archive does not depend on when it was built (zip cannot say 1970). */
+const ZIP_TIME = new Date(Date.UTC(2000, 0, 1));
+
+export interface ReleaseOptions {
+  out: string;
+  allowDirty: boolean;
+  log: (line: string) => void;
+}
+
+export interface ReleaseResult {
+  version: string;
+  platform: string;
+  zip: string;
+  sums: string;
+  manifest: string;
+  /** Terraform's h1: hash of the package (what .terraform.lock.hcl records). */
+  h1: string;
+  /** sha256 of the zip, as a zh: hash. */
+  zh: string;
+}
+
+export class ReleaseError extends Error {}
+
+export function platformName(): string {
+  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch];
+  if (process.platform !== 'linux' || !arch) throw new ReleaseError(`release: builds run on linux amd64 or arm64 only, not ${process.platform} ${process.arch}`);
+  return `linux_${arch}`;
+}
+
+export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
+  const version = packageJson.version;
+  const platform = platformName();
+  const out = path.resolve(opts.out);
+  const sumsName = `${NAME}_${version}_SHA256SUMS`;
+  if (!opts.allowDirty) {
+    const dirty = git(['status', '--porcelain']).trim();
+    if (dirty !== '') throw new ReleaseError(`release: the work tree has uncommitted changes; commit or stash them first:\n${dirty.split('\n').slice(0, 10).join('\n')}`);
+  }
+  if (git(['tag', '--list', `v${version}`]).trim() !== '') {
+    throw new ReleaseError(`release: version ${version} is already released (tag v${version} exists); raise "version" in package.json first`);
+  }
+  if (fs.existsSync(path.join(out, sumsName))) {
+    throw new ReleaseError(`release: ${path.join(out, sumsName)} exists: version ${version} was already built there; raise the version or remove ${out}`);
+  }
+
+  // A fixed path: the single executable blob records its main script's path, so a random one would differ per build.
+  const work = path.join(os.tmpdir(), `prewarm-release-build-${process.getuid?.() ?? 0}`);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
+  try {
+    opts.log(`building ${NAME} ${version} for ${platform}`);
+    const executable = await singleExecutable(work, version);
+    fs.mkdirSync(out, { recursive: true });
+
+    const binaryName = `${NAME}_v${version}`;
+    const zipName = `${NAME}_${version}_${platform}.zip`;
+    const zip = path.join(out, zipName);
+    await writeZip(zip, binaryName, executable);
+    const manifestName = `${NAME}_${version}_manifest.json`;
+    const manifest = path.join(out, manifestName);
+    fs.writeFileSync(manifest, `${JSON.stringify({ version: 1, metadata: { protocol_versions: ['6.0'] } }, null, 2)}\n`);
+    const sums = path.join(out, sumsName);
+    fs.writeFileSync(sums, [zipName, manifestName].map((n) => `${sha256(fs.readFileSync(path.join(out, n)))}  ${n}\n`).join(''));
+
+    const h1 = hash1([{ name: binaryName, content: fs.readFileSync(executable) }]);
+    const zh = `zh:${sha256(fs.readFileSync(zip))}`;
+
+    // Filesystem mirror: the packed layout (the zip itself) and the unpacked one (the executable in its directory).
+    const mirror = path.join(out, 'mirror', ...SOURCE_ADDRESS);
+    fs.mkdirSync(path.join(mirror, version, platform), { recursive: true });
+    fs.copyFileSync(zip, path.join(mirror, zipName));
+    fs.copyFileSync(executable, path.join(mirror, version, platform, binaryName));
+    fs.chmodSync(path.join(mirror, version, platform, binaryName), 0o755);
+
+    // Network mirror protocol: the version list and, per version, the archives with their hashes.
+    const network = path.join(out, 'network-mirror', ...SOURCE_ADDRESS);
+    fs.mkdirSync(network, { recursive: true });
+    fs.writeFileSync(path.join(network, 'index.json'), `${JSON.stringify({ versions: { [version]: {} } }, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(network, `${version}.json`),
+      `${JSON.stringify({ archives: { [platform]: { url: zipName, hashes: [h1] } } }, null, 2)}\n`,
+    );
+    fs.copyFileSync(zip, path.join(network, zipName));
+
+    opts.log(`wrote ${path.relative(process.cwd(), out) || '.'}: ${zipName} (${(fs.statSync(zip).size / 1e6).toFixed(1)} MB), ${sumsName}, ${manifestName}, mirror/, network-mirror/`);
+    opts.log(`${h1}`);
+    return { version, platform, zip, sums, manifest, h1, zh };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Bundles the provider, makes the single executable application blob and injects it into a copy of this Node. */
+async function singleExecutable(work: string, version: string): Promise<string> {
+  const common = { bundle: true, platform: 'node' as const, target: 'node20', legalComments: 'none' as const, logLevel: 'warning' as const };
+  const main = path.join(work, 'main.js');
+  const runtime = path.join(work, 'prewarm-provider-runtime.js');
+  await build({ ...common, entryPoints: [path.join(ROOT, 'provider/sea-main.ts')], outfile: main, minify: true });
+  await build({
+    ...common,
+    entryPoints: [path.join(ROOT, 'provider/payload.ts')],
+    outfile: runtime,
+    external: ['@grpc/proto-loader'],
+    minifyWhitespace: true,
+    minifySyntax: true,
+  });
+  const blob = path.join(work, 'sea.blob');
+  const config = path.join(work, 'sea-config.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets: { 'prewarm-provider-runtime.js': runtime } }),
+  );
+  // The code cache V8 writes varies with its hash and random seeds; fixed, the blob is the same on every build.
+  execFileSync(process.execPath, ['--hash-seed=1', '--random-seed=1', '--experimental-sea-config', config], { stdio: 'pipe' });
+  const executable = path.join(work, `${NAME}_v${version}`);
+  fs.copyFileSync(process.execPath, executable);
+  fs.chmodSync(executable, 0o755);
+  // Debug symbols are a tenth of Node's binary and nothing the provider needs.
+  try {
+    execFileSync('strip', [executable], { stdio: 'pipe' });
+  } catch (err) {
+    throw new ReleaseError(`release: strip failed (${(err as Error).message.split('\n')[0]}); install binutils`);
+  }
+  execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], {
+    stdio: 'pipe',
+  });
+  return executable;
+}
+
+function writeZip(file: string, name: string, content: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const zip = new yazl.ZipFile();
+    zip.addFile(content, name, { mtime: ZIP_TIME, mode: 0o100755, compress: true });
+    zip.end();
+    const stream = fs.createWriteStream(file);
+    zip.outputStream.pipe(stream).on('close', resolve).on('error', reject);
+  });
+}
+
+/**
+ * Terraform's "h1:" package hash (its dirhash Hash1): sha256 over the lines "<sha256 hex>  <name>\n" of every file,
+ * sorted by name, base64-encoded. The same for the zip and the unpacked directory, since it hashes the contents.
+ */
+export function hash1(files: ReadonlyArray<{ name: string; content: Buffer }>): string {
+  const lines = [...files]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((f) => `${sha256(f.content)}  ${f.name}\n`)
+    .join('');
+  return `h1:${createHash('sha256').update(lines).digest('base64')}`;
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function git(args: string[]): string {
+  return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(
+      'Usage: npm run release -- [--out DIR] [--allow-dirty]\n\n' +
+        'Builds the provider release (zip, SHA256SUMS, manifest, filesystem and network mirror trees) into DIR\n' +
+        '(default dist/release). Refuses a dirty work tree unless --allow-dirty, and a version already released.\n',
+    );
+    process.exit(0);
+  }
+  const outAt = args.indexOf('--out');
+  const known = new Set(['--out', '--allow-dirty']);
+  const unknown = args.filter((a, i) => a.startsWith('-') && !known.has(a) && args[i - 1] !== '--out');
+  if (unknown.length > 0 || (outAt >= 0 && !args[outAt + 1])) {
+    process.stderr.write(`release: ${unknown.length > 0 ? `unknown flag ${unknown[0]}` : '--out needs a directory'}; see --help\n`);
+    process.exit(2);
+  }
+  release({ out: outAt >= 0 ? args[outAt + 1] : path.join(ROOT, 'dist/release'), allowDirty: args.includes('--allow-dirty'), log: (l) => process.stdout.write(`${l}\n`) }).catch(
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof ReleaseError ? err.message : (err as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}

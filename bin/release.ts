@@ -7,6 +7,7 @@
  *   terraform-provider-prewarm_<version>_manifest.json       protocol 6.0
  *   mirror/registry.terraform.io/prewarm/prewarm/…           a filesystem mirror, packed (the zip) and unpacked
  *   network-mirror/registry.terraform.io/prewarm/prewarm/…   index.json and <version>.json (with the h1: hash)
+ *   prewarm-<version>.tgz                                    the controller and CLI: npm install -g prewarm-<version>.tgz
  *
  * The release is reproducible: the same sources and Node binary give the same SHA256SUMS (fixed zip times and modes,
  * and V8's hash and random seeds fixed while the code cache is made). Only the build machine's own architecture is
@@ -49,6 +50,8 @@ export interface ReleaseResult {
   h1: string;
   /** sha256 of the zip, as a zh: hash. */
   zh: string;
+  /** The controller and CLI as an npm package: `npm install -g` it. */
+  tarball: string;
 }
 
 export class ReleaseError extends Error {}
@@ -114,9 +117,11 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     );
     fs.copyFileSync(zip, path.join(network, zipName));
 
-    opts.log(`wrote ${path.relative(process.cwd(), out) || '.'}: ${zipName} (${(fs.statSync(zip).size / 1e6).toFixed(1)} MB), ${sumsName}, ${manifestName}, mirror/, network-mirror/`);
+    const tarball = await controllerTarball(work, out, version);
+
+    opts.log(`wrote ${path.relative(process.cwd(), out) || '.'}: ${path.basename(tarball)}, ${zipName} (${(fs.statSync(zip).size / 1e6).toFixed(1)} MB), ${sumsName}, ${manifestName}, mirror/, network-mirror/`);
     opts.log(`${h1}`);
-    return { version, platform, zip, sums, manifest, h1, zh };
+    return { version, platform, zip, sums, manifest, h1, zh, tarball };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -157,6 +162,46 @@ async function singleExecutable(work: string, version: string): Promise<string> 
     stdio: 'pipe',
   });
   return executable;
+}
+
+/**
+ * The controller and CLI as an npm package. The bundle carries every dependency but the native SQLite binding, so the
+ * package depends on better-sqlite3 alone (built on install where no prebuilt binary fits), not on the development
+ * tree's packages. npm pack writes fixed file times, so the tarball is as reproducible as its inputs.
+ */
+async function controllerTarball(work: string, out: string, version: string): Promise<string> {
+  const stage = path.join(work, 'package');
+  fs.mkdirSync(path.join(stage, 'dist'), { recursive: true });
+  await build({
+    entryPoints: [path.join(ROOT, 'bin/prewarm.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    outfile: path.join(stage, 'dist/prewarm'),
+    external: ['better-sqlite3', 'pg-native'],
+    banner: { js: '#!/usr/bin/env node' },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  fs.chmodSync(path.join(stage, 'dist/prewarm'), 0o755);
+  fs.cpSync(path.join(ROOT, 'examples'), path.join(stage, 'examples'), {
+    recursive: true,
+    filter: (src) => !/(^|\/)(node_modules|cdktf\.out|\.terraform)(\/|$)/.test(src) && !src.endsWith('.terraform.lock.hcl'),
+  });
+  for (const f of ['README.md', 'CHANGELOG.md']) fs.copyFileSync(path.join(ROOT, f), path.join(stage, f));
+  const pkg = {
+    name: packageJson.name,
+    version,
+    description: packageJson.description,
+    license: packageJson.license,
+    engines: packageJson.engines,
+    bin: { prewarm: 'dist/prewarm' },
+    files: ['dist/prewarm', 'examples', 'README.md', 'CHANGELOG.md'],
+    dependencies: { 'better-sqlite3': packageJson.dependencies['better-sqlite3'] },
+  };
+  fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: stage, encoding: 'utf8' }).trim().split('\n').pop()!;
+  return path.join(out, name);
 }
 
 function writeZip(file: string, name: string, content: string): Promise<void> {

@@ -108,6 +108,7 @@ describe('npm run release', () => {
       const again = path.join(tmp, 'again');
       const second = await release({ out: again, allowDirty: true, log: () => undefined });
       assert.equal(fs.readFileSync(second.sums, 'utf8'), fs.readFileSync(built.sums, 'utf8'));
+      assert.ok(fs.readFileSync(second.tarball).equals(fs.readFileSync(built.tarball)), 'the controller package too');
       await assert.rejects(release({ out: again, allowDirty: true, log: () => undefined }), (err: unknown) => {
         assert.ok(err instanceof ReleaseError);
         assert.match(err.message, /version \d+\.\d+\.\d+ was already built there/);
@@ -185,6 +186,51 @@ describe('npm run release', () => {
     120_000,
   );
 
+  maybe(
+    'the controller package installs with npm install -g on its own (SQLite built on install) and its prewarm runs the quickstart',
+    async () => {
+      const prefix = path.join(tmp, 'global');
+      const npm = await runProcess('npm', ['install', '-g', '--prefix', prefix, built.tarball, '--no-audit', '--no-fund', '--loglevel=error'], {
+        ...process.env,
+        npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
+      });
+      expect({ code: npm.code, out: npm.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+      const prewarm = path.join(prefix, 'bin', 'prewarm');
+      const installed = path.join(prefix, 'lib', 'node_modules', 'prewarm');
+      // Only what the package itself brings: no checkout, no development packages on the module path.
+      const env = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: tmp };
+      const version = await runProcess(prewarm, ['version'], env);
+      expect(version.stdout).toMatch(new RegExp(`^prewarm ${built.version.replace(/\./g, '\\.')} `));
+      const run = path.join(tmp, 'global-run');
+      fs.mkdirSync(run);
+      const controller = spawn(
+        prewarm,
+        [
+          'controller',
+          '--database', `sqlite:${path.join(run, 'prewarm.db')}`,
+          '--apply', path.join(installed, 'examples/quickstart'),
+          '--driver-dir', path.join(installed, 'examples/drivers'),
+          '--listen', '127.0.0.1:0',
+          '--ops-listen', '127.0.0.1:0',
+        ],
+        { cwd: run, env: { ...env, PREWARM_STATE_DIR: path.join(run, 'state') }, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      controller.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => controller.on('exit', (code) => resolve(code)));
+      try {
+        const deadline = Date.now() + 30_000;
+        while (!/"msg":"create finished"/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(stderr).toMatch(/"msg":"controller started"/);
+        expect(stderr).toMatch(/"msg":"create finished"/);
+      } finally {
+        controller.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+    },
+    300_000,
+  );
+
   maybe('a dirty work tree is refused unless --allow-dirty', async () => {
     const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' }).trim() !== '';
     if (!dirty) {
@@ -209,4 +255,16 @@ async function assertRefusedDirty(): Promise<void> {
     return true;
   });
   assert.equal(fs.existsSync(path.join(tmp, 'dirty')), false, 'nothing was written');
+}
+
+function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<TerraformResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

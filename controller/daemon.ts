@@ -25,7 +25,7 @@ import { LiveView, liveViewMode } from './view/live-view';
 import { StatusFeed } from './view/watch-status';
 import type { FailurePolicy } from './store/jobs';
 import { parseDatabaseUrl } from './store/connection';
-import { isPostgresUrl, openStore, type Store } from './store/store';
+import { openStore, type Store } from './store/store';
 
 export interface RunningController {
   service: ControllerService;
@@ -124,14 +124,14 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const token = await setupToken(store, { envToken: env.PREWARM_TOKEN, rotate: opts.rotateToken });
     // The API checks tokens through this, so a rotation over the admin socket takes effect on the next call.
     const apiToken = new SwitchableVerifier(token.verify);
-    // A PostgreSQL database has no file to keep a key or a socket beside: the key comes from PREWARM_SECRET_KEY (the
-    // same on every replica), and a token is rotated by restarting with a new PREWARM_TOKEN.
-    const databaseFile = isPostgresUrl(opts.database) ? '' : parseDatabaseUrl(opts.database).file;
+    // A PostgreSQL database has no file to keep a key or an admin socket beside: the key comes from PREWARM_SECRET_KEY
+    // (the same on every replica), and `prewarm token rotate` writes the database directly.
+    const databaseFile = store.shared ? undefined : parseDatabaseUrl(opts.database).file;
     // Webhook secrets are sealed under this key: a copy of the database alone reveals none of them.
     const secretBox =
-      databaseFile === '' ? loadSharedSecretBox(env) : loadSecretBox(databaseFile === ':memory:' ? databaseFile : path.resolve(databaseFile), env);
+      databaseFile === undefined ? loadSharedSecretBox(env) : loadSecretBox(databaseFile === ':memory:' ? databaseFile : path.resolve(databaseFile), env);
     let admin: AdminSocket | undefined;
-    if (databaseFile !== ':memory:' && databaseFile !== '') {
+    if (databaseFile !== undefined && databaseFile !== ':memory:') {
       try {
         // We hold the database's exclusive lock now, so a socket left by a killed controller is safely replaced.
         admin = await startAdminSocket(
@@ -158,8 +158,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const rotateHint =
       databaseFile === ':memory:'
         ? 'restart the controller (an in-memory database gets a new token at every start)'
-        : databaseFile === ''
-          ? `prewarm token rotate --database ${store.description} (with every replica stopped), or set PREWARM_TOKEN on every replica`
+        : databaseFile === undefined
+          ? 'prewarm token rotate with PREWARM_DATABASE set (replicas take the new token at their next start), or set PREWARM_TOKEN on every replica'
           : admin
           ? `prewarm token rotate --database ${store.description}`
           : `stop the controller, then run: prewarm token rotate --database ${store.description}`;

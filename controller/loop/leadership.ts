@@ -22,8 +22,6 @@ export interface LeadershipDeps {
   onGain(lease: LeaderLease): void;
   /** Called once each time it stops leading (the fence is cleared already): stop acting now. */
   onLose(reason: string): void;
-  /** The database answered (true) or failed (false) on the last renewal: for the readiness check and the logs. */
-  onDatabase?(up: boolean): void;
 }
 
 export class Leadership {
@@ -46,9 +44,6 @@ export class Leadership {
     // One controller per SQLite file (its lock): nothing to renew, nobody to lose to.
     if (!this.deps.store.shared) return true;
     return this.lease !== null && this.deps.clock.now() < this.leadsUntil;
-  }
-  get generation(): number | null {
-    return this.lease?.generation ?? null;
   }
   get renewEveryMs(): number {
     return Math.max(200, Math.floor(this.deps.ttlMs / 3));
@@ -116,8 +111,8 @@ export class Leadership {
         this.deps.onGain(lease);
       }
     } catch (err) {
+      // A lead this renewal could not extend ends when its lease does: the expiry timer (armExpiry) sees to that.
       this.database(false, err);
-      if (this.lease && clock.now() >= this.leadsUntil) this.lose('could not renew the lease before it ran out (the database is unreachable)');
     }
   }
 
@@ -160,6 +155,5 @@ export class Leadership {
     }
     this.databaseUp = up;
     this.lastError = message;
-    this.deps.onDatabase?.(up);
   }
 }

@@ -270,6 +270,8 @@ const migrations = (dialect: SqlDialect): Record<string, Migration> => ({
         // PostgreSQL: the backend pid of the session in which the holder keeps its advisory lock (see postgres-store).
         .addColumn('holder_session', 'integer')
         .execute();
+      // The one lease, free: taking it is then a single conditional UPDATE.
+      await sql`insert into leases (name, generation) values ('leader', 0)`.execute(db);
     },
   },
 });

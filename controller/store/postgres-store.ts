@@ -16,7 +16,7 @@ import { lifecycleStatement } from './lifecycle-apply';
 import { insertNotification } from './outbox';
 import { openPostgres, type PostgresConnection, type PostgresLog } from './postgres-connection';
 import { numbered } from './sql-text';
-import { checkFence } from './replicas';
+import { checkFence, FencedError } from './replicas';
 import { SqlStore, type StoreOptions } from './store';
 import type { Database, InstanceRow } from './tables';
 import { readOneWorkspaceFrom } from './workspace-reader';
@@ -62,11 +62,8 @@ export class PostgresStore extends SqlStore {
     super(connection.db, `postgres:${connection.target.display.replace(/^postgres(ql)?:/i, '')}`, process.cwd(), clock);
   }
 
-  get pool(): pg.Pool {
+  private get pool(): pg.Pool {
     return this.connection.pool;
-  }
-  dedicatedClient(): Promise<pg.Client> {
-    return this.connection.dedicatedClient();
   }
 
   /**
@@ -229,7 +226,7 @@ export class PostgresStore extends SqlStore {
         );
       } catch (err) {
         // Lost the lease or the database: nothing later would commit either.
-        if (err instanceof NotLeaderError || (err as Error).name === 'FencedError' || isConnectionError(err)) throw err;
+        if (err instanceof NotLeaderError || err instanceof FencedError || isConnectionError(err)) throw err;
         applied.push({ action: a, applied: false, jobId: null, error: (err as Error).message ?? String(err) });
       }
     }

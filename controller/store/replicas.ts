@@ -72,11 +72,6 @@ export async function acquireLease(
   now: Expression<number>,
   holderGone?: Expression<boolean>,
 ): Promise<LeaderLease | null> {
-  await db
-    .insertInto('leases')
-    .values({ name: LEADER, holder: null, generation: 0, expires_at: null, acquired_at: null })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
   const renewing = sql<boolean>`holder = ${holder}`;
   const row = await db
     .updateTable('leases')

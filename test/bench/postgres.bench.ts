@@ -15,7 +15,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
@@ -26,6 +25,7 @@ import { FakeClock } from '../helpers/fake-clock';
 import { exampleDrivers } from '../helpers/controller';
 import { createTestDatabase, PG_ADMIN_URL_ENV, pgUnavailableReason, startCluster } from '../helpers/postgres';
 import { type PrewarmProcess, spawnPrewarm } from '../helpers/prewarm-process';
+import { freePort } from '../helpers/replica-process';
 import { waitFor } from '../helpers/wait';
 import { benchClaims, runClients, transportOnly } from './claim.bench';
 import { type Figure, median, percentile, timeRuns, withRatio } from './figures';
@@ -434,17 +434,6 @@ class ReplicaGroup {
     await this.pool?.end().catch(() => undefined);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -18,3 +18,18 @@ export function leaderRecord(now: number, over: Partial<ReplicaRecord> = {}): Re
     ...over,
   };
 }
+
+/** A follower beside `leader` (another host, no lease); `over` changes any field. */
+export function followerRecord(leader: ReplicaRecord, over: Partial<ReplicaRecord> = {}): ReplicaRecord {
+  return {
+    ...leader,
+    id: 'build-02-4243-77aa01bc',
+    host: 'build-02',
+    pid: 4243,
+    api: '10.0.0.2:7420',
+    leader: false,
+    leaseGeneration: null,
+    leaseExpiresAt: null,
+    ...over,
+  };
+}

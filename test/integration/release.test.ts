@@ -59,19 +59,12 @@ function workspace(name: string, mirror: string, env: Record<string, string> = {
     `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["${ADDRESS}"]\n  }\n  direct {\n    exclude = ["${ADDRESS}"]\n  }\n}\n`,
   );
   const run = (...args: string[]): Promise<TerraformResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(path.join(bin, 'terraform'), args, {
-        cwd: dir,
-        env: { HOME: dir, PATH: bin, TF_CLI_CONFIG_FILE: cli, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    runProcess(
+      path.join(bin, 'terraform'),
+      args,
+      { HOME: dir, PATH: bin, TF_CLI_CONFIG_FILE: cli, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0', ...env },
+      dir,
+    );
   return { dir, run, lock: () => fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8') };
 }
 
@@ -257,9 +250,9 @@ async function assertRefusedDirty(): Promise<void> {
   assert.equal(fs.existsSync(path.join(tmp, 'dirty')), false, 'nothing was written');
 }
 
-function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<TerraformResult> {
+function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

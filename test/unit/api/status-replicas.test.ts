@@ -11,24 +11,14 @@ import type { StatusReport } from '../../../controller/api/service';
 import type { ReplicaRecord } from '../../../controller/domain/replica';
 import { startWorkspaceTestApi, type WorkspaceFakeService } from '../../helpers/workspace-fake';
 import type { TestApi } from '../../helpers/api-fake';
-import { leaderRecord } from '../../helpers/replica-records';
+import { followerRecord, leaderRecord } from '../../helpers/replica-records';
 
 const AT = '2026-03-08T07:30:00.000Z';
 const NOW = Date.parse(AT);
 
 // Odd milliseconds must come back exactly.
 const leader = leaderRecord(NOW, { startedAt: NOW - 3_600_000 + 1, heartbeatAt: NOW - 2_001, leaseExpiresAt: NOW + 9_999 });
-const follower: ReplicaRecord = {
-  ...leader,
-  id: 'build-02-4243-77aa01bc',
-  host: 'build-02',
-  pid: 4243,
-  api: '10.0.0.2:7420',
-  heartbeatAt: NOW - 500,
-  leader: false,
-  leaseGeneration: null,
-  leaseExpiresAt: null,
-};
+const follower = followerRecord(leader, { heartbeatAt: NOW - 500 });
 const stopped: ReplicaRecord = {
   ...follower,
   id: 'build-01-4000-deadbeef',

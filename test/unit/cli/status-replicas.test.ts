@@ -10,23 +10,13 @@ import { relative, replicasText, statusJson, statusText } from '../../../control
 import { relative as relativeFromWorkspaceOutput } from '../../../controller/cli/workspace-output';
 import { shortReplicaIds } from '../../../controller/view/replica-state';
 import { explainPreset } from '../../helpers/fixtures';
-import { leaderRecord } from '../../helpers/replica-records';
+import { followerRecord, leaderRecord } from '../../helpers/replica-records';
 
 const AT = '2026-03-08T07:30:00.000Z';
 const NOW = Date.parse(AT);
 
 const leader = leaderRecord(NOW);
-const follower: ReplicaRecord = {
-  ...leader,
-  id: 'build-02-4243-77aa01bc',
-  host: 'build-02',
-  pid: 4243,
-  api: '10.0.0.2:7420',
-  heartbeatAt: NOW - 65_000,
-  leader: false,
-  leaseGeneration: null,
-  leaseExpiresAt: null,
-};
+const follower = followerRecord(leader, { heartbeatAt: NOW - 65_000 });
 const stopped: ReplicaRecord = { ...follower, id: 'build-01-4000-deadbeef', pid: 4000, heartbeatAt: NOW - 600_000, stoppedAt: NOW - 600_000, alive: false };
 
 function report(replicas?: ReplicaRecord[]): StatusReport {

@@ -107,11 +107,19 @@ describe('store', () => {
     assert.equal(first?.owner, 'alice');
     assert.equal(first?.state, 'claimed');
 
+    // One by one, the order is defined: all 24 remaining current ones go before the outdated one.
+    const inOrder: string[] = [];
+    for (let k = 0; k < 25; k++) inOrder.push((await claimReadyInstance(store.db, claimTarget, `s${k}`, 9000))!.id);
+    assert.deepEqual(inOrder.slice(0, 24), intents.slice(1).map((i) => i.instanceId), 'oldest first');
+    assert.equal(inOrder[24], outdated[0].instanceId, 'outdated instances are the last resort');
+    assert.equal(await claimReadyInstance(store.db, claimTarget, 'late', 9000), undefined, 'all taken');
+    // Raced (on PostgreSQL these run on several connections at once, in no defined order): never twice.
+    const more = await inTransaction(store.db, (trx) => insertCreateIntents(trx, target, 25, 1000));
+    for (const i of more) await store.db.updateTable('instances').set({ state: 'ready', ready_at: t++ }).where('id', '=', i.instanceId).execute();
     const results = await Promise.all(Array.from({ length: 40 }, (_, k) => claimReadyInstance(store.db, claimTarget, `u${k}`, 9000)));
     const won = results.filter((r) => r !== undefined).map((r) => r!.id);
-    assert.equal(won.length, 25, '24 current + 1 outdated remain');
+    assert.equal(won.length, 25, 'each new one once');
     assert.equal(new Set(won).size, won.length, 'no instance claimed twice');
-    assert.equal(won[won.length - 1], outdated[0].instanceId, 'outdated instances are the last resort');
   });
 
   test('instances built before an invalidation are not claimable', async () => {

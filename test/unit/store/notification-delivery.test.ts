@@ -151,7 +151,7 @@ describe('fan-out', () => {
     assert.equal(await store.fanOutNotifications(T0 + 1000, 1000), 447);
     const stats = await store.outboxStats(T0 + 1000);
     eq(stats, { depth: 2250, oldestPendingAt: T0 });
-  });
+  }, 20_000);
 });
 
 describe('leases and attempts', () => {

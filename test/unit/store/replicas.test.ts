@@ -131,7 +131,7 @@ describe('several connections (PostgreSQL)', () => {
     } finally {
       await other.close();
     }
-  });
+  }, 20_000);
 
   postgresOnly('the mirror of another connection sees every write, in revision order, across connections', async () => {
     await workspaceFixture(store, undefined, T0);

@@ -57,7 +57,7 @@ describe('workspace RPCs', () => {
     const all = await api.client.listWorkspaces({});
     assert.equal(all.length, 20_001);
     assert.equal(all[20_000].attributes.path, attributes.path);
-  });
+  }, 20_000);
 
   test('list: filters reach the service; every field comes back', async () => {
     const bob = api.fake.addWorkspace({ presetId: 'devbox/eu', owner: 'bob' });

@@ -272,5 +272,5 @@ describe('the prewarm executable', () => {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown flag --nope/);
     assert.equal(bad.stdout, '');
-  });
+  }, 20_000);
 });

@@ -79,7 +79,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   }
 
   // A fixed path: the single executable blob records its main script's path, so a random one would differ per build.
+  // Builds that run at once (two test files) take turns at it.
   const work = path.join(os.tmpdir(), `prewarm-release-build-${process.getuid?.() ?? 0}`);
+  const unlock = await lockDirectory(`${work}.lock`, opts.log);
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true, mode: 0o700 });
   try {
@@ -124,6 +126,50 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     return { version, platform, zip, sums, manifest, h1, zh, tarball };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
+    unlock();
+  }
+}
+
+/**
+ * Takes `lock` (a directory: mkdir is atomic) holding the owner's pid, waiting while a live process holds it; a lock
+ * left by a process that is gone is taken over. Returns the release.
+ */
+async function lockDirectory(lock: string, log: (line: string) => void): Promise<() => void> {
+  const owner = path.join(lock, 'pid');
+  let said = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock, { mode: 0o700 });
+      fs.writeFileSync(owner, String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number(readOr(owner, ''));
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (!said) log(`waiting for another release build (pid ${pid || 'unknown'}, ${lock})`);
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

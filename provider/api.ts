@@ -7,6 +7,7 @@
  * bundled provider may load controller/model/errors.ts more than once.
  */
 import type { PrewarmClient } from '../controller/api/client';
+import type { PresetRecord } from '../controller/domain/records';
 import type { BlockDef } from './schema';
 import type { ProviderSession } from './config';
 import { DiagnosticsError, errorDiag, fieldErrorDiag, fieldErrorsOf, type Diagnostic } from './diagnostics';
@@ -72,6 +73,8 @@ export interface Api {
   callAllowNotFound<T>(action: string, fn: (client: PrewarmClient) => Promise<T>, conflict?: ConflictDiagnostic): Promise<T | undefined>;
   /** Waits `ms` between two polls; rejects with a DiagnosticsError as soon as Terraform stops the provider. */
   sleep(ms: number, action: string): Promise<void>;
+  /** A refresh of one preset, through this process's per-template lists (provider/preset-reads.ts); undefined when gone. */
+  readPreset(action: string, template: string, name: string): Promise<PresetRecord | undefined>;
 }
 
 /** A timer that ends early, with CancelledError, when `signal` aborts. */
@@ -109,6 +112,8 @@ export function makeApi(session: ProviderSession, signal: AbortSignal | undefine
     call: async <T>(action: string, fn: (client: PrewarmClient) => Promise<T>, conflict?: ConflictDiagnostic) =>
       (await run(action, fn, false, conflict)) as T,
     callAllowNotFound: (action, fn, conflict) => run(action, fn, true, conflict),
+    readPreset: (action, template, name) =>
+      run(action, (c) => session.presetReads.get(c, template, name, () => c.getPreset(template, name)), true, undefined),
     async sleep(ms, action) {
       try {
         await sleepUnlessAborted(ms, signal, action);

@@ -24,6 +24,7 @@ import { createClient, DEFAULT_ENDPOINT, parseEndpoint, type ClientOptions, type
 import { isUnknown, type CtyObject, type CtyValue } from './values';
 import { DiagnosticsError, errorDiag, hasErrors, type Diagnostic } from './diagnostics';
 import { describeCertificate, terraformPhrasing, withTerraformErrors } from './controller-errors';
+import { PresetReads } from './preset-reads';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type ClientFactory = (opts: ClientOptions) => PrewarmClient;
@@ -331,15 +332,22 @@ export class ProviderSession {
   private resolved: ResolvedConfig | undefined;
   private client: PrewarmClient | undefined;
 
+  /** Refreshes of presets, read through per-template lists; every write through this process invalidates it. */
+  readonly presetReads: PresetReads;
+
   constructor(
     private readonly env: Env,
     private readonly factory: ClientFactory,
     private readonly timeoutMs?: number,
-  ) {}
+    now: () => number = () => Date.now(),
+  ) {
+    this.presetReads = new PresetReads(now);
+  }
 
   configure(config: CtyObject | null): Diagnostic[] {
     const { resolved, diags } = resolveProviderConfig(config, this.env);
     this.close();
+    this.presetReads.invalidate();
     this.resolved = hasErrors(diags) ? undefined : resolved;
     return diags;
   }

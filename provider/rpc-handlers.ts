@@ -54,6 +54,8 @@ export interface ProviderOptions {
   clientFactory?: ClientFactory;
   /** Per-call API deadline; the client's default (30 s) when absent. */
   timeoutMs?: number;
+  /** How old a template's preset list may be to answer a refresh (provider/preset-reads.ts); the wall clock's now. */
+  now?: () => number;
 }
 
 export interface Provider {
@@ -139,7 +141,7 @@ function providerSchemaResponse(): GetProviderSchema_Response {
 // ---------------------------------------------------------------------------------------------------------------
 
 export function createProvider(options: ProviderOptions = {}): Provider {
-  const session = new ProviderSession(options.env ?? process.env, options.clientFactory ?? defaultClientFactory, options.timeoutMs);
+  const session = new ProviderSession(options.env ?? process.env, options.clientFactory ?? defaultClientFactory, options.timeoutMs, options.now);
   const providerType = impliedType(PROVIDER_SCHEMA.block);
 
   const handlers: ProviderHandlers = {
@@ -256,8 +258,10 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         // controller still has (every mutation is one transaction).
         fallbackState = prior === null ? encode(null, type) : req.priorState;
         const api = makeApi(session, ctx.signal, impl.schema.block, impl.typeName);
+        // Whatever this process read before the write, and whatever a list in flight brings back, is older than it.
+        session.presetReads.invalidate();
         if (planned === null) {
-          if (prior !== null) await impl.delete(api, prior);
+          if (prior !== null) await impl.delete(api, prior).finally(() => session.presetReads.invalidate());
           return { newState: encode(null, type), private: req.plannedPrivate, diagnostics: [] };
         }
         try {
@@ -266,6 +270,8 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         } catch (err) {
           if (err instanceof PartialStateError) return { newState: encode(err.state, type), private: req.plannedPrivate, diagnostics: err.diagnostics };
           throw err;
+        } finally {
+          session.presetReads.invalidate();
         }
       });
     },

@@ -141,6 +141,9 @@ export function createClient(opts: ClientOptions): PrewarmClient {
   return new GrpcPrewarmClient(opts, endpoint, credentials);
 }
 
+/** The controller's gRPC server accepts pings this often (grpc-js servers enforce no minimum). */
+const KEEPALIVE_TIME_MS = 30_000;
+
 class GrpcPrewarmClient implements PrewarmService {
   private readonly client: grpc.Client;
   private readonly timeoutMs: number;
@@ -153,7 +156,14 @@ class GrpcPrewarmClient implements PrewarmService {
   ) {
     // Lists (instances, workspaces) are answered whole: at 100,000 workspaces of a few hundred bytes each an answer
     // is tens of megabytes, past grpc-js's 4 MiB default for what a client accepts.
-    this.client = new grpc.Client(endpoint.target, credentials, { 'grpc.max_receive_message_length': MAX_RESPONSE_BYTES });
+    this.client = new grpc.Client(endpoint.target, credentials, {
+      'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
+      // One connection carries every call of a client (a provider's whole plan walk, a workspace wait that polls
+      // for an hour); pings keep it open through idle middleboxes and notice a vanished controller in ~40 s.
+      'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.authorization = `Bearer ${opts.token.trim()}`;
   }

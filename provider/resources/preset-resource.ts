@@ -106,7 +106,7 @@ export const presetResource: ResourceImpl = {
 
   async read(api, prior) {
     const { template, name } = stateIds(prior);
-    const rec = await api.callAllowNotFound(`read preset ${template}/${name}`, (c) => c.getPreset(template, name));
+    const rec = await api.readPreset(`read preset ${template}/${name}`, template, name);
     return rec === undefined ? null : presetState(rec, prior);
   },
 

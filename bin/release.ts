@@ -25,6 +25,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
 import packageJson from '../package.json';
+import { CODE_CACHE_FLAGS, RUNTIME_ASSET, RUNTIME_CACHE_ASSET, wrapRuntime } from '../provider/runtime-code-cache';
 
 const ROOT = path.resolve(__dirname, '..');
 const SOURCE_ADDRESS = ['registry.terraform.io', 'prewarm', 'prewarm'] as const;
@@ -177,7 +178,7 @@ function alive(pid: number): boolean {
 async function singleExecutable(work: string, version: string): Promise<string> {
   const common = { bundle: true, platform: 'node' as const, target: 'node20', legalComments: 'none' as const, logLevel: 'warning' as const };
   const main = path.join(work, 'main.js');
-  const runtime = path.join(work, 'prewarm-provider-runtime.js');
+  const runtime = path.join(work, RUNTIME_ASSET);
   await build({ ...common, entryPoints: [path.join(ROOT, 'provider/sea-main.ts')], outfile: main, minify: true });
   await build({
     ...common,
@@ -187,14 +188,22 @@ async function singleExecutable(work: string, version: string): Promise<string> 
     minifyWhitespace: true,
     minifySyntax: true,
   });
+  const cache = path.join(work, 'prewarm-provider-runtime.cache');
+  runtimeCodeCache(work, runtime, cache);
   const blob = path.join(work, 'sea.blob');
   const config = path.join(work, 'sea-config.json');
   fs.writeFileSync(
     config,
-    JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets: { 'prewarm-provider-runtime.js': runtime } }),
+    JSON.stringify({
+      main,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      assets: { [RUNTIME_ASSET]: runtime, [RUNTIME_CACHE_ASSET]: cache },
+    }),
   );
   // The code cache V8 writes varies with its hash and random seeds; fixed, the blob is the same on every build.
-  execFileSync(process.execPath, ['--hash-seed=1', '--random-seed=1', '--experimental-sea-config', config], { stdio: 'pipe' });
+  execFileSync(process.execPath, [...CODE_CACHE_FLAGS, '--experimental-sea-config', config], { stdio: 'pipe' });
   const executable = path.join(work, `${NAME}_v${version}`);
   fs.copyFileSync(process.execPath, executable);
   fs.chmodSync(executable, 0o755);
@@ -208,6 +217,29 @@ async function singleExecutable(work: string, version: string): Promise<string> 
     stdio: 'pipe',
   });
   return executable;
+}
+
+/**
+ * V8's code cache for the runtime bundle, as provider/sea-main.ts compiles it: made by this same Node binary under the
+ * fixed flags, after loading the provider handlers once so that the functions start-up runs are in it too. (The
+ * single executable's own code cache covers only its small main script.) Saves compiling most of the bundle in each
+ * of the several provider processes a Terraform run starts.
+ */
+function runtimeCodeCache(work: string, runtime: string, out: string): void {
+  const [before, after] = wrapRuntime('\u0000').split('\u0000');
+  const script = path.join(work, 'make-code-cache.cjs');
+  fs.writeFileSync(
+    script,
+    `const fs = require('node:fs');\nconst vm = require('node:vm');\n` +
+      `const code = ${JSON.stringify(before)} + fs.readFileSync(process.argv[2], 'utf8') + ${JSON.stringify(after)};\n` +
+      `const script = new vm.Script(code, { filename: ${JSON.stringify(RUNTIME_ASSET)} });\n` +
+      `const mod = { exports: {} };\n` +
+      `script.runInThisContext()(mod.exports, require, mod, ${JSON.stringify(RUNTIME_ASSET)}, '.');\n` +
+      `mod.exports.loadProviderHandlers();\n` +
+      `fs.writeFileSync(process.argv[3], script.createCachedData());\n` +
+      `process.exit(0);\n`,
+  );
+  execFileSync(process.execPath, [...CODE_CACHE_FLAGS, script, runtime, out], { stdio: 'pipe' });
 }
 
 /**

@@ -45,6 +45,8 @@ export interface ServeOptions {
    * its separately bundled runtime (provider/main.ts).
    */
   runtime?: () => RuntimeModule;
+  /** Facts about how the runtime was loaded, logged at debug with the listening line (the single executable's code cache). */
+  runtimeFacts?: () => Record<string, string>;
 }
 
 export type RuntimeModule = Pick<typeof import('./runtime'), 'startRuntime' | 'checkHandlers'>;
@@ -138,6 +140,7 @@ export async function serve(handlers: HandlerSource, options: ServeOptions = {})
       address: listener.address.address,
       tls: certificate !== undefined,
       protocol_versions_offered: env.PLUGIN_PROTOCOL_VERSIONS ?? '',
+      ...options.runtimeFacts?.(),
     });
     loadHandlers().then(
       (loaded) => checkHandlers(loaded, log),

@@ -95,6 +95,37 @@ describe('npm run release', () => {
     assert.equal(hash1([{ name: path.basename(unpacked), content: fs.readFileSync(unpacked) }]), built.h1);
   });
 
+  maybe('the executable loads its runtime from the code cache the build made (V8 accepts it)', async () => {
+    const unpacked = path.join(out, 'mirror', ADDRESS, built.version, built.platform, `terraform-provider-prewarm_v${built.version}`);
+    const child = spawn(unpacked, [], {
+      cwd: tmp,
+      env: {
+        PATH: '/nonexistent',
+        TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2',
+        PLUGIN_PROTOCOL_VERSIONS: '6',
+        TF_LOG_PROVIDER: 'debug',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        let err = '';
+        const timer = setTimeout(() => reject(new Error(`no "Plugin server listening" line within 20 s:\n${err}`)), 20_000);
+        child.stderr.setEncoding('utf8').on('data', (d: string) => {
+          err += d;
+          const line = err.split('\n').find((l) => l.includes('Plugin server listening'));
+          if (line) {
+            clearTimeout(timer);
+            resolve(JSON.parse(line) as Record<string, unknown>);
+          }
+        });
+      });
+      assert.equal(listening.code_cache, 'accepted');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
+
   maybe(
     'reproducible: a second build of the same tree gives the same SHA256SUMS; a version already built there is refused',
     async () => {

@@ -38,6 +38,8 @@ const ZIP_TIME = new Date(Date.UTC(2000, 0, 1));
 export interface ReleaseOptions {
   out: string;
   allowDirty: boolean;
+  /** Build even when the version is already tagged (the test suite builds this checkout, tagged or not). */
+  ignoreTags?: boolean;
   log: (line: string) => void;
 }
 
@@ -72,7 +74,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     const dirty = git(['status', '--porcelain']).trim();
     if (dirty !== '') throw new ReleaseError(`release: the work tree has uncommitted changes; commit or stash them first:\n${dirty.split('\n').slice(0, 10).join('\n')}`);
   }
-  if (git(['tag', '--list', `v${version}`]).trim() !== '') {
+  if (!opts.ignoreTags && git(['tag', '--list', `v${version}`]).trim() !== '') {
     throw new ReleaseError(`release: version ${version} is already released (tag v${version} exists); raise "version" in package.json first`);
   }
   if (fs.existsSync(path.join(out, sumsName))) {
@@ -83,9 +85,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   // Builds that run at once (two test files) take turns at it.
   const work = path.join(os.tmpdir(), `prewarm-release-build-${process.getuid?.() ?? 0}`);
   const unlock = await lockDirectory(`${work}.lock`, opts.log);
-  fs.rmSync(work, { recursive: true, force: true });
-  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
   try {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.mkdirSync(work, { recursive: true, mode: 0o700 });
     opts.log(`building ${NAME} ${version} for ${platform}`);
     const executable = await singleExecutable(work, version);
     fs.mkdirSync(out, { recursive: true });
@@ -131,12 +133,17 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   }
 }
 
+/** A lock older than this is left over (a build takes seconds); a wait longer than this is an error, not a hang. */
+const LOCK_STALE_MS = 10 * 60_000;
+
 /**
- * Takes `lock` (a directory: mkdir is atomic) holding the owner's pid, waiting while a live process holds it; a lock
- * left by a process that is gone is taken over. Returns the release.
+ * Takes `lock` (a directory: mkdir is atomic) holding the owner's pid, waiting while a live process holds it. A lock
+ * whose process is gone, or older than LOCK_STALE_MS, is taken over by renaming it away first (only one waiter's
+ * rename succeeds, so two waiters never both take it). Returns the release.
  */
 async function lockDirectory(lock: string, log: (line: string) => void): Promise<() => void> {
   const owner = path.join(lock, 'pid');
+  const giveUpAt = Date.now() + LOCK_STALE_MS;
   let said = false;
   for (;;) {
     try {
@@ -147,10 +154,24 @@ async function lockDirectory(lock: string, log: (line: string) => void): Promise
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number(readOr(owner, ''));
-    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
-      fs.rmSync(lock, { recursive: true, force: true });
+    let age = 0;
+    try {
+      age = Date.now() - fs.statSync(lock).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    const ownerGone = Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid);
+    if (ownerGone || age > LOCK_STALE_MS) {
+      const aside = `${lock}.stale.${process.pid}`;
+      try {
+        fs.renameSync(lock, aside);
+        fs.rmSync(aside, { recursive: true, force: true });
+      } catch {
+        // another waiter took it over first
+      }
       continue;
     }
+    if (Date.now() > giveUpAt) throw new ReleaseError(`release: ${lock} is still held (pid ${pid || 'unknown'}) after ${LOCK_STALE_MS / 60_000} minutes; remove it if no build runs`);
     if (!said) log(`waiting for another release build (pid ${pid || 'unknown'}, ${lock})`);
     said = true;
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -339,7 +339,8 @@ export class ProviderSession {
     private readonly env: Env,
     private readonly factory: ClientFactory,
     private readonly timeoutMs?: number,
-    now: () => number = () => Date.now(),
+    // Monotonic: a wall clock stepped back would keep a list fresh for as long as the step.
+    now: () => number = () => performance.now(),
   ) {
     this.presetReads = new PresetReads(now);
   }

@@ -54,7 +54,7 @@ export interface ProviderOptions {
   clientFactory?: ClientFactory;
   /** Per-call API deadline; the client's default (30 s) when absent. */
   timeoutMs?: number;
-  /** How old a template's preset list may be to answer a refresh (provider/preset-reads.ts); the wall clock's now. */
+  /** The clock a template's preset list ages by (provider/preset-reads.ts); performance.now by default. */
   now?: () => number;
 }
 

@@ -159,10 +159,10 @@ class GrpcPrewarmClient implements PrewarmService {
     this.client = new grpc.Client(endpoint.target, credentials, {
       'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
       // One connection carries every call of a client (a provider's whole plan walk, a workspace wait that polls
-      // for an hour); pings keep it open through idle middleboxes and notice a vanished controller in ~40 s.
+      // for an hour); pings while calls are open notice a vanished controller in ~40 s. None while idle: gRPC proxies
+      // in C-core or Go refuse idle pings more often than every 5 minutes and drop the connection.
       'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
       'grpc.keepalive_timeout_ms': 10_000,
-      'grpc.keepalive_permit_without_calls': 1,
     });
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.authorization = `Bearer ${opts.token.trim()}`;

@@ -43,8 +43,12 @@ export async function benchTerraformPlan(runs = 5): Promise<Figure[]> {
     const applied = [workspace('apply-presets', presetConfig('bench-apply')), workspace('apply-data', dataConfig())] as const;
     for (const ws of applied) await timed('init', () => ws.run('init', '-input=false', '-no-color'));
     for (let i = 0; i < runs; i++) {
-      applyBase.push(await timed('apply of terraform_data', () => applied[1].apply()));
-      applyOurs.push(await timed('apply of presets', () => applied[0].apply()));
+      // Alternating which goes first, so neither always runs on a machine the other just warmed or loaded.
+      const steps = [
+        async () => applyBase.push(await timed('apply of terraform_data', () => applied[1].apply())),
+        async () => applyOurs.push(await timed('apply of presets', () => applied[0].apply())),
+      ];
+      for (const step of i % 2 === 0 ? steps : steps.reverse()) await step();
       for (const ws of applied) await timed('destroy', () => ws.run('destroy', '-auto-approve', '-input=false', '-no-color'));
     }
 
@@ -53,8 +57,11 @@ export async function benchTerraformPlan(runs = 5): Promise<Figure[]> {
     const planBase: number[] = [];
     for (let i = 0; i < runs; i++) {
       // -detailed-exitcode: 0 is a plan with no changes, which both must be.
-      planBase.push(await timed('plan of terraform_data', () => data.plan()));
-      planOurs.push(await timed('plan of presets', () => presets.plan()));
+      const steps = [
+        async () => planBase.push(await timed('plan of terraform_data', () => data.plan())),
+        async () => planOurs.push(await timed('plan of presets', () => presets.plan())),
+      ];
+      for (const step of i % 2 === 0 ? steps : steps.reverse()) await step();
     }
     return [
       withRatio({

@@ -1,8 +1,8 @@
 import type { PresetSpec } from '../domain/specs';
 import { compileScheduling } from '../domain/scheduling';
 import type { Db } from './db';
+import { Interner } from './interner';
 import { getMeta, metaKeys } from './meta';
-import type { PresetRow } from './tables';
 import type { InstanceState, PresetStatus } from '../domain/states';
 import type { InstanceView, PresetView, Snapshot } from '../domain/snapshot';
 
@@ -11,7 +11,7 @@ export interface SnapshotWarning {
   message: string;
 }
 
-/** Instance columns the reconciler reads, named as InstanceView fields. */
+/** Instance columns the reconciler reads, named as InstanceView fields (plus the revision). */
 const instanceColumns = [
   'id',
   'preset_id as presetId',
@@ -27,35 +27,113 @@ const instanceColumns = [
   'rev',
 ] as const;
 
-type InstanceViewRow = Omit<InstanceView, 'jobInFlight'> & { rev: number; jobInFlight?: boolean };
+/** An instance row as read; the mirror keeps a view built from it, not the row. */
+interface InstanceRow {
+  id: string;
+  presetId: string;
+  state: string;
+  owner: string | null;
+  templateVersion: number;
+  generation: number;
+  createdAt: number;
+  readyAt: number | null;
+  failedAt: number | null;
+  stoppedAt: number | null;
+  nextAttemptAt: number | null;
+  rev: number;
+}
+
+/** Preset columns a view is built from. */
+const presetColumns = [
+  'id',
+  'template',
+  'name',
+  'spec',
+  'generation',
+  'paused',
+  'status',
+  'status_reason',
+  'invalidated_at',
+  'backoff_until',
+  'deleted_at',
+  'rev',
+] as const;
+
+interface PresetRowRead {
+  id: string;
+  template: string;
+  name: string;
+  spec: string;
+  generation: number;
+  paused: number;
+  status: string;
+  status_reason: string;
+  invalidated_at: number | null;
+  backoff_until: number | null;
+  deleted_at: number | null;
+  rev: number;
+}
+
+/** What the mirror keeps of a preset row: its view (not the row, nor its spec text) and what decides when to rebuild it. */
+interface PresetEntry {
+  rev: number;
+  /** The row's own soft delete; the view's `deleted` is also true when its template is deleted. */
+  rowDeleted: boolean;
+  view: PresetView;
+}
 
 /** A full re-read now and then, as a safety net under the revision-based deltas. */
 const fullReloadEveryMs = 15 * 60 * 1000;
+
+/**
+ * Rows per statement of a full instance read (keyset pages by id, in the read's one transaction): the rows of one
+ * page are garbage once their views are built, so a full load never holds 100,000 rows and 100,000 views at once.
+ */
+export const fullReadPageRows = 10_000;
+
+/** Instance states and preset statuses as shared strings; one this version does not know is interned too (a handful at most). */
+const codes = new Interner(64);
 
 /**
  * Reads one consistent view of everything the reconciler needs, in a single read transaction.
  *
  * Instances are kept in an in-memory mirror: the first read loads every live row, later reads fetch only the
  * rows whose revision (bumped by triggers on every write) is newer than the last one seen. A no-op tick over
- * 100,000 instances therefore reads a handful of rows instead of all of them, and makes no garbage for the
- * collector. Preset views are cached by their row content so an unchanged preset's spec is not re-parsed or
- * its schedules recompiled every tick.
+ * 100,000 instances therefore reads a handful of rows instead of all of them, and makes next to no garbage.
+ *
+ * What the mirror holds is sized for that many: one view object per instance of one fixed shape, with the strings
+ * rows repeat (preset ids, states, owners) shared rather than one copy per row; per preset its view and revision,
+ * not the row nor the spec text (the schedules are compiled once per preset revision). A snapshot shares what has
+ * not changed since the previous one instead of copying it: the preset list and the map of instance lists are
+ * the previous snapshot's own as long as nothing in them changed, and are never changed once handed out (a
+ * change builds new ones), so a plan computed from an earlier snapshot keeps seeing its own lists.
  */
 export class SnapshotReader {
-  private cache = new Map<string, { rev: number; templateVersion: number; templateDeleted: boolean; view: PresetView }>();
-  private presetRows = new Map<string, PresetRow>();
+  private presets = new Map<string, PresetEntry>();
   private presetOrder: string[] = [];
+  /** The last snapshot's preset list (never changed once handed out). */
+  private presetList: PresetView[] = [];
   private lastPresetRev = -1;
   private instances = new Map<string, InstanceView>();
   private byPreset = new Map<string, InstanceView[]>();
+  /** True once `byPreset` went out in a snapshot: it is then copied before any change. */
+  private byPresetShared = false;
+  /** Preset ids, template and preset names and owners, shared by every view that names them. */
+  private readonly strings = new Interner();
   private lastRev = -1;
   private lastFullLoad = 0;
   private busy = new Set<string>();
   /** Presets whose stored schedules no longer compile; they run on their base count. */
   readonly warnings: SnapshotWarning[] = [];
 
-  /** `clock` times the periodic full reload; it is the controller's clock, whatever instant a snapshot is for. */
-  constructor(private readonly clock: { now(): number }) {}
+  /**
+   * `clock` times the periodic full reload; it is the controller's clock, whatever instant a snapshot is for.
+   * `pageRows`: rows per statement of a full read (tests make it small to read several pages).
+   */
+  constructor(
+    private readonly clock: { now(): number },
+    private readonly pageRows = fullReadPageRows,
+  ) {}
 
   async read(db: Db, now: number): Promise<Snapshot> {
     const run = async (trx: Db): Promise<Snapshot> => {
@@ -65,48 +143,59 @@ export class SnapshotReader {
       const readAt = this.clock.now();
       const full = this.lastRev < 0 || readAt - this.lastFullLoad >= fullReloadEveryMs;
 
+      // Shared strings start afresh with a full read (the presets first, so instances share their ids).
+      if (full) this.strings.clear();
       // Presets are mirrored by revision like instances; only changed rows are read.
-      if (full) this.presetRows.clear();
-      const changed = await trx
+      const changed = (await trx
         .selectFrom('presets')
-        .selectAll()
+        .select(presetColumns)
         .where('rev', '>', full ? -1 : this.lastPresetRev)
-        .execute();
-      for (const row of changed) {
-        this.presetRows.set(row.id, row);
-        if (Number(row.rev) > this.lastPresetRev) this.lastPresetRev = Number(row.rev);
-      }
-      // A full reload can also shrink the set (purged rows), so the order is rebuilt then too.
-      if (full || changed.length > 0) this.presetOrder = [...this.presetRows.keys()].sort();
+        .execute()) as PresetRowRead[];
       if (full) {
-        // Rows purged since the last full read are only noticed here; until then they are deleted presets with
-        // no instances, which plan to nothing.
-        for (const id of this.cache.keys()) if (!this.presetRows.has(id)) this.cache.delete(id);
+        // A full read can also shrink the set (purged rows): it becomes exactly the rows read. Entries whose row did
+        // not change are kept as they are (no re-parse), their strings shared again.
+        const next = new Map<string, PresetEntry>();
+        for (const row of changed) {
+          const kept = this.presets.get(row.id);
+          const entry = kept !== undefined && kept.rev === Number(row.rev) ? this.reshare(kept) : this.entry(row, templateByName);
+          next.set(entry.view.id, entry);
+        }
+        this.presets = next;
+      } else {
+        for (const row of changed) {
+          const entry = this.entry(row, templateByName);
+          this.presets.set(entry.view.id, entry);
+        }
       }
-      const presets: PresetView[] = [];
-      for (const id of this.presetOrder) {
-        const row = this.presetRows.get(id)!;
-        const template = templateByName.get(row.template);
-        presets.push(this.view(row, template ? Number(template.version) : 0, !template || template.deleted_at !== null));
-      }
+      for (const row of changed) if (Number(row.rev) > this.lastPresetRev) this.lastPresetRev = Number(row.rev);
+      if (full || changed.length > 0) this.presetOrder = [...this.presets.keys()].sort();
 
-      let rows: InstanceViewRow[];
+      // The previous list is handed out again unless a view in it changed.
+      const previous = this.presetList;
+      let list: PresetView[] | null = null;
+      for (let k = 0; k < this.presetOrder.length; k++) {
+        const view = this.presetView(this.presets.get(this.presetOrder[k]!)!, templateByName);
+        if (list === null) {
+          if (k < previous.length && previous[k] === view) continue;
+          list = previous.slice(0, k);
+        }
+        list.push(view);
+      }
+      if (list === null && previous.length !== this.presetOrder.length) list = previous.slice(0, this.presetOrder.length);
+      if (list !== null) this.presetList = list;
+
       if (full) {
-        rows = (await trx
-          .selectFrom('instances')
-          .select(instanceColumns)
-          .where('state', 'not in', ['deleted', 'archived'])
-          .execute()) as unknown as InstanceViewRow[];
+        await this.loadAll(trx);
         const counter = await trx.selectFrom('revisions').select('value').where('name', '=', 'instances').executeTakeFirst();
-        this.resetMirror(rows, Number(counter?.value ?? 0));
+        this.lastRev = Number(counter?.value ?? 0);
         this.lastFullLoad = readAt;
       } else {
-        rows = (await trx
+        const rows = (await trx
           .selectFrom('instances')
           .select(instanceColumns)
           .where('rev', '>', this.lastRev)
           .orderBy('rev')
-          .execute()) as unknown as InstanceViewRow[];
+          .execute()) as unknown as InstanceRow[];
         this.applyDelta(rows);
       }
 
@@ -116,39 +205,54 @@ export class SnapshotReader {
       for (const id of busy) this.markBusy(id, true);
       this.busy = busy;
 
-      // A fresh outer map per snapshot: a plan computed from an earlier snapshot keeps seeing its own lists.
-      return { now, paused, presets, instancesByPreset: new Map(this.byPreset), inFlight: busyRows.length };
+      this.byPresetShared = true;
+      return { now, paused, presets: this.presetList, instancesByPreset: this.byPreset, inFlight: busyRows.length };
     };
     // Repeatable read (PostgreSQL; SQLite's transactions always are): every statement of the read sees one snapshot,
     // so the revision the mirror records agrees with the rows it read, whatever other replicas commit meanwhile.
     return 'isTransaction' in db && db.isTransaction ? run(db) : db.transaction().setIsolationLevel('repeatable read').execute(run);
   }
 
-  private resetMirror(rows: InstanceViewRow[], maxRev: number): void {
-    this.instances.clear();
-    this.byPreset.clear();
+  /** Every live instance, a page of rows at a time (see fullReadPageRows). */
+  private async loadAll(trx: Db): Promise<void> {
+    this.instances = new Map();
+    this.byPreset = new Map();
+    this.byPresetShared = false;
     this.busy.clear();
-    for (const row of rows) {
-      const view = toView(row);
-      this.instances.set(view.id, view);
-      let list = this.byPreset.get(view.presetId);
-      if (!list) this.byPreset.set(view.presetId, (list = []));
-      list.push(view);
+    let after: string | null = null;
+    for (;;) {
+      let query = trx.selectFrom('instances').select(instanceColumns).where('state', 'not in', ['deleted', 'archived']);
+      if (after !== null) query = query.where('id', '>', after);
+      const rows = (await query.orderBy('id').limit(this.pageRows).execute()) as unknown as InstanceRow[];
+      for (const row of rows) {
+        const view = this.toView(row);
+        this.instances.set(view.id, view);
+        let list = this.byPreset.get(view.presetId);
+        if (!list) this.byPreset.set(view.presetId, (list = []));
+        list.push(view);
+      }
+      if (rows.length < this.pageRows) break;
+      after = rows[rows.length - 1]!.id;
     }
     for (const list of this.byPreset.values()) list.sort(byCreation);
-    this.lastRev = maxRev;
   }
 
-  private applyDelta(rows: InstanceViewRow[]): void {
+  private applyDelta(rows: InstanceRow[]): void {
     if (rows.length === 0) return;
     const dirty = new Set<string>();
     for (const row of rows) {
-      dirty.add(row.presetId);
-      if (row.state === 'deleted' || row.state === 'archived') this.instances.delete(row.id);
-      else this.instances.set(row.id, toView(row));
+      const view = row.state === 'deleted' || row.state === 'archived' ? undefined : this.toView(row);
+      dirty.add(view?.presetId ?? this.strings.intern(row.presetId));
+      if (view === undefined) this.instances.delete(row.id);
+      else this.instances.set(view.id, view);
       if (Number(row.rev) > this.lastRev) this.lastRev = Number(row.rev);
     }
-    // Lists are rebuilt (not edited) for the presets that changed, so older snapshots stay intact.
+    // Lists are rebuilt (not edited) for the presets that changed, in a map of their own once the current one went
+    // out in a snapshot, so older snapshots stay intact.
+    if (this.byPresetShared) {
+      this.byPreset = new Map(this.byPreset);
+      this.byPresetShared = false;
+    }
     const lists = new Map<string, InstanceView[]>();
     for (const id of dirty) lists.set(id, []);
     for (const view of this.instances.values()) lists.get(view.presetId)?.push(view);
@@ -162,10 +266,45 @@ export class SnapshotReader {
     const view = this.instances.get(id);
     if (view && view.jobInFlight !== busy) view.jobInFlight = busy;
   }
-  private view(row: PresetRow, templateVersion: number, templateDeleted: boolean): PresetView {
-    const rev = Number(row.rev);
-    const cached = this.cache.get(row.id);
-    if (cached && cached.rev === rev && cached.templateVersion === templateVersion && cached.templateDeleted === templateDeleted) return cached.view;
+
+  /**
+   * The instance's view: every field in one object of one shape (the rows a driver returns grow their fields one by
+   * one, which spills them into a second object), with the strings rows repeat shared.
+   */
+  private toView(row: InstanceRow): InstanceView {
+    return {
+      id: row.id,
+      presetId: this.strings.intern(row.presetId),
+      state: codes.intern(row.state) as InstanceState,
+      owner: row.owner === null ? null : this.strings.intern(row.owner),
+      templateVersion: row.templateVersion,
+      generation: row.generation,
+      createdAt: row.createdAt,
+      readyAt: row.readyAt,
+      failedAt: row.failedAt,
+      stoppedAt: row.stoppedAt,
+      jobInFlight: false,
+      nextAttemptAt: row.nextAttemptAt,
+    };
+  }
+
+  /** The entry's view for the template as it is now: the same object while neither changed. */
+  private presetView(entry: PresetEntry, templates: TemplateByName): PresetView {
+    const template = templates.get(entry.view.template);
+    const templateVersion = versionOf(template);
+    const deleted = entry.rowDeleted || isDeleted(template);
+    if (entry.view.templateVersion !== templateVersion || entry.view.deleted !== deleted) entry.view = { ...entry.view, templateVersion, deleted };
+    return entry.view;
+  }
+
+  /** A kept entry after the shared strings were cleared: its strings become the shared copies again. */
+  private reshare(entry: PresetEntry): PresetEntry {
+    this.strings.intern(entry.view.id);
+    this.strings.intern(entry.view.template);
+    return entry;
+  }
+
+  private entry(row: PresetRowRead, templates: TemplateByName): PresetEntry {
     const spec = JSON.parse(row.spec) as PresetSpec;
     let scheduling = null;
     if (spec.prebuilds?.scheduling) {
@@ -177,35 +316,42 @@ export class SnapshotReader {
         this.warnings.push({ presetId: row.id, message: `schedules ignored: ${(err as Error).message}` });
       }
     }
+    const rowDeleted = row.deleted_at !== null;
+    const template = templates.get(row.template);
     const view: PresetView = {
-      id: row.id,
-      template: row.template,
+      id: this.strings.intern(row.id),
+      template: this.strings.intern(row.template),
       name: row.name,
-      templateVersion,
+      templateVersion: versionOf(template),
       generation: Number(row.generation),
-      deleted: row.deleted_at !== null || templateDeleted,
+      deleted: rowDeleted || isDeleted(template),
       paused: row.paused === 1,
-      status: row.status as PresetStatus,
-      statusReason: row.status_reason,
+      status: codes.intern(row.status) as PresetStatus,
+      statusReason: this.strings.intern(row.status_reason),
       pool: spec.prebuilds
         ? { instances: spec.prebuilds.instances, ttlSeconds: spec.prebuilds.expiration_policy?.ttl ?? 0, scheduling }
         : null,
       invalidatedAt: row.invalidated_at === null ? null : Number(row.invalidated_at),
       backoffUntil: row.backoff_until === null ? null : Number(row.backoff_until),
     };
-    this.cache.set(row.id, { rev, templateVersion, templateDeleted, view });
-    return view;
+    return { rev: Number(row.rev), rowDeleted, view };
   }
 }
 
-/**
- * The row becomes the view in place (SQLite returns integers as numbers, and the column aliases already are
- * the view's field names): a full load of 100,000 rows allocates them once, not twice.
- */
-function toView(row: InstanceViewRow): InstanceView {
-  row.jobInFlight = false;
-  row.state = row.state as InstanceState;
-  return row as InstanceView;
+interface TemplateRead {
+  version: number;
+  deleted_at: number | null;
+}
+type TemplateByName = Map<string, TemplateRead>;
+
+/** The template's current version; 0 when it is gone. */
+function versionOf(template: TemplateRead | undefined): number {
+  return template ? Number(template.version) : 0;
+}
+
+/** A deleted template, or one that is gone: its presets count as deleted. */
+function isDeleted(template: TemplateRead | undefined): boolean {
+  return !template || template.deleted_at !== null;
 }
 
 /** Mirror lists are kept in creation order, the order a full read would give, so plans do not depend on history. */

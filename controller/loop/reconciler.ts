@@ -64,7 +64,7 @@ export class Reconciler extends LoopBase {
     }
     const snapshot = await store.readSnapshot(clock.now());
     for (const w of store.takeSnapshotWarnings()) this.deps.log.warn(w.message, { preset: w.presetId });
-    const plan = reconcile(snapshot, options);
+    const plan = reconcile(snapshot, options, this.lastPlan);
     const budget = applyBudget(plan, snapshot.inFlight, options, this.cursor);
     this.cursor = budget.nextCursor;
     await executor.apply(budget.actions);

@@ -54,8 +54,8 @@ export class Buckets {
   deleting = 0;
 
   // Actionable instances (no job in flight unless noted).
-  /** Fresh ready. */
-  readonly freshList: InstanceView[] = [];
+  /** Fresh ready, collected by freshReady() when the planner asks (only a pool above desired needs them). */
+  private readonly freshList: InstanceView[] = [];
   /** Expired, invalidated or outdated ready. */
   readonly retiringList: InstanceView[] = [];
   /** `pending` creates that are still wanted by version: cancellable if in excess. Job state ignored (see planner). */
@@ -71,10 +71,17 @@ export class Buckets {
   /** Deleted preset only: every ready, failed and stopped pool instance. */
   readonly goneList: InstanceView[] = [];
 
+  /** What fill() was last given, for freshReady(). */
+  private preset: PresetView | null = null;
+  private instances: readonly InstanceView[] = [];
+  private now = 0;
+
   fill(preset: PresetView, instances: readonly InstanceView[], now: number, retentionMs: number): void {
+    this.preset = preset;
+    this.instances = instances;
+    this.now = now;
     this.fresh = this.expired = this.invalidated = this.outdated = 0;
     this.startingAll = this.claimed = this.failed = this.stopped = this.deleting = 0;
-    this.freshList.length = 0;
     this.retiringList.length = 0;
     this.pendingList.length = 0;
     this.pendingStaleList.length = 0;
@@ -84,7 +91,7 @@ export class Buckets {
     this.goneList.length = 0;
 
     const deleted = preset.deleted;
-    const ttlMs = preset.pool !== null && preset.pool.ttlSeconds > 0 ? preset.pool.ttlSeconds * 1000 : 0;
+    const ttlMs = ttlOf(preset);
 
     for (let k = 0; k < instances.length; k++) {
       const i = instances[k]!;
@@ -115,8 +122,7 @@ export class Buckets {
           else this.expired++;
           if (i.jobInFlight) break;
           if (deleted) this.goneList.push(i);
-          else if (c === ReadyClass.Fresh) this.freshList.push(i);
-          else this.retiringList.push(i);
+          else if (c !== ReadyClass.Fresh) this.retiringList.push(i);
           break;
         }
         case 'failed':
@@ -142,4 +148,26 @@ export class Buckets {
       }
     }
   }
+
+  /**
+   * The fresh ready instances of the last fill() with no job in flight (none for a deleted preset), in instance
+   * order: scratch like the other lists, valid until the next fill(). They are collected on demand rather than by
+   * fill(), which would copy every ready instance of every preset each tick for the few pools above desired.
+   */
+  freshReady(): InstanceView[] {
+    const list = this.freshList;
+    list.length = 0;
+    const preset = this.preset;
+    if (preset === null || preset.deleted) return list;
+    const ttlMs = ttlOf(preset);
+    for (const i of this.instances) {
+      if (i.owner === null && i.state === 'ready' && !i.jobInFlight && classifyReady(i, preset, this.now, ttlMs) === ReadyClass.Fresh) list.push(i);
+    }
+    return list;
+  }
+}
+
+/** The preset's TTL in milliseconds; 0 when it has none. */
+function ttlOf(preset: PresetView): number {
+  return preset.pool !== null && preset.pool.ttlSeconds > 0 ? preset.pool.ttlSeconds * 1000 : 0;
 }

@@ -18,7 +18,7 @@ const DELETED: Desired = Object.freeze({ desired: 0, source: Object.freeze({ kin
  * - otherwise the schedule module decides (base, or the window containing now / now + lead time).
  *
  * Pausing does not change desired: explain should show what the pool *would* be sized to.
- * The two constant results are frozen and shared between presets.
+ * The results are frozen and shared between presets and ticks (see desiredCount), unless a count needed clamping.
  */
 export function evaluateDesired(preset: PresetView, now: number, cache: LocalTimeCache): Desired {
   if (preset.deleted) return DELETED;
@@ -27,5 +27,5 @@ export function evaluateDesired(preset: PresetView, now: number, cache: LocalTim
   const r = desiredCount(pool.instances, pool.scheduling, now, cache);
   // Never trust a negative or fractional count from configuration that slipped past validation.
   const d = r.desired > 0 ? Math.floor(r.desired) : 0;
-  return { desired: d, source: r.source };
+  return d === r.desired ? r : { desired: d, source: r.source };
 }

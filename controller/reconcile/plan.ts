@@ -60,6 +60,26 @@ function countsOf(b: Buckets): PresetCounts {
   };
 }
 
+function sameCounts(c: PresetCounts, b: Buckets): boolean {
+  return (
+    c.ready === b.fresh &&
+    c.starting === b.startingAll &&
+    c.expired === b.expired + b.invalidated &&
+    c.outdated === b.outdated &&
+    c.claimed === b.claimed &&
+    c.failed === b.failed &&
+    c.stopped === b.stopped &&
+    c.deleting === b.deleting
+  );
+}
+
+function sameSource(a: PresetPlan['desiredSource'], b: PresetPlan['desiredSource']): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  if (a.kind !== 'schedule' || b.kind !== 'schedule') return true;
+  return a.index === b.index && a.cron === b.cron && a.via === b.via;
+}
+
 /**
  * A backoff that ends further away than the longest backoff can only come from the clock moving backwards
  * (NTP step, VM resume); it is clamped so a clock correction cannot stall a pool for hours.
@@ -69,13 +89,25 @@ export function effectiveBackoff(until: number | null, now: number, capMs: numbe
   return capMs !== undefined && until - now > capMs ? now + capMs : until;
 }
 
-function pushDelete(actions: Action[], presetId: string, list: InstanceView[] | null, reason: DeleteReason): void {
-  if (list === null || list.length === 0) return;
-  actions.push({ type: 'delete', presetId, instanceIds: ids(list), reason });
+/** `actions` with `action` added; the list is made on the first action (most presets have none). */
+function add(actions: Action[] | null, action: Action): Action[] {
+  if (actions === null) return [action];
+  actions.push(action);
+  return actions;
+}
+
+function pushDelete(actions: Action[] | null, presetId: string, list: InstanceView[] | null, reason: DeleteReason): Action[] | null {
+  if (list === null || list.length === 0) return actions;
+  return add(actions, { type: 'delete', presetId, instanceIds: ids(list), reason });
 }
 
 /**
  * Plan one preset. `b` must have been filled for this preset; it is scratch and is sorted in place.
+ *
+ * `previous` is this preset's plan from an earlier call, if the caller has one: when the new plan has no actions
+ * and would equal it field for field, `previous` itself is returned instead of an equal new object (a pool at rest
+ * plans the same every tick, and 10,000 fresh plans a tick would be most of a tick's garbage). Plans are never
+ * changed once made, so sharing one is safe; the result is the same value either way.
  */
 export function planPreset(
   preset: PresetView,
@@ -84,10 +116,30 @@ export function planPreset(
   now: number,
   globalPaused: boolean,
   options: ReconcileOptions,
+  previous?: PresetPlan,
 ): PresetPlan {
   const paused = globalPaused || preset.paused;
   const backoffUntil = effectiveBackoff(preset.backoffUntil, now, options.backoffCapMs);
-  const plan: PresetPlan = {
+  // Paused: explain still shows desired and counts, but nothing runs — not even deletes.
+  const actions = paused ? null : presetActions(preset, b, d, now, backoffUntil, options);
+  if (
+    actions === null &&
+    previous !== undefined &&
+    previous.actions.length === 0 &&
+    previous.presetId === preset.id &&
+    previous.template === preset.template &&
+    previous.preset === preset.name &&
+    previous.desired === d.desired &&
+    sameSource(previous.desiredSource, d.source) &&
+    sameCounts(previous.counts, b) &&
+    previous.status === preset.status &&
+    previous.statusReason === preset.statusReason &&
+    previous.paused === paused &&
+    previous.backoffUntil === backoffUntil
+  ) {
+    return previous;
+  }
+  return {
     presetId: preset.id,
     template: preset.template,
     preset: preset.name,
@@ -98,12 +150,20 @@ export function planPreset(
     statusReason: preset.statusReason,
     paused,
     backoffUntil,
-    actions: [],
+    actions: actions ?? [],
   };
-  // Paused: explain still shows desired and counts, but nothing runs — not even deletes.
-  if (paused) return plan;
+}
 
-  const actions = plan.actions;
+/** The actions of an unpaused preset, in plan order; null when there are none. */
+function presetActions(
+  preset: PresetView,
+  b: Buckets,
+  d: Desired,
+  now: number,
+  backoffUntil: number | null,
+  options: ReconcileOptions,
+): Action[] | null {
+  let actions: Action[] | null = null;
   const id = preset.id;
   const D = d.desired;
   const R = b.fresh;
@@ -132,20 +192,20 @@ export function planPreset(
   }
   if (cancel !== null) {
     cancel.sort(byCreatedAt);
-    actions.push({ type: 'cancel_pending', presetId: id, instanceIds: ids(cancel) });
+    actions = add(actions, { type: 'cancel_pending', presetId: id, instanceIds: ids(cancel) });
   }
 
   // 2. Deletes, in a fixed reason order: retry, retention, preset_deleted, expired, outdated, invalidated, surplus.
   if (b.retryList.length > 0) {
     b.retryList.sort(byCreatedAt);
-    pushDelete(actions, id, b.retryList, 'retry');
+    actions = pushDelete(actions, id, b.retryList, 'retry');
   }
   if (!deleted && (b.failedOldList.length > 0 || b.stoppedOldList.length > 0)) {
     // Failed and stopped pool instances are evidence for a while, then zombies: reaped after retention,
     // whatever the preset's create state (backoff, hard limit) is.
     const old = b.failedOldList.length === 0 ? b.stoppedOldList : b.failedOldList.concat(b.stoppedOldList);
     old.sort(byStateTime);
-    pushDelete(actions, id, old, 'retention');
+    actions = pushDelete(actions, id, old, 'retention');
   }
 
   const createsBlocked = preset.status !== 'healthy' || backoffUntil !== null;
@@ -156,9 +216,9 @@ export function planPreset(
     // deleted on a later tick, once ready.
     if (b.goneList.length > 0) {
       b.goneList.sort(byStateTime);
-      pushDelete(actions, id, b.goneList, 'preset_deleted');
+      actions = pushDelete(actions, id, b.goneList, 'preset_deleted');
     }
-    return plan;
+    return actions;
   }
 
   // Rolling retirement, oldest ready first.
@@ -178,23 +238,25 @@ export function planPreset(
       else if (c === ReadyClass.Invalidated) (invalidated ??= []).push(i);
       else (expired ??= []).push(i);
     }
-    pushDelete(actions, id, expired, 'expired');
-    pushDelete(actions, id, outdated, 'outdated');
-    pushDelete(actions, id, invalidated, 'invalidated');
+    actions = pushDelete(actions, id, expired, 'expired');
+    actions = pushDelete(actions, id, outdated, 'outdated');
+    actions = pushDelete(actions, id, invalidated, 'invalidated');
   }
 
   // Surplus fresh ready, oldest first. Starting builds are deliberately not counted: if one of them fails
   // we would be under desired; an over-provisioned pool is trimmed on a later tick instead (as Coder does).
-  if (R > D && b.freshList.length > 0) {
-    const list = b.freshList;
-    const surplus = R - D;
-    list.sort(byReadyAt);
-    const k = surplus < list.length ? surplus : list.length;
-    actions.push({ type: 'delete', presetId: id, instanceIds: ids(list, k), reason: 'surplus' });
+  if (R > D) {
+    const list = b.freshReady();
+    if (list.length > 0) {
+      const surplus = R - D;
+      list.sort(byReadyAt);
+      const k = surplus < list.length ? surplus : list.length;
+      actions = add(actions, { type: 'delete', presetId: id, instanceIds: ids(list, k), reason: 'surplus' });
+    }
   }
 
   // 3. Backoff is informational: creates wait, deletes above went ahead anyway.
-  if (backoffUntil !== null) actions.push({ type: 'backoff', presetId: id, until: backoffUntil });
+  if (backoffUntil !== null) actions = add(actions, { type: 'backoff', presetId: id, until: backoffUntil });
 
   // 4. Create.
   if (!createsBlocked) {
@@ -203,8 +265,8 @@ export function planPreset(
       // 'replace' when the pool would be full by count if nothing were retiring: the creates exist only
       // because retiring instances are being replaced.
       const reason = E > 0 && D - (R + E + S) < count ? 'replace' : 'scale';
-      actions.push({ type: 'create', presetId: id, count, reason });
+      actions = add(actions, { type: 'create', presetId: id, count, reason });
     }
   }
-  return plan;
+  return actions;
 }

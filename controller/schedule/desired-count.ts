@@ -14,6 +14,7 @@
 import type { CompiledScheduling } from '../domain/schedule-window';
 import { localFields, type LocalTimeCache } from './localtime';
 import type { DesiredResult, DesiredSource } from './desired-result';
+import { MAX_INSTANCES } from '../domain/limits';
 
 const BASE: DesiredSource = Object.freeze({ kind: 'base' });
 
@@ -29,6 +30,9 @@ function openWindow(scheduling: CompiledScheduling, epochMs: number, cache: Loca
  * Desired pool size at `nowMs`: the open window's instances, else `base`; with a lead time the larger of
  * the targets at now and at now + lead_time (ties go to now). Pass one LocalTimeCache per tick so each
  * (zone, instant) is converted once.
+ *
+ * The results are frozen and shared: the same answer (a window and how it was reached, or a base count) is the same
+ * object every time, so planning 10,000 presets every tick allocates none.
  */
 export function desiredCount(
   base: number,
@@ -36,18 +40,39 @@ export function desiredCount(
   nowMs: number,
   cache?: LocalTimeCache,
 ): DesiredResult {
-  if (scheduling === null || scheduling.schedules.length === 0) return { desired: base, source: BASE };
+  if (scheduling === null || scheduling.schedules.length === 0) return baseResult(base);
   const nowIndex = openWindow(scheduling, nowMs, cache);
   const nowTarget = nowIndex < 0 ? base : scheduling.schedules[nowIndex].instances;
   if (scheduling.leadTimeMs > 0) {
     const leadIndex = openWindow(scheduling, nowMs + scheduling.leadTimeMs, cache);
     const leadTarget = leadIndex < 0 ? base : scheduling.schedules[leadIndex].instances;
-    if (leadTarget > nowTarget) return { desired: leadTarget, source: sourceOf(scheduling, leadIndex, 'lead_time') };
+    if (leadTarget > nowTarget) return leadIndex < 0 ? baseResult(base) : windowResult(scheduling, leadIndex, 'lead_time');
   }
-  return { desired: nowTarget, source: sourceOf(scheduling, nowIndex, 'now') };
+  return nowIndex < 0 ? baseResult(base) : windowResult(scheduling, nowIndex, 'now');
 }
 
-function sourceOf(scheduling: CompiledScheduling, index: number, via: 'now' | 'lead_time'): DesiredSource {
-  if (index < 0) return BASE;
-  return { kind: 'schedule', index, cron: scheduling.schedules[index].cron, via };
+/** Base results by count (whole counts in the valid range; anything else is made on each call). */
+const baseResults = new Map<number, DesiredResult>();
+
+function baseResult(base: number): DesiredResult {
+  if (!Number.isInteger(base) || base < 0 || base > MAX_INSTANCES) return { desired: base, source: BASE };
+  let result = baseResults.get(base);
+  if (result === undefined) baseResults.set(base, (result = Object.freeze({ desired: base, source: BASE })));
+  return result;
+}
+
+/** Window results of each compiled scheduling (shared by every preset with the same block), two per window: now, lead time. */
+const windowResults = new WeakMap<CompiledScheduling, DesiredResult[]>();
+
+function windowResult(scheduling: CompiledScheduling, index: number, via: 'now' | 'lead_time'): DesiredResult {
+  let results = windowResults.get(scheduling);
+  if (results === undefined) windowResults.set(scheduling, (results = []));
+  const slot = 2 * index + (via === 'now' ? 0 : 1);
+  let result = results[slot];
+  if (result === undefined) {
+    const window = scheduling.schedules[index];
+    const source: DesiredSource = Object.freeze({ kind: 'schedule', index, cron: window.cron, via });
+    results[slot] = result = Object.freeze({ desired: window.instances, source });
+  }
+  return result;
 }

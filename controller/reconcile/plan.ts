@@ -47,30 +47,29 @@ export function retireCount(desired: number, ready: number, retiring: number, cr
   return over < retiring ? over : retiring;
 }
 
+/** How each count reads the buckets: the one mapping both countsOf and sameCounts use, complete by its type. */
+const COUNT_OF: { readonly [K in keyof PresetCounts]: (b: Buckets) => number } = {
+  ready: (b) => b.fresh,
+  starting: (b) => b.startingAll,
+  expired: (b) => b.expired + b.invalidated,
+  outdated: (b) => b.outdated,
+  claimed: (b) => b.claimed,
+  failed: (b) => b.failed,
+  stopped: (b) => b.stopped,
+  deleting: (b) => b.deleting,
+};
+const COUNT_KEYS = Object.keys(COUNT_OF) as Array<keyof PresetCounts>;
+
 function countsOf(b: Buckets): PresetCounts {
-  return {
-    ready: b.fresh,
-    starting: b.startingAll,
-    expired: b.expired + b.invalidated,
-    outdated: b.outdated,
-    claimed: b.claimed,
-    failed: b.failed,
-    stopped: b.stopped,
-    deleting: b.deleting,
-  };
+  const counts = {} as PresetCounts;
+  for (const k of COUNT_KEYS) counts[k] = COUNT_OF[k](b);
+  return counts;
 }
 
+/** Whether `c` is what countsOf(b) would give, without making it. */
 function sameCounts(c: PresetCounts, b: Buckets): boolean {
-  return (
-    c.ready === b.fresh &&
-    c.starting === b.startingAll &&
-    c.expired === b.expired + b.invalidated &&
-    c.outdated === b.outdated &&
-    c.claimed === b.claimed &&
-    c.failed === b.failed &&
-    c.stopped === b.stopped &&
-    c.deleting === b.deleting
-  );
+  for (const k of COUNT_KEYS) if (c[k] !== COUNT_OF[k](b)) return false;
+  return true;
 }
 
 function sameSource(a: PresetPlan['desiredSource'], b: PresetPlan['desiredSource']): boolean {

@@ -3,6 +3,7 @@ import { compileScheduling } from '../domain/scheduling';
 import type { Db } from './db';
 import { Interner } from './interner';
 import { getMeta, metaKeys } from './meta';
+import type { PresetRow } from './tables';
 import type { InstanceState, PresetStatus } from '../domain/states';
 import type { InstanceView, PresetView, Snapshot } from '../domain/snapshot';
 
@@ -27,21 +28,8 @@ const instanceColumns = [
   'rev',
 ] as const;
 
-/** An instance row as read; the mirror keeps a view built from it, not the row. */
-interface InstanceRow {
-  id: string;
-  presetId: string;
-  state: string;
-  owner: string | null;
-  templateVersion: number;
-  generation: number;
-  createdAt: number;
-  readyAt: number | null;
-  failedAt: number | null;
-  stoppedAt: number | null;
-  nextAttemptAt: number | null;
-  rev: number;
-}
+/** An instance row as read (state as stored, plus the revision); the mirror keeps a view built from it, not the row. */
+type InstanceRow = Omit<InstanceView, 'state' | 'jobInFlight'> & { state: string; rev: number };
 
 /** Preset columns a view is built from. */
 const presetColumns = [
@@ -59,20 +47,7 @@ const presetColumns = [
   'rev',
 ] as const;
 
-interface PresetRowRead {
-  id: string;
-  template: string;
-  name: string;
-  spec: string;
-  generation: number;
-  paused: number;
-  status: string;
-  status_reason: string;
-  invalidated_at: number | null;
-  backoff_until: number | null;
-  deleted_at: number | null;
-  rev: number;
-}
+type PresetRowRead = Pick<PresetRow, (typeof presetColumns)[number]>;
 
 /** What the mirror keeps of a preset row: its view (not the row, nor its spec text) and what decides when to rebuild it. */
 interface PresetEntry {
@@ -146,11 +121,11 @@ export class SnapshotReader {
       // Shared strings start afresh with a full read (the presets first, so instances share their ids).
       if (full) this.strings.clear();
       // Presets are mirrored by revision like instances; only changed rows are read.
-      const changed = (await trx
+      const changed = await trx
         .selectFrom('presets')
         .select(presetColumns)
         .where('rev', '>', full ? -1 : this.lastPresetRev)
-        .execute()) as PresetRowRead[];
+        .execute();
       if (full) {
         // A full read can also shrink the set (purged rows): it becomes exactly the rows read. Entries whose row did
         // not change are kept as they are (no re-parse), their strings shared again.
@@ -276,7 +251,7 @@ export class SnapshotReader {
       id: row.id,
       presetId: this.strings.intern(row.presetId),
       state: codes.intern(row.state) as InstanceState,
-      owner: row.owner === null ? null : this.strings.intern(row.owner),
+      owner: this.strings.internNullable(row.owner),
       templateVersion: row.templateVersion,
       generation: row.generation,
       createdAt: row.createdAt,

@@ -219,12 +219,14 @@ async function singleExecutable(work: string, version: string): Promise<string> 
       main,
       output: blob,
       disableExperimentalSEAWarning: true,
-      useCodeCache: true,
+      // Node's own code cache for the main script would be made under the build's fixed seeds (CODE_CACHE_FLAGS) but
+      // checked at start-up, before sea-main.ts can set them, so V8 would reject it on every start (and say so on
+      // stderr). The main script is the small start path; the runtime carries its own cache (runtimeCodeCache).
+      useCodeCache: false,
       assets: { [RUNTIME_ASSET]: runtime, [RUNTIME_CACHE_ASSET]: cache },
     }),
   );
-  // The code cache V8 writes varies with its hash and random seeds; fixed, the blob is the same on every build.
-  execFileSync(process.execPath, [...CODE_CACHE_FLAGS, '--experimental-sea-config', config], { stdio: 'pipe' });
+  execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'pipe' });
   const executable = path.join(work, `${NAME}_v${version}`);
   fs.copyFileSync(process.execPath, executable);
   fs.chmodSync(executable, 0o755);

@@ -5,20 +5,15 @@
  * every failure into diagnostics (a handler never throws). The behaviour itself lives in resources/, data/,
  * upgrade.ts and config.ts.
  */
-import { create } from '@bufbuild/protobuf';
+import { fromBinary } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ProviderHandlers, ProviderLog } from './server/handler-contract';
-import {
-  GetProviderSchema_ResponseSchema,
-  Provider as ProviderService,
-  ServerCapabilitiesSchema,
-  type DynamicValue,
-  type GetProviderSchema_Response,
-} from './protocol';
+import { GetProviderSchema_ResponseSchema, Provider as ProviderService, type DynamicValue, type GetProviderSchema_Response } from './protocol';
 import { decodeDynamic, decodeJsonValue, encodeDynamic, isUnknown, type CtyObject, type CtyValue, type ObjectType } from './values';
-import { DATA_SOURCE_SCHEMAS, PROVIDER_SCHEMA, RESOURCE_SCHEMAS } from './schema';
+import { PROVIDER_SCHEMA } from './schema';
 import { impliedType } from './implied-type';
-import { schemaToProto } from './schema-proto';
+import { PROVIDER_CAPABILITIES } from './provider-schema';
+import { providerSchemaResponseBytes } from './schema-blob';
 import { DiagnosticsError, errorDiag, valueErrorDiag, warningDiag, type Diagnostic } from './diagnostics';
 import { defaultClientFactory, ProviderSession, validateProviderConfig, type ClientFactory, type Env } from './config';
 import { makeApi } from './api';
@@ -39,13 +34,6 @@ const RESOURCES: ReadonlyMap<string, ResourceImpl> = new Map(
   [templateResource, presetResource, workspaceResource, notificationTargetResource].map((r) => [r.typeName, r]),
 );
 const DATA_SOURCES: ReadonlyMap<string, DataSourceImpl> = new Map([presetDataSource].map((d) => [d.typeName, d]));
-
-/**
- * get_provider_schema_optional: the schema is deterministic, so Terraform 1.6+ may reuse its cached copy instead
- * of asking every new process. plan_destroy is not advertised (Terraform plans destroys itself), nor
- * move_resource_state or generate_resource_config, which are not implemented.
- */
-const CAPABILITIES: MessageInitShape<typeof ServerCapabilitiesSchema> = { getProviderSchemaOptional: true };
 
 export interface ProviderOptions {
   /** Environment for PREWARM_* defaults; process.env by default. */
@@ -127,15 +115,12 @@ function dataSourceImpl(typeName: string): DataSourceImpl {
 
 let schemaResponse: GetProviderSchema_Response | undefined;
 
-/** Built once: the answer is identical every time (a requirement of get_provider_schema_optional). */
+/**
+ * The precomputed answer (schema-blob.ts), decoded once: the handler gives what the server sends without a handler.
+ * Identical every time, as get_provider_schema_optional requires.
+ */
 function providerSchemaResponse(): GetProviderSchema_Response {
-  schemaResponse ??= create(GetProviderSchema_ResponseSchema, {
-    provider: schemaToProto(PROVIDER_SCHEMA),
-    resourceSchemas: Object.fromEntries(Object.entries(RESOURCE_SCHEMAS).map(([n, s]) => [n, schemaToProto(s)])),
-    dataSourceSchemas: Object.fromEntries(Object.entries(DATA_SOURCE_SCHEMAS).map(([n, s]) => [n, schemaToProto(s)])),
-    serverCapabilities: create(ServerCapabilitiesSchema, CAPABILITIES),
-  });
-  return schemaResponse;
+  return (schemaResponse ??= fromBinary(GetProviderSchema_ResponseSchema, providerSchemaResponseBytes()));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -147,7 +132,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
   const handlers: ProviderHandlers = {
     async getMetadata() {
       return {
-        serverCapabilities: CAPABILITIES,
+        serverCapabilities: PROVIDER_CAPABILITIES,
         resources: [...RESOURCES.keys()].map((typeName) => ({ typeName })),
         dataSources: [...DATA_SOURCES.keys()].map((typeName) => ({ typeName })),
       };

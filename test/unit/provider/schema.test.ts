@@ -17,6 +17,8 @@ import {
 } from '../../../provider/protocol';
 import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { providerSchemaJson, providerSchemaJsonText } from '../../../provider/schema-export';
+import { encodeProviderSchemaResponse, providerSchemaModuleText } from '../../../provider/provider-schema';
+import { providerSchemaResponseBytes } from '../../../provider/schema-blob';
 import { DATA_SOURCE_SCHEMAS, PROVIDER_SCHEMA, RESOURCE_SCHEMAS, type BlockDef } from '../../../provider/schema';
 import { impliedType } from '../../../provider/implied-type';
 import { typeFromJSON, typeToString } from '../../../provider/values';
@@ -35,6 +37,16 @@ function walkBlocks(block: Schema_Block, path: string, visit: (b: Schema_Block, 
 }
 
 describe('GetProviderSchema', () => {
+  test('the precomputed answer the provider serves is the one the schema definitions build today', () => {
+    const built = encodeProviderSchemaResponse();
+    assert.ok(
+      Buffer.from(built).equals(Buffer.from(providerSchemaResponseBytes())),
+      'provider/gen/provider-schema-response.ts is out of date: regenerate it with npm run gen:schema',
+    );
+    const file = readFileSync(join(__dirname, '..', '..', '..', 'provider', 'gen', 'provider-schema-response.ts'), 'utf8');
+    assert.equal(file, providerSchemaModuleText(built), 'the generated module is not in the generator\'s format: npm run gen:schema');
+  });
+
   test('provider, the four resources and the data source, each with a block; capabilities; deterministic', async () => {
     const res = await h.getProviderSchema!(create(GetProviderSchema_RequestSchema), ctx());
     const again = await h.getProviderSchema!(create(GetProviderSchema_RequestSchema), ctx());

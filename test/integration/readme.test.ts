@@ -20,7 +20,7 @@ import { repoRoot } from '../helpers/controller';
 import { envWithoutToken } from '../helpers/prewarm-process';
 import { ProcessReaper } from '../helpers/processes';
 import { skipping } from '../helpers/skip';
-import { terraformUnavailable } from '../helpers/terraform';
+import { terraformUnavailable, testRelease } from '../helpers/terraform';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(180_000);
@@ -96,8 +96,10 @@ interface Run {
 }
 
 function sh(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    // By its path: the Terraform walk-through runs with only terraform on the PATH.
+    const child = spawn('/bin/sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.on('error', reject);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -260,16 +262,20 @@ describe('README, followed in order', () => {
     async () => {
       const text = section('Terraform');
       const hcl = blocks(text, 'hcl');
-      // The walk-through runs from this checkout's build: the developers' dev_overrides config. (The release's
-      // mirror config is exercised by test/integration/release.test.ts with a real terraform init.)
-      const cliConfig = hcl.find((b) => b.includes('provider_installation') && b.includes('dev_overrides'));
-      assert.ok(cliConfig, 'the Terraform section shows the CLI config with dev_overrides');
-      const placeholder = '/path/to/prewarm/dist';
-      assert.ok(cliConfig.includes(placeholder), `the CLI config names ${placeholder}`);
+      // The walk-through installs the provider as users do: the mirror block of "Install from a release", pointed at
+      // this checkout's release, `terraform init`, and only terraform on the PATH it runs with.
+      const mirrorConfig = hcl.find((b) => b.includes('provider_installation') && b.includes('filesystem_mirror'));
+      assert.ok(mirrorConfig, 'the Terraform section shows the CLI config with a filesystem_mirror');
+      const mirrorPlaceholder = '/opt/terraform/mirror';
+      assert.ok(mirrorConfig.includes(mirrorPlaceholder), `the mirror config names ${mirrorPlaceholder}`);
+      const release = testRelease();
       const dir = fs.mkdtempSync(path.join(work, 'tf-'));
-      fs.writeFileSync(path.join(dir, '.terraformrc'), cliConfig.replace(placeholder, path.join(repoRoot, 'dist')));
+      fs.writeFileSync(path.join(dir, '.terraformrc'), mirrorConfig.replace(mirrorPlaceholder, release.mirror));
       fs.writeFileSync(path.join(dir, 'main.tf'), hcl.filter((b) => !b.includes('provider_installation')).join('\n'));
-      const tfEnv = { ...env, TF_CLI_CONFIG_FILE: path.join(dir, '.terraformrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+      const bin = path.join(dir, '.bin');
+      fs.mkdirSync(bin);
+      fs.symlinkSync(execSync('command -v terraform', { encoding: 'utf8' }).trim(), path.join(bin, 'terraform'));
+      const tfEnv = { ...env, PATH: bin, TF_CLI_CONFIG_FILE: path.join(dir, '.terraformrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
 
       const lines = blocks(text, 'sh').flatMap(shLines);
       assert.ok(lines.some((l) => l.command === 'terraform apply'), 'the Terraform section says to run terraform apply');
@@ -278,12 +284,35 @@ describe('README, followed in order', () => {
         const r = await sh(run, dir, tfEnv);
         const what = `${run}\nexit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
         assert.equal(r.code, 0, what);
+        if (/^terraform init\b/.test(command)) {
+          const lock = fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8');
+          assert.ok(lock.includes('"registry.terraform.io/prewarm/prewarm"') && lock.includes(`"${release.h1}"`), `${what}\n--- lock file\n${lock}`);
+        }
         const adds = /(\d+) to add/.exec(comment);
         if (adds) assert.match(r.stdout, new RegExp(`Plan: ${adds[1]} to add`), what);
         const prints = /prints (\w+)/.exec(comment);
         if (prints) assert.match(r.stdout, new RegExp(`^${prints[1]} = \\d+$`, 'm'), what);
       }
+
+      // The developers' path of "From a checkout": the same state planned through dev_overrides and dist/, no changes.
+      const devConfig = hcl.find((b) => b.includes('provider_installation') && b.includes('dev_overrides'));
+      assert.ok(devConfig, 'the Terraform section shows the developers\' CLI config with dev_overrides');
+      const devPlaceholder = '/path/to/prewarm/dist';
+      assert.ok(devConfig.includes(devPlaceholder), `the dev_overrides config names ${devPlaceholder}`);
+      if (distIsStale()) {
+        const build = await sh('npm run --silent build', repoRoot, env);
+        assert.equal(build.code, 0, `npm run build\n${build.stderr}`);
+      }
+      fs.writeFileSync(path.join(dir, 'dev.terraformrc'), devConfig.replace(devPlaceholder, path.join(repoRoot, 'dist')));
+      const devPlan = await sh('terraform plan -detailed-exitcode -input=false -no-color', dir, {
+        ...tfEnv,
+        PATH: `${bin}:${path.dirname(process.execPath)}`, // the developers' build is a node script
+        TF_CLI_CONFIG_FILE: path.join(dir, 'dev.terraformrc'),
+      });
+      assert.equal(devPlan.code, 0, `terraform plan through dev_overrides\n${devPlan.stdout}\n${devPlan.stderr}`);
+      assert.match(devPlan.stderr + devPlan.stdout, /Provider development overrides are in effect/);
     },
+    600_000, // the first test in a run to need this checkout's release builds it
   );
 });
 

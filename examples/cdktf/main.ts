@@ -17,12 +17,10 @@ export class PrewarmStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
 
-    // No backend block. cdktf always writes one (by default `local` with an absolute path taken from the cwd of
-    // synth), and any declared backend, even `local`, makes plan and apply demand `terraform init`. With the
-    // provider installed through dev_overrides (it is not in a registry) init fails, because it still asks the
-    // registry for the overridden provider. Without the block terraform uses its default local backend:
-    // terraform.tfstate in the directory it runs in (cdktf.out/stacks/prewarm/). Declare a real backend instead
-    // when the provider comes from a registry or a mirror.
+    // No backend block. cdktf always writes one, by default `local` with an absolute path taken from the directory
+    // synth ran in, which ties the state to one checkout on one machine. Without the block terraform keeps its default
+    // local state, terraform.tfstate in the directory it runs in (cdktf.out/stacks/prewarm/). Declare a real backend
+    // for state that a team or a pipeline shares.
     this.addOverride('terraform.backend', undefined);
 
     // Both are optional and default to null; a null provider argument counts as unset, so the provider then reads

@@ -1,7 +1,8 @@
 /**
  * CDKTF support: the committed bindings (schemas/cdktf) match schemas/provider.json, the example app
- * (examples/cdktf/main.ts) type-checks and synthesizes without terraform, and, when terraform and the built provider
- * are available, terraform validates and plans the synthesized JSON against a real controller.
+ * (examples/cdktf/main.ts) type-checks and synthesizes without terraform, and, when terraform is available, terraform
+ * installs the provider from this checkout's release mirror and validates and plans the synthesized JSON against a
+ * real controller.
  */
 import { afterAll, describe, jest, test } from '@jest/globals';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { diffBindings, listFiles, pathWithoutTerraform, type Bindings } from '../../examples/cdktf/generate-bindings';
 import { skipping } from '../helpers/skip';
+import { testRelease } from '../helpers/terraform';
 
 // The generator and the synth run as tsx processes, which give themselves up to 120 s each.
 jest.setTimeout(150_000);
@@ -20,11 +22,8 @@ const REPO = path.resolve(__dirname, '../..');
 const GENERATOR = path.join(REPO, 'examples/cdktf/generate-bindings.ts');
 const EXAMPLE = path.join(REPO, 'examples/cdktf/main.ts');
 const BINDINGS = path.join(REPO, 'schemas/cdktf');
-const PROVIDER_BINARY = path.join(REPO, 'dist/terraform-provider-prewarm');
 const PROVIDER_SOURCE = 'registry.terraform.io/prewarm/prewarm';
 const STACK = 'prewarm';
-/** Set to 1 once the provider is expected to work: "the provider does not answer" then fails instead of skipping. */
-const REQUIRE_PROVIDER = process.env.PREWARM_CDKTF_REQUIRE_PROVIDER === '1';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-cdktf-'));
 afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
@@ -170,7 +169,7 @@ describe('CDKTF bindings and example', () => {
 
     const terraform = obj(json.terraform, 'terraform');
     assert.deepEqual(obj(terraform.required_providers, 'required_providers').prewarm, { source: PROVIDER_SOURCE });
-    assert.equal(terraform.backend, undefined, 'no backend block: with dev_overrides, plan must not need `terraform init`');
+    assert.equal(terraform.backend, undefined, 'no backend block: the state stays in the stack directory, not at an absolute path from synth');
 
     const variables = obj(json.variable, 'variable');
     for (const name of ['prewarm_endpoint', 'prewarm_token']) {
@@ -216,28 +215,21 @@ describe('CDKTF bindings and example', () => {
   const tfVersion = spawnSync('terraform', ['version', '-json'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
   const noTerraform = tfVersion.error || tfVersion.status !== 0 ? 'terraform is not on PATH' : undefined;
 
-  (skipping(noTerraform, 'validate/plan of the synthesized JSON') ? test.skip : test)('terraform validates and plans the synthesized JSON with the built provider and a running controller', async () => {
-    // The provider is built here when dist/ lacks it, so whether it exists, and whether it answers terraform, is only
-    // known while the test runs: notAnswering() then logs why and the test returns (or fails, see REQUIRE_PROVIDER).
-    if (!fs.existsSync(PROVIDER_BINARY)) {
-      const build = await run('npm', ['run', '--silent', 'build'], { cwd: REPO, env: process.env, timeoutMs: 180_000 });
-      if (build.code !== 0) console.log(describeRun('npm run build', build));
-    }
-    if (!fs.existsSync(PROVIDER_BINARY)) {
-      notAnswering(`${path.relative(REPO, PROVIDER_BINARY)} is missing after \`npm run build\`: the provider has not landed yet`);
-      return;
-    }
-
+  (skipping(noTerraform, 'validate/plan of the synthesized JSON') ? test.skip : test)('terraform installs the provider from the release mirror, then validates and plans the synthesized JSON against a running controller', async () => {
+    // Installed as users install it: this checkout's release (built once per source state), a filesystem mirror, and
+    // `terraform init` in the stack directory, which records the release's h1: hash in the lock file.
+    const release = testRelease();
     const { stackDir } = await synthOnce();
     const cliConfig = path.join(tmpRoot, 'terraform.rc');
     fs.writeFileSync(
       cliConfig,
       [
         'provider_installation {',
-        '  dev_overrides {',
-        `    ${JSON.stringify(PROVIDER_SOURCE)} = ${JSON.stringify(path.dirname(PROVIDER_BINARY))}`,
+        '  filesystem_mirror {',
+        `    path    = ${JSON.stringify(release.mirror)}`,
+        `    include = [${JSON.stringify(PROVIDER_SOURCE)}]`,
         '  }',
-        '  direct {}',
+        `  direct { exclude = [${JSON.stringify(PROVIDER_SOURCE)}] }`,
         '}',
         '',
       ].join('\n'),
@@ -246,8 +238,13 @@ describe('CDKTF bindings and example', () => {
     const { startTestController } = await import('../helpers/controller');
     const ctl = await startTestController();
     try {
+      // Nothing but terraform on the PATH: the release's provider must not lean on node.
+      const bin = path.join(tmpRoot, 'bin');
+      fs.mkdirSync(bin, { recursive: true });
+      fs.symlinkSync(spawnSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim(), path.join(bin, 'terraform'));
       const env: NodeJS.ProcessEnv = {
         ...process.env,
+        PATH: bin,
         TF_CLI_CONFIG_FILE: cliConfig,
         TF_IN_AUTOMATION: '1',
         TF_INPUT: '0',
@@ -261,15 +258,14 @@ describe('CDKTF bindings and example', () => {
       delete env.TF_DATA_DIR;
       delete env.TF_WORKSPACE;
 
-      // validate and plan the synthesized stack as it is, where it was written. With dev_overrides and no backend
-      // block, no `terraform init` is needed.
+      // init, validate and plan the synthesized stack as it is, where it was written.
+      const init = await run('terraform', ['init', '-input=false', '-no-color'], { cwd: stackDir, env, timeoutMs: 120_000 });
+      assert.equal(init.code, 0, describeRun('terraform init', init));
+      const lock = fs.readFileSync(path.join(stackDir, '.terraform.lock.hcl'), 'utf8');
+      assert.ok(lock.includes(`"${PROVIDER_SOURCE}"`) && lock.includes(`"${release.h1}"`), `the lock file records the release's ${release.h1}:\n${lock}`);
       const validate = await run('terraform', ['validate', '-json', '-no-color'], { cwd: stackDir, env, timeoutMs: 120_000 });
       const result = parseValidate(validate);
       const errors = result.diagnostics.filter((d) => d.severity === 'error');
-      if (errors.some((d) => PROVIDER_NOT_ANSWERING.test(`${d.summary} ${d.detail ?? ''}`))) {
-        notAnswering(`terraform could not get the provider's schema: ${errors.map((d) => `${d.summary}: ${d.detail ?? ''}`).join('; ')}`);
-        return;
-      }
       assert.equal(result.valid, true, describeRun('terraform validate', validate));
       assert.deepEqual(errors, []);
 
@@ -312,7 +308,7 @@ describe('CDKTF bindings and example', () => {
     } finally {
       await ctl.stop();
     }
-  }, 300_000);
+  }, 600_000); // the first test in a run to need this checkout's release builds it
 });
 
 interface ResourceChange {
@@ -326,10 +322,6 @@ interface ValidateDiagnostic {
   detail?: string;
 }
 
-/** terraform's messages when the provider binary cannot be started or does not complete the plugin handshake. */
-const PROVIDER_NOT_ANSWERING =
-  /Failed to load plugin schemas|Could not load the schema for provider|failed to instantiate provider|Unrecognized remote plugin message|plugin exited before we could connect|timeout while waiting for plugin to start/i;
-
 function parseValidate(r: RunResult): { valid: boolean; diagnostics: ValidateDiagnostic[] } {
   try {
     const v = JSON.parse(r.stdout) as { valid?: unknown; diagnostics?: ValidateDiagnostic[] };
@@ -339,11 +331,3 @@ function parseValidate(r: RunResult): { valid: boolean; diagnostics: ValidateDia
   }
 }
 
-/**
- * The provider cannot be used yet: print why and let the test return early (jest cannot skip a test that is already
- * running), or fail when PREWARM_CDKTF_REQUIRE_PROVIDER=1.
- */
-function notAnswering(why: string): void {
-  if (REQUIRE_PROVIDER) assert.fail(why);
-  console.log(`not run to the end: ${why} (set PREWARM_CDKTF_REQUIRE_PROVIDER=1 to make this a failure)`);
-}

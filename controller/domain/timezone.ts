@@ -4,6 +4,19 @@ import { quote } from './text';
 
 const zoneVerdicts = new Map<string, string | null>();
 
+let canonicalZones: ReadonlySet<string> | undefined;
+
+/**
+ * ICU's canonical zone names. Every one passes judgeZone's checks (exact case, not an offset), and the list costs a
+ * few milliseconds where the first Intl.DateTimeFormat with a time zone costs about 25 (ICU's formatter data): the
+ * provider validates a time zone in several short-lived processes per Terraform run, most of which format nothing.
+ * Names outside it (UTC, links such as US/Eastern, wrong case) take the full check.
+ */
+function isCanonicalZone(name: string): boolean {
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  return canonicalZones.has(name);
+}
+
 /**
  * Why `name` is not an acceptable time zone, or null when it is.
  *
@@ -21,6 +34,7 @@ export function timeZoneProblem(name: unknown): string | null {
   }
   const cached = zoneVerdicts.get(name);
   if (cached !== undefined) return cached;
+  if (isCanonicalZone(name)) return null;
   const verdict = judgeZone(name);
   if (zoneVerdicts.size < 4096) zoneVerdicts.set(name, verdict);
   return verdict;

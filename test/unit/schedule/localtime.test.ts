@@ -43,6 +43,16 @@ test('time zones: IANA names accepted, everything else rejected with a reason', 
   assert.throws(() => localFields('Nowhere/City', 0), RangeError);
 });
 
+test('every canonical zone ICU lists is accepted by the shortcut and by the full check alike', () => {
+  // The shortcut skips Intl.DateTimeFormat for these names; the full check must agree on each of them.
+  for (const name of Intl.supportedValuesOf('timeZone')) {
+    assert.equal(timeZoneProblem(name), null, name);
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    assert.ok(resolved === name || resolved.toLowerCase() !== name.toLowerCase(), `${name} resolves to ${resolved}`);
+    assert.doesNotMatch(name, /^[+\-\u2212]|^(UTC|GMT)[+\-]\d/i, name);
+  }
+});
+
 test('LocalTimeCache converts each (zone, instant) once', () => {
   const cache = new LocalTimeCache();
   const zones = ['UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Tokyo'];

@@ -3,14 +3,16 @@
  * then compiled to bit masks so membership is a few integer operations on local wall-clock fields.
  */
 import { CronExpressionParser } from 'cron-parser';
-import { Settings as LuxonSettings } from 'luxon';
+// By require: cron-parser loads luxon's CommonJS build, and a bundler resolves an ES import to its ES build, a second
+// copy whose settings cron-parser would never see.
+import luxon = require('luxon');
 import type { CompiledSchedule, LocalFields } from './schedule-window';
 import { CRON_TEXT, quote, textProblem } from './text';
 
 // cron-parser builds a luxon DateTime for every parse, and luxon asks ICU for the system locale the first time (an
 // Intl.DateTimeFormat: ~25 ms of ICU data). Parsing only reads fields and formats nothing, so naming the locale
 // changes no result and spares that cost in each short-lived provider process that validates a schedule.
-LuxonSettings.defaultLocale = 'en-US';
+luxon.Settings.defaultLocale = 'en-US';
 
 /** A cron text that cannot be used as a window. `problems` has one entry per offending field. */
 export class CronSyntaxError extends Error {

@@ -40,7 +40,7 @@ function holdingServer(): { server: net.Server; attach(accept: (socket: net.Sock
   const held: net.Socket[] = [];
   let consumer: ((socket: net.Socket) => void) | undefined;
   const server = net.createServer({ pauseOnConnect: true }, (socket) => {
-    // A reset before grpc-js owns the socket must not become an uncaught 'error'.
+    // A reset before the gRPC server owns the socket must not become an uncaught 'error'.
     socket.on('error', () => {});
     if (consumer !== undefined) {
       consumer(socket);

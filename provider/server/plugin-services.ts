@@ -8,11 +8,9 @@
  * - `/grpc.health.v1.Health/Check` and `List`: SERVING for "plugin" (go-plugin's service name) and "" (the whole
  *   server); NOT_FOUND for other names, as grpc-go's health server answers. Watch is not served (UNIMPLEMENTED).
  */
-import type * as grpc from '@grpc/grpc-js';
-import type { Message } from '@bufbuild/protobuf';
 import { GRPCController, GRPCStdio, Health, HealthCheckResponse_ServingStatus, type HealthCheckRequest } from '../protocol';
 import type { Logger } from './hclog';
-import { encodeResponse, registerMethods, Status, type ServerStreamImpl, type UnaryImpl } from './rpc';
+import { encodeResponse, RpcError, Status, type RpcServer, type StreamCall } from './grpc-server';
 
 export const HEALTH_SERVICES: readonly string[] = ['', 'plugin'];
 
@@ -21,54 +19,46 @@ export interface PluginServices {
   endStdio(): void;
 }
 
-export function registerPluginServices(server: grpc.Server, deps: { log: Logger; onShutdown: () => void }): PluginServices {
-  const stdioStreams = new Set<grpc.ServerWritableStream<Message, Buffer>>();
+export function registerPluginServices(server: RpcServer, deps: { log: Logger; onShutdown: () => void }): PluginServices {
+  const stdioStreams = new Set<StreamCall>();
 
-  const shutdown: UnaryImpl = (_call, callback) => {
-    deps.log.debug('Shutdown requested by the client');
-    callback(null, encodeResponse(GRPCController.method.shutdown.output, {}));
-    // The response is queued; the server's graceful stop lets it flush before the session closes.
-    setImmediate(deps.onShutdown);
-  };
-
-  const streamStdio: ServerStreamImpl = (call) => {
-    stdioStreams.add(call);
-    const forget = () => stdioStreams.delete(call);
-    call.once('cancelled', forget);
-    call.once('close', forget);
-    call.on('error', forget);
-  };
-
-  const check: UnaryImpl = (call, callback) => {
-    const service = (call.request as HealthCheckRequest).service;
-    if (!HEALTH_SERVICES.includes(service)) {
-      callback({ code: Status.NOT_FOUND, details: `unknown service ${JSON.stringify(service)}` });
-      return;
-    }
-    callback(null, encodeResponse(Health.method.check.output, { status: HealthCheckResponse_ServingStatus.SERVING }));
-  };
-
-  const list: UnaryImpl = (_call, callback) => {
-    const statuses = Object.fromEntries(HEALTH_SERVICES.map((name) => [name, { status: HealthCheckResponse_ServingStatus.SERVING }]));
-    callback(null, encodeResponse(Health.method.list.output, { statuses }));
-  };
-
-  registerMethods(server, [{ method: GRPCController.method.shutdown, impl: shutdown }]);
-  registerMethods(server, [{ method: GRPCStdio.method.streamStdio, impl: streamStdio }]);
-  registerMethods(server, [
-    { method: Health.method.check, impl: check },
-    { method: Health.method.list, impl: list },
+  server.register([
+    {
+      method: GRPCController.method.shutdown,
+      unary: () => {
+        deps.log.debug('Shutdown requested by the client');
+        // The answer is queued by the time this runs; the server's graceful close lets it flush before the session goes.
+        setImmediate(deps.onShutdown);
+        return encodeResponse(GRPCController.method.shutdown.output, {});
+      },
+    },
+    {
+      method: GRPCStdio.method.streamStdio,
+      serverStream: (call) => {
+        stdioStreams.add(call);
+        call.signal.addEventListener('abort', () => stdioStreams.delete(call), { once: true });
+      },
+    },
+    {
+      method: Health.method.check,
+      unary: ({ request }) => {
+        const service = (request as HealthCheckRequest).service;
+        if (!HEALTH_SERVICES.includes(service)) throw new RpcError(Status.NOT_FOUND, `unknown service ${JSON.stringify(service)}`);
+        return encodeResponse(Health.method.check.output, { status: HealthCheckResponse_ServingStatus.SERVING });
+      },
+    },
+    {
+      method: Health.method.list,
+      unary: () => {
+        const statuses = Object.fromEntries(HEALTH_SERVICES.map((name) => [name, { status: HealthCheckResponse_ServingStatus.SERVING }]));
+        return encodeResponse(Health.method.list.output, { statuses });
+      },
+    },
   ]);
 
   return {
     endStdio() {
-      for (const call of stdioStreams) {
-        try {
-          call.end();
-        } catch {
-          // already closed by the client
-        }
-      }
+      for (const call of stdioStreams) call.end();
       stdioStreams.clear();
     },
   };

@@ -11,13 +11,12 @@
  * errors into obscure messages ("Plugin error: The plugin returned an unexpected error"). The stack goes to stderr as
  * a `panic:` report.
  */
-import type * as grpc from '@grpc/grpc-js';
 import type { DescMessage, DescMethod, Message } from '@bufbuild/protobuf';
 import { Diagnostic_Severity, DiagnosticSchema, FunctionErrorSchema, Provider } from '../protocol';
 import type { CallRegistry } from './calls';
 import type { CallContext, ProviderHandlers } from './handler-contract';
+import { encodeResponse, RpcError, Status, type MethodImpl, type RpcServer, type UnaryCall } from './grpc-server';
 import { errorMessage, formatPanic, writeQuietly, type LineSink, type Logger } from './hclog';
-import { encodeResponse, registerMethods, Status, type UnaryImpl } from './rpc';
 
 export const INTERNAL_ERROR_SUMMARY = 'Internal error in the prewarm provider';
 
@@ -31,35 +30,37 @@ export interface ProviderServiceDeps {
 }
 
 type AnyHandler = (request: Message, ctx: CallContext) => Promise<unknown>;
+type UnaryMethod = DescMethod & { methodKind: 'unary' };
 
-export function registerProviderService(server: grpc.Server, deps: ProviderServiceDeps): void {
-  const methods: Array<{ method: DescMethod; impl: UnaryImpl }> = [];
+export function registerProviderService(server: RpcServer, deps: ProviderServiceDeps): void {
+  const methods: MethodImpl[] = [];
   for (const method of Provider.methods) {
-    if (method.methodKind !== 'unary') continue;
-    const impl: UnaryImpl =
-      method.localName === 'stopProvider' ? stopProvider(deps) : (call, callback) => void dispatch(method, deps, call, callback);
-    methods.push({ method, impl });
+    if (!isUnary(method)) continue;
+    const unary = method.localName === 'stopProvider' ? stopProvider(deps) : (call: UnaryCall) => dispatch(method, deps, call);
+    methods.push({ method, unary });
   }
-  registerMethods(server, methods);
+  server.register(methods);
 }
 
-function stopProvider(deps: ProviderServiceDeps): UnaryImpl {
-  return (_call, callback) => {
+function isUnary(method: DescMethod): method is UnaryMethod {
+  return method.methodKind === 'unary';
+}
+
+function stopProvider(deps: ProviderServiceDeps): () => Buffer {
+  return () => {
     const aborted = deps.calls.abortAll('Terraform asked the provider to stop (StopProvider)');
     deps.log.info('StopProvider: cancelling the calls in flight', { tf_rpc: 'StopProvider', calls: aborted });
-    callback(null, encodeResponse(Provider.method.stopProvider.output, { Error: '' }));
+    return encodeResponse(Provider.method.stopProvider.output, { Error: '' });
   };
 }
 
-async function dispatch(
-  method: DescMethod,
-  deps: ProviderServiceDeps,
-  call: grpc.ServerUnaryCall<Message, Buffer>,
-  callback: grpc.sendUnaryData<Buffer>,
-): Promise<void> {
+async function dispatch(method: UnaryMethod, deps: ProviderServiceDeps, call: UnaryCall): Promise<Buffer> {
   const controller = deps.calls.begin();
-  const onCancel = () => controller.abort(new Error(`Terraform cancelled the ${method.name} call`));
-  call.once('cancelled', onCancel);
+  const onCancel = () => {
+    const deadline = (call.signal.reason as RpcError | undefined)?.code === Status.DEADLINE_EXCEEDED;
+    controller.abort(new Error(deadline ? `the deadline of the ${method.name} call passed` : `Terraform cancelled the ${method.name} call`));
+  };
+  call.signal.addEventListener('abort', onCancel, { once: true });
   const log = deps.log.with({ tf_rpc: method.name });
   const started = performance.now();
   log.trace('Received request');
@@ -69,14 +70,12 @@ async function dispatch(
       handlers = await deps.handlers();
     } catch (err) {
       // Reported (with its stack) once, where the load failed; here it only becomes this call's diagnostic.
-      answerWithError(method, `the provider could not be loaded: ${errorMessage(err)}`, callback);
-      return;
+      return answerWithError(method, `the provider could not be loaded: ${errorMessage(err)}`);
     }
     const handler = (handlers as Record<string, AnyHandler | undefined>)[method.localName];
     if (typeof handler !== 'function') {
       log.debug('Unimplemented RPC');
-      callback({ code: Status.UNIMPLEMENTED, details: `terraform-provider-prewarm does not implement ${method.name}` });
-      return;
+      throw new RpcError(Status.UNIMPLEMENTED, `terraform-provider-prewarm does not implement ${method.name}`);
     }
     let response: Buffer;
     try {
@@ -88,21 +87,21 @@ async function dispatch(
     } catch (err) {
       writeQuietly(deps.stderr, formatPanic(`recovered in ${method.name}`, err));
       log.error('Handler failed', { error: errorMessage(err) });
-      answerWithError(method, errorMessage(err), callback);
-      return;
+      return answerWithError(method, errorMessage(err));
     }
     log.trace('Served request', { duration_ms: Math.round((performance.now() - started) * 1000) / 1000 });
-    callback(null, response);
+    return response;
   } finally {
-    call.removeListener('cancelled', onCancel);
+    call.signal.removeEventListener('abort', onCancel);
     deps.calls.end(controller);
   }
 }
 
-function answerWithError(method: DescMethod, detail: string, callback: grpc.sendUnaryData<Buffer>): void {
+/** The response carrying `detail` as an error diagnostic; INTERNAL for a response type with no place for one. */
+function answerWithError(method: DescMethod, detail: string): Buffer {
   const response = errorResponse(method.output, detail);
-  if (response === undefined) callback({ code: Status.INTERNAL, details: `${INTERNAL_ERROR_SUMMARY}: ${detail}` });
-  else callback(null, response);
+  if (response === undefined) throw new RpcError(Status.INTERNAL, `${INTERNAL_ERROR_SUMMARY}: ${detail}`);
+  return response;
 }
 
 /**

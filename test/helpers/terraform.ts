@@ -65,7 +65,8 @@ export function testRelease(): TestRelease {
     // Built aside and renamed into place: files that build at once each get a whole release, and one of them wins.
     const staging = fs.mkdtempSync(`${dir}.building-`);
     try {
-      const script = `require('./bin/release').release({ out: ${JSON.stringify(path.join(staging, 'out'))}, allowDirty: true, ignoreTags: true, log: () => {} })` +
+      // The build machine's platform only: terraform here installs that one, and other platforms need the registry.
+      const script = `const build = require('./bin/release'); build.release({ out: ${JSON.stringify(path.join(staging, 'out'))}, allowDirty: true, ignoreTags: true, platforms: [build.platformName()], log: () => {} })` +
         `.then((r) => process.stdout.write(JSON.stringify({ h1: r.h1 })), (e) => { process.stderr.write(String(e && e.message)); process.exit(1); })`;
       const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
         cwd: repoRoot,

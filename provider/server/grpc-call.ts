@@ -14,8 +14,12 @@ const COPY_BELOW_BYTES = 64 * 1024;
 const noop = () => {};
 
 export class ServerCall {
-  private readonly controller = new AbortController();
+  /** Made on first use of `signal`: most calls end without anyone asking, and the plan walk makes hundreds of them. */
+  private controller: AbortController | undefined;
+  private abortReason: RpcError | undefined;
+  private readonly abortListeners: Array<(reason: RpcError) => void> = [];
   private finished = false;
+  private reading = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -29,13 +33,26 @@ export class ServerCall {
       clearTimeout(this.timer);
       if (this.finished) return;
       this.finished = true;
-      this.controller.abort(new RpcError(Status.CANCELLED, 'the client cancelled the call or its connection closed'));
+      this.abort(new RpcError(Status.CANCELLED, 'the client cancelled the call or its connection closed'));
     });
   }
 
   /** Aborted when the client cancels, the connection goes or the deadline passes; the reason is an RpcError. */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
     return this.controller.signal;
+  }
+
+  /** `listener` runs when the call is aborted (as `signal` would fire), unless `forget` has been called first. */
+  onAbort(listener: (reason: RpcError) => void): () => void {
+    this.abortListeners.push(listener);
+    return () => {
+      const at = this.abortListeners.indexOf(listener);
+      if (at >= 0) this.abortListeners.splice(at, 1);
+    };
   }
 
   /** True once an answer (or the client's cancellation) has settled the call. */
@@ -54,7 +71,7 @@ export class ServerCall {
     this.timer = setTimeout(() => {
       if (this.finished) return;
       // Abort first: the answer below settles the call, after which the signal is left alone.
-      this.controller.abort(new RpcError(Status.DEADLINE_EXCEEDED, `the call's deadline (${header}) passed`));
+      this.abort(new RpcError(Status.DEADLINE_EXCEEDED, `the call's deadline (${header}) passed`));
       this.end(Status.DEADLINE_EXCEEDED, 'Deadline exceeded');
     }, ms);
     return true;
@@ -75,6 +92,7 @@ export class ServerCall {
       if (message.compressed) throw compressionError(headers['grpc-encoding']);
       first = message;
     }, this.maxMessageBytes);
+    this.reading = true;
     this.stream.on('data', (chunk: Buffer) => {
       if (this.finished) return;
       try {
@@ -144,19 +162,26 @@ export class ServerCall {
     else this.end(Status.UNKNOWN, err instanceof Error ? err.message : String(err));
   }
 
+  private abort(reason: RpcError): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    for (const listener of this.abortListeners.splice(0)) listener(reason);
+  }
+
   /** Marks the call answered; false when it already was or its stream can no longer carry an answer. */
   private settle(): boolean {
     if (this.finished) return false;
     this.finished = true;
     clearTimeout(this.timer);
     // Whatever of the request is still unread is dropped, so the connection's flow-control window keeps moving.
-    this.stream.resume();
+    if (!this.reading) this.stream.resume();
     return !this.stream.destroyed && !this.stream.closed;
   }
 }
 
 function responseHeaders(): Record<string, string | number> {
-  return { ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': 'identity' };
+  return { ':status': 200, 'content-type': 'application/grpc' };
 }
 
 function compressionError(encoding: string | string[] | undefined): RpcError {

@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import { create, fromBinary, type DescMessage, type DescMethod, type Message, type MessageInitShape } from '@bufbuild/protobuf';
 import { encodeMessage, methodPath } from '../../controller/api/grpc-bridge';
 import { ServerCall } from './grpc-call';
-import { encodeGrpcMessage, Status, type StatusCode } from './grpc-status';
+import { encodeGrpcMessage, Status, type RpcError, type StatusCode } from './grpc-status';
 import { errorMessage } from './hclog';
 
 export { MAX_MESSAGE_BYTES } from './grpc-framing';
@@ -34,7 +34,9 @@ export interface TlsMaterial {
 export interface UnaryCall {
   request: Message;
   /** Aborted when the client cancels, the connection goes or the deadline passes (the reason is an RpcError). */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
+  /** The same event without an AbortSignal of its own; returns the function that removes the listener. */
+  onAbort(listener: (reason: RpcError) => void): () => void;
 }
 
 export interface StreamCall extends UnaryCall {
@@ -203,7 +205,7 @@ function unaryRoute(method: DescMethod, impl: UnaryImpl): Route {
       if (request === undefined) return;
       let answer: Buffer | Promise<Buffer>;
       try {
-        answer = impl({ request, signal: call.signal });
+        answer = impl(callView(call, request));
       } catch (err) {
         call.fail(err);
         return;
@@ -220,11 +222,21 @@ function streamRoute(method: DescMethod, impl: ServerStreamImpl): Route {
       if (request === undefined) return;
       call.open();
       try {
-        impl({ request, signal: call.signal, end: () => call.end(Status.OK) });
+        impl({ ...callView(call, request), end: () => call.end(Status.OK) });
       } catch (err) {
         call.fail(err);
       }
     });
+}
+
+function callView(call: ServerCall, request: Message): UnaryCall {
+  return {
+    request,
+    get signal() {
+      return call.signal;
+    },
+    onAbort: (listener) => call.onAbort(listener),
+  };
 }
 
 function decodeRequest(method: DescMethod, bytes: Buffer, call: ServerCall): Message | undefined {

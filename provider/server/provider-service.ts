@@ -56,11 +56,10 @@ function stopProvider(deps: ProviderServiceDeps): () => Buffer {
 
 async function dispatch(method: UnaryMethod, deps: ProviderServiceDeps, call: UnaryCall): Promise<Buffer> {
   const controller = deps.calls.begin();
-  const onCancel = () => {
-    const deadline = (call.signal.reason as RpcError | undefined)?.code === Status.DEADLINE_EXCEEDED;
+  const forgetCancel = call.onAbort((reason) => {
+    const deadline = reason.code === Status.DEADLINE_EXCEEDED;
     controller.abort(new Error(deadline ? `the deadline of the ${method.name} call passed` : `Terraform cancelled the ${method.name} call`));
-  };
-  call.signal.addEventListener('abort', onCancel, { once: true });
+  });
   const log = deps.log.with({ tf_rpc: method.name });
   const started = performance.now();
   log.trace('Received request');
@@ -92,7 +91,7 @@ async function dispatch(method: UnaryMethod, deps: ProviderServiceDeps, call: Un
     log.trace('Served request', { duration_ms: Math.round((performance.now() - started) * 1000) / 1000 });
     return response;
   } finally {
-    call.signal.removeEventListener('abort', onCancel);
+    forgetCancel();
     deps.calls.end(controller);
   }
 }

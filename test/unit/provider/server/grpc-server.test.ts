@@ -29,6 +29,8 @@ const read = `/${Provider.typeName}/ReadResource`;
 interface Seen {
   started: Promise<void>;
   reason: Promise<unknown>;
+  /** What onAbort reported (the signal-free path provider-service uses). */
+  viaOnAbort: Promise<RpcError>;
 }
 
 function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void } {
@@ -64,10 +66,12 @@ function testServer(): { rpc: RpcServer; seen: Seen[]; release(): void } {
     },
     {
       method: Provider.method.readResource,
-      unary: async ({ request, signal }) => {
+      unary: async ({ request, signal, onAbort }) => {
         const started = deferred();
         const reason = deferred<unknown>();
-        seen.push({ started: started.promise, reason: reason.promise });
+        const viaOnAbort = deferred<RpcError>();
+        onAbort((r) => viaOnAbort.resolve(r));
+        seen.push({ started: started.promise, reason: reason.promise, viaOnAbort: viaOnAbort.promise });
         started.resolve();
         signal.addEventListener('abort', () => reason.resolve(signal.reason), { once: true });
         await Promise.race([gate.promise, reason.promise]);
@@ -212,6 +216,7 @@ describe('gRPC over node:http2', () => {
     assert.ok(performance.now() - started >= 75);
     const reason = (await server.seen[before].reason) as RpcError;
     assert.equal(reason.code, Status.DEADLINE_EXCEEDED);
+    assert.equal(await server.seen[before].viaOnAbort, reason);
     const bad = await rawCall(session, { path: check, chunks: [frame(Buffer.alloc(0))], headers: { 'grpc-timeout': '5 years' } });
     assert.equal(bad.code, Status.INTERNAL);
     assert.match(decodeURIComponent(bad.rawMessage!), /grpc-timeout/);
@@ -225,6 +230,7 @@ describe('gRPC over node:http2', () => {
     clientStream.close(http2.constants.NGHTTP2_CANCEL);
     const reason = (await server.seen[before].reason) as RpcError;
     assert.equal(reason.code, Status.CANCELLED);
+    assert.equal(await server.seen[before].viaOnAbort, reason);
     assert.equal((await answer).code, undefined, 'no status: the stream was reset');
   });
 

@@ -4,9 +4,9 @@
  * dist/prewarm-provider-runtime.js (provider/payload.ts) next to it.
  *
  * This entry is the start path and nothing else: the stdout guard first, then the handshake checks, the certificate,
- * the listening socket and the handshake line (provider/server/serve.ts). Only after that is the runtime loaded:
- * grpc-js, the protocol descriptors and the provider implementation are most of the code, and merely parsing them
- * before the handshake would cost more than everything else on the start path together.
+ * the listening socket and the handshake line (provider/server/serve.ts). Only after that is the runtime loaded: the
+ * gRPC layer over node:http2, the protocol descriptors and the provider implementation are most of the code, and
+ * merely parsing them before the handshake would cost more than everything else on the start path together.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * A generic bridge from protobuf-es descriptors to grpc-js: method paths, message encoding and service definitions.
- * It knows nothing of any particular service; the controller's prewarm.v1 API and the provider's plugin server
- * (provider/server/rpc.ts) both build their grpc-js definitions here.
+ * It knows nothing of any particular service; the controller's prewarm.v1 API builds its grpc-js definitions here,
+ * and the provider's plugin server (provider/server/grpc-server.ts) takes its method paths and message encoding.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type Message } from '@bufbuild/protobuf';

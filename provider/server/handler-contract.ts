@@ -29,3 +29,11 @@ export type ProviderHandlers = {
     ? (req: MessageShape<Methods[K]['input']>, ctx: CallContext) => Promise<MessageInitShape<Methods[K]['output']>>
     : never;
 };
+
+/**
+ * Encoded responses of RPCs whose answer never changes, served as they are: such a call needs neither the handlers
+ * nor the protobuf encoder. The provider precomputes its GetProviderSchema answer (provider/schema-blob.ts).
+ */
+export type PrecomputedAnswers = {
+  readonly [K in keyof Methods]?: Methods[K] extends { methodKind: 'unary' } ? () => Uint8Array : never;
+};

@@ -1,6 +1,7 @@
 /**
  * `/tfplugin6.Provider/<Rpc>`: every unary RPC is registered and dispatched to the ProviderHandlers method of the
- * same name once the handlers are loaded (they may still be loading when Terraform's first call arrives). A method
+ * same name once the handlers are loaded (the first such call loads them), except those with a precomputed answer,
+ * which is sent as it is. A method
  * the handlers leave out answers UNIMPLEMENTED, as do all streaming RPCs (not registered at all).
  *
  * StopProvider belongs to the server: it aborts the signal of every call in flight and answers at once with an
@@ -14,7 +15,7 @@
 import type { DescMessage, DescMethod, Message } from '@bufbuild/protobuf';
 import { Diagnostic_Severity, DiagnosticSchema, FunctionErrorSchema, Provider } from '../protocol';
 import type { CallRegistry } from './calls';
-import type { CallContext, ProviderHandlers } from './handler-contract';
+import type { CallContext, PrecomputedAnswers, ProviderHandlers } from './handler-contract';
 import { encodeResponse, RpcError, Status, type MethodImpl, type RpcServer, type UnaryCall } from './grpc-server';
 import { errorMessage, formatPanic, writeQuietly, type LineSink, type Logger } from './hclog';
 
@@ -23,6 +24,8 @@ export const INTERNAL_ERROR_SUMMARY = 'Internal error in the prewarm provider';
 export interface ProviderServiceDeps {
   /** Resolves to the handlers; a rejection is reported in every call's diagnostics. */
   handlers: () => Promise<ProviderHandlers>;
+  /** Encoded answers sent as they are, before and without the handlers. */
+  precomputed?: PrecomputedAnswers;
   calls: CallRegistry;
   log: Logger;
   /** Where `panic:` reports go (stderr). */
@@ -36,7 +39,13 @@ export function registerProviderService(server: RpcServer, deps: ProviderService
   const methods: MethodImpl[] = [];
   for (const method of Provider.methods) {
     if (!isUnary(method)) continue;
-    const unary = method.localName === 'stopProvider' ? stopProvider(deps) : (call: UnaryCall) => dispatch(method, deps, call);
+    const answer = (deps.precomputed as Record<string, (() => Uint8Array) | undefined> | undefined)?.[method.localName];
+    const unary =
+      method.localName === 'stopProvider'
+        ? stopProvider(deps)
+        : answer !== undefined
+          ? precomputed(method, answer, deps.log)
+          : (call: UnaryCall) => dispatch(method, deps, call);
     methods.push({ method, unary });
   }
   server.register(methods);
@@ -44,6 +53,14 @@ export function registerProviderService(server: RpcServer, deps: ProviderService
 
 function isUnary(method: DescMethod): method is UnaryMethod {
   return method.methodKind === 'unary';
+}
+
+function precomputed(method: UnaryMethod, answer: () => Uint8Array, log: Logger): () => Buffer {
+  return () => {
+    log.trace('Served precomputed response', { tf_rpc: method.name });
+    const bytes = answer();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 }
 
 function stopProvider(deps: ProviderServiceDeps): () => Buffer {

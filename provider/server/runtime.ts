@@ -5,7 +5,7 @@
  * holding Terraform's connection in the meantime.
  */
 import type { CallRegistry } from './calls';
-import type { ProviderHandlers } from './handler-contract';
+import type { PrecomputedAnswers, ProviderHandlers } from './handler-contract';
 import type { PluginListener } from './listener';
 import type { LineSink, Logger } from './hclog';
 import { registerPluginServices } from './plugin-services';
@@ -17,6 +17,8 @@ export interface RuntimeDeps {
   listener: PluginListener;
   tls: TlsMaterial | undefined;
   handlers: () => Promise<ProviderHandlers>;
+  /** Answered without the handlers (see PrecomputedAnswers). */
+  precomputed?: PrecomputedAnswers;
   calls: CallRegistry;
   log: Logger;
   stderr: LineSink;
@@ -37,7 +39,7 @@ export function startRuntime(deps: RuntimeDeps): Runtime {
     onConnectionError: (err) => deps.log.debug('A plugin connection failed', { error: err.message }),
   });
   const plugin = registerPluginServices(rpc, { log: deps.log, onShutdown: deps.onShutdown });
-  registerProviderService(rpc, { handlers: deps.handlers, calls: deps.calls, log: deps.log, stderr: deps.stderr });
+  registerProviderService(rpc, { handlers: deps.handlers, precomputed: deps.precomputed, calls: deps.calls, log: deps.log, stderr: deps.stderr });
   deps.listener.attach(rpc.accept);
   return {
     stop(graceMs, done) {

@@ -15,7 +15,7 @@
 import type { Writable } from 'node:stream';
 import { CallRegistry } from './calls';
 import { createServerCertificate } from './certificate';
-import type { ProviderHandlers } from './handler-contract';
+import type { PrecomputedAnswers, ProviderHandlers } from './handler-contract';
 import { handshakeLine, negotiate } from './handshake';
 import { openListener, type PluginListener } from './listener';
 import { errorMessage, formatPanic, levelFromEnv, Logger, writeQuietly, type LineSink } from './hclog';
@@ -24,7 +24,7 @@ import type { Runtime } from './runtime';
 import { syncStderr } from './stderr';
 import { guardProcessStdout, singleUse, type HandshakeWriter } from './stdout-guard';
 
-/** The handlers, or a function that loads them (called once, after the server is listening). */
+/** The handlers, or a function that loads them (called once, by the first call that needs them). */
 export type HandlerSource = ProviderHandlers | (() => ProviderHandlers | Promise<ProviderHandlers>);
 
 export interface ServeOptions {
@@ -49,7 +49,10 @@ export interface ServeOptions {
   runtimeFacts?: () => Record<string, string>;
 }
 
-export type RuntimeModule = Pick<typeof import('./runtime'), 'startRuntime' | 'checkHandlers'>;
+export type RuntimeModule = Pick<typeof import('./runtime'), 'startRuntime' | 'checkHandlers'> & {
+  /** Answers that never change, sent as they are without loading the handlers (the provider's bundle has them). */
+  precomputedAnswers?: () => PrecomputedAnswers;
+};
 
 /** A variable, not a literal: esbuild must not pull the runtime into the start-path bundle. */
 const RUNTIME_SOURCE = './runtime';
@@ -115,18 +118,28 @@ export async function serve(handlers: HandlerSource, options: ServeOptions = {})
 
   // ---- after the handshake: the gRPC layer, then the handlers
   try {
+    const { startRuntime, checkHandlers, precomputedAnswers } = (options.runtime ?? requireRuntime)();
+    // Loaded by the first call that needs them, not before: the process Terraform starts only to read the schema
+    // (answered from precomputedAnswers) never loads the provider implementation at all.
     const loadHandlers = once(async () => {
-      const loaded = typeof handlers === 'function' ? await handlers() : handlers;
-      if (loaded === null || typeof loaded !== 'object') throw new Error(`the provider handlers are ${loaded === null ? 'null' : typeof loaded}, not an object`);
-      return loaded;
+      try {
+        const loaded = typeof handlers === 'function' ? await handlers() : handlers;
+        if (loaded === null || typeof loaded !== 'object') throw new Error(`the provider handlers are ${loaded === null ? 'null' : typeof loaded}, not an object`);
+        checkHandlers(loaded, log);
+        return loaded;
+      } catch (err) {
+        // A bug (or a broken build): every call that needs the handlers answers with this in an error diagnostic.
+        writeQuietly(stderr, formatPanic('cannot load the provider handlers', err));
+        throw err;
+      }
     });
-    const { startRuntime, checkHandlers } = (options.runtime ?? requireRuntime)();
     runtime = startRuntime({
       listener,
       tls: certificate && negotiation.clientCertPem !== undefined
         ? { clientCertPem: negotiation.clientCertPem, certPem: certificate.certPem, keyPem: certificate.keyPem }
         : undefined,
       handlers: loadHandlers,
+      precomputed: precomputedAnswers?.(),
       calls,
       log,
       stderr,
@@ -142,13 +155,6 @@ export async function serve(handlers: HandlerSource, options: ServeOptions = {})
       protocol_versions_offered: env.PLUGIN_PROTOCOL_VERSIONS ?? '',
       ...options.runtimeFacts?.(),
     });
-    loadHandlers().then(
-      (loaded) => checkHandlers(loaded, log),
-      (err: unknown) => {
-        // A bug (or a broken build): every provider call will answer with this in an error diagnostic.
-        writeQuietly(stderr, formatPanic('cannot load the provider handlers', err));
-      },
-    );
   } catch (err) {
     writeQuietly(stderr, formatPanic('cannot start the gRPC server', err));
     cleanup();

@@ -10,7 +10,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { GRPCController } from '../../../../provider/protocol';
 import { createServerCertificate } from '../../../../provider/server/certificate';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../../provider/server/handshake';
-import { serve, type HandlerSource } from '../../../../provider/server/serve';
+import { serve, type HandlerSource, type ServeOptions } from '../../../../provider/server/serve';
 import { parseHandshake, PluginConnection, type ClientCertificate, type Handshake } from '../../../helpers/plugin-client';
 import { waitFor } from '../../../helpers/wait';
 
@@ -40,7 +40,7 @@ export const clientCert = createServerCertificate();
 /** serve() with `handlers`, over mTLS unless `tls` is false, with its handshake read and ready for connections. */
 export async function startEmbedded(
   handlers: HandlerSource,
-  options: { tls?: boolean; env?: NodeJS.ProcessEnv; clientCert?: ClientCertificate } = {},
+  options: { tls?: boolean; env?: NodeJS.ProcessEnv; clientCert?: ClientCertificate; runtime?: ServeOptions['runtime'] } = {},
 ): Promise<Embedded> {
   const tls = options.tls ?? true;
   const trusted = options.clientCert ?? clientCert;
@@ -66,6 +66,7 @@ export async function startEmbedded(
   };
   await serve(handlers, {
     env,
+    runtime: options.runtime,
     stdout,
     stderr,
     exit: (code) => {

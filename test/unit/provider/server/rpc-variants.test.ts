@@ -10,7 +10,9 @@ import { GRPCController, Health, HealthCheckResponse_ServingStatus, Provider } f
 import { createServerCertificate } from '../../../../provider/server/certificate';
 import type { ProviderHandlers } from '../../../../provider/server/handler-contract';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../../provider/server/handshake';
+import { encodeResponse } from '../../../../provider/server/grpc-server';
 import { INTERNAL_ERROR_SUMMARY } from '../../../../provider/server/provider-service';
+import * as runtimeModule from '../../../../provider/server/runtime';
 import { serve } from '../../../../provider/server/serve';
 import { SLOW_RESOURCE, SLOW_STARTED, stubHandlers } from '../../../helpers/provider-server-stubs';
 import { closeEmbedded, grpcCode, startEmbedded, waitForCount } from './embedded';
@@ -77,10 +79,32 @@ describe('embedded plugin server variants', () => {
     await server.close();
   });
 
+  test('a precomputed answer is sent as it is, without loading the handlers; the next call loads them once', async () => {
+    const schema = encodeResponse(Provider.method.getProviderSchema.output, { resourceSchemas: { prewarm_precomputed: {} } });
+    let loads = 0;
+    const server = await startEmbedded(
+      () => {
+        loads++;
+        return stubHandlers();
+      },
+      { runtime: () => ({ ...runtimeModule, precomputedAnswers: () => ({ getProviderSchema: () => schema }) }) },
+    );
+    const client = server.connect();
+    assert.deepEqual(Object.keys((await client.unary(Provider.method.getProviderSchema, {})).resourceSchemas), ['prewarm_precomputed']);
+    assert.equal(loads, 0, 'the schema call loaded the handlers');
+    await client.unary(Provider.method.validateProviderConfig, {});
+    await client.unary(Provider.method.validateProviderConfig, {});
+    assert.equal(loads, 1);
+    await server.close();
+  });
+
   test('handlers that match no RPC are reported in the log', async () => {
     const odd = { ...stubHandlers(), getProviderSchemas: async () => ({}), stopProvider: async () => ({}) } as unknown as ProviderHandlers;
     const server = await startEmbedded(odd);
+    // The handlers load with the first call that needs them; a health check does not.
     await server.connect().unary(Health.method.check, { service: 'plugin' });
+    assert.doesNotMatch(server.stderr(), /getProviderSchemas/);
+    await server.connect().unary(Provider.method.validateProviderConfig, {});
     await waitForCount(server, 'getProviderSchemas', 1);
     assert.match(server.stderr(), /"@level":"warn","@message":"A handler matches no unary tfplugin6 RPC[^\n]*getProviderSchemas/);
     assert.match(server.stderr(), /stopProvider handler is never called/);

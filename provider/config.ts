@@ -20,7 +20,8 @@
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createClient, DEFAULT_ENDPOINT, parseEndpoint, type ClientOptions, type PrewarmClient } from '../controller/api/client';
+import type { ClientOptions, PrewarmClient } from '../controller/api/client';
+import { DEFAULT_ENDPOINT, parseEndpoint } from '../controller/api/endpoint';
 import { isUnknown, type CtyObject, type CtyValue } from './values';
 import { DiagnosticsError, errorDiag, hasErrors, type Diagnostic } from './diagnostics';
 import { describeCertificate, terraformPhrasing, withTerraformErrors } from './controller-errors';
@@ -408,4 +409,8 @@ export class ProviderSession {
   }
 }
 
-export const defaultClientFactory: ClientFactory = createClient;
+/**
+ * The client module (grpc-js and the API's descriptors) is required when the first client is made, not at load:
+ * most of the provider processes a Terraform run starts (schema, validation) never talk to the controller.
+ */
+export const defaultClientFactory: ClientFactory = (opts) => (require('../controller/api/client') as typeof import('../controller/api/client')).createClient(opts);

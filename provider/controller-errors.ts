@@ -13,13 +13,14 @@
  * is configured and a call fails that way, a single TLS connection is opened with the same settings to find out,
  * and the error then says that the certificate was refused, and which certificate it was.
  */
-import * as grpc from '@grpc/grpc-js';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { parseEndpoint, type PrewarmClient } from '../controller/api/client';
+import type { PrewarmClient } from '../controller/api/client';
+import { parseEndpoint } from '../controller/api/endpoint';
 import { parseHostPort } from '../controller/api/address';
-import { ApiError, cleanDetails } from '../controller/api/status';
+import { ApiError, cleanDetails } from '../controller/api/api-error';
+import { Status } from './server/grpc-status';
 import type { ResolvedConfig } from './config';
 
 /** CLI flags → the provider attribute of the same setting. */
@@ -57,11 +58,11 @@ type Failure =
 
 function classify(code: number, message: string): Failure | undefined {
   let m: RegExpExecArray | null;
-  if (code === grpc.status.UNAUTHENTICATED) {
+  if (code === Status.UNAUTHENTICATED) {
     m = /^the prewarm controller at .+? rejected the request: ([\s\S]*?)(?: \(set --token[^)]*\))?$/.exec(message);
     return m ? { kind: 'unauthenticated', cause: m[1] } : undefined;
   }
-  if (code !== grpc.status.UNAVAILABLE) return undefined;
+  if (code !== Status.UNAVAILABLE) return undefined;
   if ((m = /^the prewarm controller at .+? requires a client certificate \(([\s\S]*)\); pass /.exec(message))) {
     return { kind: 'client-certificate-required', cause: m[1] };
   }

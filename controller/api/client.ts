@@ -10,7 +10,8 @@ import { create, fromBinary, type DescMessage, type DescMethod, type MessageInit
 import * as pb from './gen/prewarm/v1/prewarm_pb';
 import type { ClaimRequest, ExplainReport, NotificationTargetInput, PrewarmService, StatusReport, WorkspaceExplainReport, WorkspaceSettings } from './service';
 import type { PresetSpec, TemplateSpec } from '../domain/specs';
-import { DEFAULT_API_PORT, formatHostPort, isLoopbackHost, parseHostPort } from './address';
+import { parseHostPort } from './address';
+import { parseEndpoint, type ParsedEndpoint } from './endpoint';
 import { statusToError, type CallContext } from './status';
 import { encodeMessage, methodPath } from './grpc-bridge';
 import { fromInt64, specInt64, toInt64 } from './codec-int64';
@@ -46,48 +47,12 @@ export interface ClientOptions {
 
 export type PrewarmClient = PrewarmService & { close(): void };
 
-export const DEFAULT_ENDPOINT = `127.0.0.1:${DEFAULT_API_PORT}`;
+// In a module of their own so that the Terraform provider can check endpoints without loading grpc-js.
+export { DEFAULT_ENDPOINT, parseEndpoint, type ParsedEndpoint } from './endpoint';
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** The largest answer the client accepts. */
 const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
-
-export interface ParsedEndpoint {
-  /** What grpc-js dials: HOST:PORT. */
-  target: string;
-  tls: boolean;
-}
-
-/** Endpoint text + options → dial target and whether to use TLS. Throws with a message naming the endpoint. */
-export function parseEndpoint(endpoint: string, opts: Pick<ClientOptions, 'caCert' | 'insecure' | 'clientCert' | 'clientKey'> = {}): ParsedEndpoint {
-  const text = endpoint.trim();
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
-  let rest = text;
-  let tls = opts.caCert !== undefined || opts.insecure === true || opts.clientCert !== undefined;
-  if (scheme !== null) {
-    const name = scheme[1].toLowerCase();
-    if (name === 'https') tls = true;
-    else if (name === 'http') {
-      if (tls) throw new Error(`endpoint "${endpoint}" says http:// but TLS options (CA certificate, insecure, client certificate) were given`);
-    } else throw new Error(`endpoint "${endpoint}" has unsupported scheme "${scheme[1]}"; use HOST:PORT or https://HOST:PORT`);
-    rest = text.slice(scheme[0].length).replace(/\/+$/, '');
-  }
-  if (rest.includes('/')) throw new Error(`endpoint "${endpoint}" must be HOST:PORT or https://HOST:PORT, without a path`);
-  let hp: ReturnType<typeof parseHostPort>;
-  try {
-    hp = parseHostPort(rest, DEFAULT_API_PORT);
-  } catch (err) {
-    throw new Error(`invalid endpoint: ${(err as Error).message}`);
-  }
-  // The bearer token travels in every call: over the network it goes encrypted unless the operator wrote
-  // http:// on purpose (the controller applies the same rule to where it listens).
-  if (!tls && scheme === null && !isLoopbackHost(hp.host)) {
-    throw new Error(
-      `endpoint "${endpoint}" is not a loopback address, and the API token must not cross the network in cleartext: ` +
-        `use https://${formatHostPort(hp)} (TLS), or write http://${formatHostPort(hp)} to send it unencrypted on purpose`,
-    );
-  }
-  return { target: formatHostPort(hp), tls };
-}
 
 function pem(value: Buffer | string, what: string): Buffer {
   if (Buffer.isBuffer(value)) return value;

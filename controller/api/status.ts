@@ -9,6 +9,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError, type FieldError, type PathStep } from '../domain/errors';
+import { ApiError, cleanDetails } from './api-error';
+
+// Apart so that the Terraform provider can recognise API failures without loading grpc-js.
+export { ApiError, cleanDetails } from './api-error';
 
 /** Binary (`-bin`) so any message text survives; the value is UTF-8 JSON: FieldError[]. */
 export const FIELD_ERRORS_METADATA_KEY = 'prewarm-field-errors-bin';
@@ -112,17 +116,6 @@ export function fieldErrorsFromMetadata(metadata: grpc.Metadata | undefined): Fi
   }
 }
 
-/** An API failure that is not one of the domain errors; `code` is the gRPC status code. */
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly code: grpc.status,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
 export interface CallContext {
   /** As the user wrote it, for messages. */
   endpoint: string;
@@ -134,26 +127,6 @@ export interface CallContext {
 const TLS_HINT = /certificate|ssl|tls|handshake|self.signed|unable to verify|wrong version number|alert/i;
 
 /** Client side: a grpc-js ServiceError → the error a PrewarmService caller expects. */
-/**
- * grpc-js wraps connection failures as "No connection established. Last error: Error: … (timestamp).
- * Resolution note: "; keep only the cause, which is what the user can act on.
- */
-export function cleanDetails(details: string): string {
-  let out = details;
-  const last = /Last error:\s*([\s\S]*)$/.exec(out);
-  if (last) out = last[1];
-  out = out
-    .replace(/\s*Resolution note:[\s\S]*$/, '')
-    .replace(/\s*\(\d{4}-\d{2}-\d{2}T[\d:.]+Z\)/g, '')
-    .replace(/^Error:\s*/, '')
-    // OpenSSL's "8050…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:file:line:…"
-    .replace(/^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):[\s\S]*$/, '$1')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/\.$/, '');
-  return out === '' ? details.trim() : out;
-}
-
 export function statusToError(err: grpc.ServiceError, ctx: CallContext): Error {
   const details = err.details || err.message;
   switch (err.code) {

@@ -12,6 +12,7 @@
  * When a schema version is bumped, add the step from the old version here (decode with the old type, convert).
  */
 import { parseJsonLossless, JsonSyntaxError, type CtyObject, type CtyPath, type CtyType, type JsonValue } from './values';
+import type { PathStep } from './values/path';
 import { fromJson } from './values/cty-json';
 import type { RawState } from './protocol';
 import type { SchemaDef } from './schema';
@@ -26,26 +27,41 @@ export interface UpgradeResult {
   dropped: string[];
 }
 
-/** Removes object attributes the type does not have, recording where. */
-function prune(v: JsonValue, type: CtyType, path: CtyPath, dropped: string[]): JsonValue {
+/** Where prune is, as a chain from the root: built into a CtyPath only for an attribute that is dropped. */
+interface PruneAt {
+  readonly parent: PruneAt | undefined;
+  readonly step: PathStep;
+}
+
+function pathOf(at: PruneAt | undefined): CtyPath {
+  const steps: PathStep[] = [];
+  for (let p = at; p !== undefined; p = p.parent) steps.push(p.step);
+  return steps.reverse();
+}
+
+/**
+ * Removes object attributes the type does not have, recording where. Runs for every resource on every plan, where
+ * nothing is dropped, so it copies no path until it has one to report.
+ */
+function prune(v: JsonValue, type: CtyType, at: PruneAt | undefined, dropped: string[]): JsonValue {
   if (v === null) return v;
   switch (type.kind) {
     case 'object': {
       if (!(v instanceof Map)) return v;
       const out = new Map<string, JsonValue>();
       for (const [k, x] of v) {
-        const at = type.attributes.get(k);
-        if (at === undefined) dropped.push(describePath([...path, { attr: k }]));
-        else out.set(k, prune(x, at, [...path, { attr: k }], dropped));
+        const attribute = type.attributes.get(k);
+        if (attribute === undefined) dropped.push(describePath(pathOf({ parent: at, step: { attr: k } })));
+        else out.set(k, prune(x, attribute, { parent: at, step: { attr: k } }, dropped));
       }
       return out;
     }
     case 'list':
     case 'set':
-      return Array.isArray(v) ? v.map((x, i) => prune(x, type.element, [...path, { index: i }], dropped)) : v;
+      return Array.isArray(v) ? v.map((x, i) => prune(x, type.element, { parent: at, step: { index: i } }, dropped)) : v;
     case 'map': {
       if (!(v instanceof Map)) return v;
-      return new Map([...v].map(([k, x]) => [k, prune(x, type.element, [...path, { key: k }], dropped)] as const));
+      return new Map([...v].map(([k, x]) => [k, prune(x, type.element, { parent: at, step: { key: k } }, dropped)] as const));
     }
     default:
       return v;
@@ -85,7 +101,7 @@ export function upgradeState(raw: RawState | undefined, version: bigint, schema:
   const dropped: string[] = [];
   let value;
   try {
-    value = fromJson(prune(parsed, type, [], dropped), type, []);
+    value = fromJson(prune(parsed, type, undefined, dropped), type, []);
   } catch (err) {
     throw new DiagnosticsError([valueErrorDiag(err, `${typeName} state`)]);
   }

@@ -2,7 +2,9 @@
 import { describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
-import { UpgradeResourceState_RequestSchema, type DynamicValue } from '../../../provider/protocol';
+import { RawStateSchema, UpgradeResourceState_RequestSchema, type DynamicValue } from '../../../provider/protocol';
+import { RESOURCE_SCHEMAS } from '../../../provider/schema';
+import { upgradeState } from '../../../provider/upgrade';
 import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { CtyNumber, decodeDynamic } from '../../../provider/values';
 import { checkReadResult } from '../../helpers/plan-rules';
@@ -85,6 +87,21 @@ describe('UpgradeResourceState', () => {
     const r = await upgrade('prewarm_template', JSON.stringify({ id: 'x', name: 'x', driver: 'd', config: null, version: 1, legacy: true }));
     assertNoDiags(r.diagnostics);
     assert.ok(!('legacy' in (r.state as object)));
+  });
+
+  test('dropped attributes are reported by their full path, however deep', () => {
+    const state = {
+      id: 'devbox/us-nix',
+      template: 'devbox',
+      name: 'us-nix',
+      stray: 1,
+      prebuilds: [
+        { instances: 0, scheduling: [{ timezone: 'UTC', schedule: [{ cron: '* 8 * * *', instances: 3 }, { cron: '* 9 * * *', instances: 1, old: 'x' }] }] },
+      ],
+    };
+    const raw = create(RawStateSchema, { json: new TextEncoder().encode(JSON.stringify(state)) });
+    const { dropped } = upgradeState(raw, 0n, RESOURCE_SCHEMAS.prewarm_preset, 'prewarm_preset');
+    assert.deepEqual(dropped, ['stray', 'prebuilds[0].scheduling[0].schedule[1].old']);
   });
 
   test('a newer schema version, a flatmap state, broken JSON and unknown types are diagnostics', async () => {

@@ -1,6 +1,6 @@
 /**
  * The precomputed GetProviderSchema answer as bytes. Deliberately light: it imports nothing but the generated string,
- * so serving the schema needs neither the protocol descriptors of the schema nor the provider implementation.
+ * so serving the schema builds no Schema message per block and loads no provider implementation.
  */
 import { PROVIDER_SCHEMA_RESPONSE_BASE64 } from './gen/provider-schema-response';
 

@@ -10,7 +10,7 @@
  * grpc-call.ts (one call), grpc-framing.ts (length-prefixed messages), grpc-status.ts and grpc-timeout.ts.
  * Measured after the change, 600 calls in a fresh provider process cost about 250 ms of server CPU against about
  * 285 ms through grpc-js; nearly all of what is left is node's http2 itself (stream objects, header blocks).
- * The loading half of the saving arrives only once nothing else in the runtime loads grpc-js at start.
+ * Nothing in the runtime loads grpc-js at start any more (the controller client is required on first use).
  *
  * Connections come from the plugin's own listener (listener.ts), already accepted: `accept` hands each to the HTTP/2
  * server as if that server had accepted it. mTLS when Terraform sent PLUGIN_CLIENT_CERT (TLS 1.2+, ALPN h2, the

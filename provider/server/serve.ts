@@ -5,8 +5,8 @@
  *   stdout guard → magic cookie and protocol version → certificate (only with PLUGIN_CLIENT_CERT) → listening socket
  *   → the handshake line. Only node built-ins and this directory's small modules are loaded up to here.
  * Then: the gRPC server over node:http2, the protocol descriptors and the services are loaded (runtime.ts) and
- * attached to the socket, which has been holding Terraform's connection meanwhile; then the provider handlers are
- * loaded, if given as a loader. Calls that arrive before the handlers are ready wait for them.
+ * attached to the socket, which has been holding Terraform's connection meanwhile. The provider handlers load with
+ * the first call that needs them; a precomputed answer (GetProviderSchema) needs none.
  *
  * Stop paths: GRPCController.Shutdown (exit 0 right after the response is flushed, within ~100 ms), SIGTERM (143),
  * the parent going away (0); all close the server and remove the socket directory. Crashes exit 2 with a `panic:`

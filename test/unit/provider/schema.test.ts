@@ -19,6 +19,7 @@ import { createProviderHandlers } from '../../../provider/rpc-handlers';
 import { providerSchemaJson, providerSchemaJsonText } from '../../../provider/schema-export';
 import { encodeProviderSchemaResponse, providerSchemaModuleText } from '../../../provider/provider-schema';
 import { providerSchemaResponseBytes } from '../../../provider/schema-blob';
+import { GENERATED_SCHEMA_MODULE } from '../../../bin/gen-provider-schema';
 import { DATA_SOURCE_SCHEMAS, PROVIDER_SCHEMA, RESOURCE_SCHEMAS, type BlockDef } from '../../../provider/schema';
 import { impliedType } from '../../../provider/implied-type';
 import { typeFromJSON, typeToString } from '../../../provider/values';
@@ -43,7 +44,7 @@ describe('GetProviderSchema', () => {
       Buffer.from(built).equals(Buffer.from(providerSchemaResponseBytes())),
       'provider/gen/provider-schema-response.ts is out of date: regenerate it with npm run gen:schema',
     );
-    const file = readFileSync(join(__dirname, '..', '..', '..', 'provider', 'gen', 'provider-schema-response.ts'), 'utf8');
+    const file = readFileSync(GENERATED_SCHEMA_MODULE, 'utf8');
     assert.equal(file, providerSchemaModuleText(built), 'the generated module is not in the generator\'s format: npm run gen:schema');
   });
 

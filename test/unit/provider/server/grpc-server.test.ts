@@ -19,7 +19,7 @@ import { Logger } from '../../../../provider/server/hclog';
 import { openListener } from '../../../../provider/server/listener';
 import { startRuntime } from '../../../../provider/server/runtime';
 import { PluginConnection } from '../../../helpers/plugin-client';
-import { encode, frame, messagesOf, pieces, rawCall, serveOnLoopback, type Served } from './grpc-wire';
+import { frame, messagesOf, pieces, rawCall, serveOnLoopback, type Served } from './grpc-wire';
 
 const check = `/${Health.typeName}/Check`;
 const plan = `/${Provider.typeName}/PlanResourceChange`;
@@ -106,7 +106,7 @@ describe('gRPC over node:http2', () => {
 
   test('a message split across many DATA chunks, its prefix too, is put back together', async () => {
     const state = Buffer.alloc(3000, 9);
-    const body = frame(encode(Provider.method.planResourceChange.input, { typeName: 'x', proposedNewState: { msgpack: state } }));
+    const body = frame(encodeResponse(Provider.method.planResourceChange.input, { typeName: 'x', proposedNewState: { msgpack: state } }));
     const chunks = [body.subarray(0, 1), body.subarray(1, 3), body.subarray(3, 7), ...pieces(body.subarray(7), 251)];
     const answer = await rawCall(session, { path: plan, chunks });
     assert.equal(answer.headers[':status'], 200);
@@ -118,9 +118,9 @@ describe('gRPC over node:http2', () => {
 
   test('two concurrent calls on one connection: the later one answers while the first waits', async () => {
     const before = server.seen.length;
-    const slow = rawCall(session, { path: read, chunks: [frame(encode(Provider.method.readResource.input, { typeName: 'slow' }))] });
+    const slow = rawCall(session, { path: read, chunks: [frame(encodeResponse(Provider.method.readResource.input, { typeName: 'slow' }))] });
     await waitUntil(() => server.seen.length > before);
-    const fast = await rawCall(session, { path: plan, chunks: [frame(encode(Provider.method.planResourceChange.input, { proposedNewState: { msgpack: Uint8Array.of(1) } }))] });
+    const fast = await rawCall(session, { path: plan, chunks: [frame(encodeResponse(Provider.method.planResourceChange.input, { proposedNewState: { msgpack: Uint8Array.of(1) } }))] });
     assert.equal(fast.code, 0);
     let slowDone = false;
     void slow.then(() => (slowDone = true));
@@ -135,7 +135,7 @@ describe('gRPC over node:http2', () => {
   test('5 MiB request and response', async () => {
     const state = Buffer.alloc(5 * 1024 * 1024);
     for (let i = 0; i < state.length; i += 4096) state[i] = i % 251;
-    const body = frame(encode(Provider.method.planResourceChange.input, { proposedNewState: { msgpack: state } }));
+    const body = frame(encodeResponse(Provider.method.planResourceChange.input, { proposedNewState: { msgpack: state } }));
     const answer = await rawCall(session, { path: plan, chunks: pieces(body, 1024 * 1024) });
     assert.equal(answer.code, 0);
     const [response] = messagesOf(Provider.method.planResourceChange.output, answer.body);
@@ -152,14 +152,14 @@ describe('gRPC over node:http2', () => {
   });
 
   test('compressed messages: an unknown grpc-encoding is UNIMPLEMENTED and named; none at all is INTERNAL', async () => {
-    const message = frame(encode(Health.method.check.input, { service: '' }), 1);
+    const message = frame(encodeResponse(Health.method.check.input, { service: '' }), 1);
     const gzip = await rawCall(session, { path: check, chunks: [message], headers: { 'grpc-encoding': 'gzip' } });
     assert.equal(gzip.code, Status.UNIMPLEMENTED);
     assert.match(decodeURIComponent(gzip.rawMessage!), /grpc-encoding "gzip" is not supported/);
     const none = await rawCall(session, { path: check, chunks: [message] });
     assert.equal(none.code, Status.INTERNAL);
     // The flag, not the header, says whether a message is compressed.
-    const plain = await rawCall(session, { path: check, chunks: [frame(encode(Health.method.check.input, { service: '' }))], headers: { 'grpc-encoding': 'gzip' } });
+    const plain = await rawCall(session, { path: check, chunks: [frame(encodeResponse(Health.method.check.input, { service: '' }))], headers: { 'grpc-encoding': 'gzip' } });
     assert.equal(plain.code, 0);
   });
 
@@ -174,7 +174,7 @@ describe('gRPC over node:http2', () => {
     // application/grpc+proto, with a parameter, is gRPC.
     const proto = await rawCall(session, {
       path: check,
-      chunks: [frame(encode(Health.method.check.input, { service: '' }))],
+      chunks: [frame(encodeResponse(Health.method.check.input, { service: '' }))],
       headers: { 'content-type': 'application/grpc+proto; charset=utf-8' },
     });
     assert.equal(proto.code, 0);
@@ -190,7 +190,7 @@ describe('gRPC over node:http2', () => {
   });
 
   test('not exactly one request message, or one that does not decode: INTERNAL', async () => {
-    const one = frame(encode(Health.method.check.input, { service: '' }));
+    const one = frame(encodeResponse(Health.method.check.input, { service: '' }));
     const none = await rawCall(session, { path: check, chunks: [] });
     assert.equal(none.code, Status.INTERNAL);
     assert.match(decodeURIComponent(none.rawMessage!), /no message/);
@@ -209,7 +209,7 @@ describe('gRPC over node:http2', () => {
     const started = performance.now();
     const answer = await rawCall(session, {
       path: read,
-      chunks: [frame(encode(Provider.method.readResource.input, { typeName: 'late' }))],
+      chunks: [frame(encodeResponse(Provider.method.readResource.input, { typeName: 'late' }))],
       headers: { 'grpc-timeout': '80m' },
     });
     assert.equal(answer.code, Status.DEADLINE_EXCEEDED);
@@ -225,7 +225,7 @@ describe('gRPC over node:http2', () => {
   test('a client that cancels (RST_STREAM) aborts the call’s signal', async () => {
     const before = server.seen.length;
     let clientStream!: http2.ClientHttp2Stream;
-    const answer = rawCall(session, { path: read, chunks: [frame(encode(Provider.method.readResource.input, { typeName: 'gone' }))] }, (s) => (clientStream = s));
+    const answer = rawCall(session, { path: read, chunks: [frame(encodeResponse(Provider.method.readResource.input, { typeName: 'gone' }))] }, (s) => (clientStream = s));
     await waitUntil(() => server.seen.length > before);
     clientStream.close(http2.constants.NGHTTP2_CANCEL);
     const reason = (await server.seen[before].reason) as RpcError;
@@ -236,7 +236,7 @@ describe('gRPC over node:http2', () => {
 
   test('grpc-message is percent-encoded UTF-8; a grpc-js client decodes it back', async () => {
     const text = 'line one\nlíne two: 100% done ✓';
-    const answer = await rawCall(session, { path: check, chunks: [frame(encode(Health.method.check.input, { service: text }))] });
+    const answer = await rawCall(session, { path: check, chunks: [frame(encodeResponse(Health.method.check.input, { service: text }))] });
     assert.equal(answer.code, Status.NOT_FOUND);
     assert.equal(answer.rawMessage, 'line one%0Al%C3%ADne two: 100%25 done %E2%9C%93');
     const client = new PluginConnection({ line: '', core: '1', app: '6', network: 'tcp', address: `127.0.0.1:${served.port}`, protocol: 'grpc', fieldCount: 5 }, undefined);
@@ -324,7 +324,7 @@ describe('Runtime.stop', () => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on('error', () => {});
     const sessionClosed = new Promise((r) => session.once('close', r));
-    const call = rawCall(session, { path: plan, chunks: [frame(encode(Provider.method.planResourceChange.input, { proposedNewState: { msgpack: Uint8Array.of(4) } }))] });
+    const call = rawCall(session, { path: plan, chunks: [frame(encodeResponse(Provider.method.planResourceChange.input, { proposedNewState: { msgpack: Uint8Array.of(4) } }))] });
     await planStarted;
     let doneCount = 0;
     running!.stop(5000, () => doneCount++);
@@ -344,7 +344,7 @@ describe('Runtime.stop', () => {
     const { port, planStarted } = await runtimeWith(() => new Promise(() => {}));
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on('error', () => {});
-    const call = rawCall(session, { path: plan, chunks: [frame(encode(Provider.method.planResourceChange.input, {}))] });
+    const call = rawCall(session, { path: plan, chunks: [frame(encodeResponse(Provider.method.planResourceChange.input, {}))] });
     await planStarted;
     let doneCount = 0;
     const started = performance.now();

@@ -5,8 +5,7 @@
  */
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import { create, fromBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { encodeMessage } from '../../../../controller/api/grpc-bridge';
+import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import type { RpcServer } from '../../../../provider/server/grpc-server';
 
 export interface Served {
@@ -43,10 +42,6 @@ export function frame(message: Uint8Array, flag = 0): Buffer {
   prefix[0] = flag;
   prefix.writeUInt32BE(message.length, 1);
   return Buffer.concat([prefix, message]);
-}
-
-export function encode<Desc extends DescMessage>(schema: Desc, init: MessageInitShape<Desc>): Buffer {
-  return encodeMessage(schema, create(schema, init));
 }
 
 export interface RawAnswer {

@@ -28,6 +28,11 @@ export interface DriverRequest {
   config: Record<string, string>;
   attempt: number;
   op: DriverOp;
+  /**
+   * The job this run belongs to. Not sent to exec drivers (their wire request is unchanged); the http driver derives
+   * its idempotency key from it, because a re-drive after a crash runs the same job again with a higher attempt.
+   */
+  jobId: number;
 }
 
 export type DriverOutcome =

@@ -222,5 +222,6 @@ function driverRequest(ctx: JobContext): DriverRequest {
     parameters: ctx.parameters,
     config: ctx.config,
     attempt: Number(ctx.job.attempt),
+    jobId: Number(ctx.job.id),
   };
 }

@@ -88,6 +88,7 @@ export function driverRequest(op: DriverRequest['op'] = 'create', over: Partial<
     parameters: { region: 'us' },
     config: {},
     attempt: 1,
+    jobId: 1,
     ...over,
   };
 }

@@ -3,7 +3,7 @@
  * away into an aborted signal, and answers exactly once: one message and status OK, or a status alone (Trailers-Only,
  * when no headers are out yet), or an open stream that is ended later.
  */
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { constants as http2Constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { MAX_MESSAGE_BYTES, MessageReader, messagePrefix, PREFIX_BYTES, type FramedMessage } from './grpc-framing';
 import { encodeGrpcMessage, RpcError, Status, type StatusCode } from './grpc-status';
 import { parseGrpcTimeout } from './grpc-timeout';
@@ -149,10 +149,14 @@ export class ServerCall {
     const status: Record<string, string> = { 'grpc-status': String(code) };
     if (message !== '') status['grpc-message'] = encodeGrpcMessage(message);
     if (stream.headersSent) {
-      stream.once('wantTrailers', () => stream.sendTrailers(status));
+      stream.once('wantTrailers', () => {
+        stream.sendTrailers(status);
+        stopUnreadRequest(stream);
+      });
       stream.end();
     } else {
       stream.respond({ ...responseHeaders(), ...status }, { endStream: true });
+      stopUnreadRequest(stream);
     }
   }
 
@@ -178,6 +182,16 @@ export class ServerCall {
     if (!this.reading) this.stream.resume();
     return !this.stream.destroyed && !this.stream.closed;
   }
+}
+
+/**
+ * An answer sent before the client finished its request (an oversize message, a deadline, an unknown method) closes
+ * only the server's half of the stream: the stream, and with it a graceful close of the session, would stay open
+ * until the client sends the rest. RST_STREAM with NO_ERROR after a complete response asks the client to stop sending
+ * without making the answer an error; node holds it back until the status already queued has gone out.
+ */
+export function stopUnreadRequest(stream: ServerHttp2Stream): void {
+  if (!stream.readableEnded) stream.close(http2Constants.NGHTTP2_NO_ERROR);
 }
 
 function responseHeaders(): Record<string, string | number> {

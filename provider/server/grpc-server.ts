@@ -20,7 +20,7 @@ import * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { create, fromBinary, type DescMessage, type DescMethod, type Message, type MessageInitShape } from '@bufbuild/protobuf';
 import { encodeMessage, methodPath } from '../../controller/api/grpc-bridge';
-import { ServerCall } from './grpc-call';
+import { ServerCall, stopUnreadRequest } from './grpc-call';
 import { encodeGrpcMessage, Status, type RpcError, type StatusCode } from './grpc-status';
 import { errorMessage } from './hclog';
 
@@ -110,7 +110,10 @@ export function createRpcServer(tls: TlsMaterial | undefined, options: RpcServer
     const refusal = refuseNonGrpc(headers);
     if (refusal !== undefined) {
       stream.on('error', () => {});
-      if (!stream.destroyed) stream.respond(refusal, { endStream: true });
+      if (!stream.destroyed) {
+        stream.respond(refusal, { endStream: true });
+        stopUnreadRequest(stream);
+      }
       stream.resume();
       return;
     }

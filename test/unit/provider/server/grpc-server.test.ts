@@ -4,6 +4,7 @@
  * content types, unknown methods, deadlines, cancellation, status encoding, and the runtime's graceful and forced stop.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, test } from '@jest/globals';
@@ -338,6 +339,34 @@ describe('Runtime.stop', () => {
     await waitUntil(() => doneCount > 0);
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(doneCount, 1);
+  });
+
+  test('an answer sent while the client is still sending its request closes the stream: stop does not wait out the grace period', async () => {
+    const { port } = await runtimeWith(() => gate.promise);
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on('error', () => {});
+    const oversize = Buffer.alloc(5);
+    oversize.writeUInt32BE(MAX_MESSAGE_BYTES + 1, 1);
+    const answered: Array<Promise<unknown>> = [];
+    const unfinished = { end: false, closeWhenAnswered: false };
+    // Answered by the call (RESOURCE_EXHAUSTED from the prefix) and by the server before any call (not gRPC).
+    const calls = [
+      rawCall(session, { path: plan, chunks: [oversize], ...unfinished }, (s) => answered.push(once(s, 'response'))),
+      rawCall(session, { path: plan, chunks: [Buffer.from('{}')], headers: { 'content-type': 'application/json' }, ...unfinished }, (s) =>
+        answered.push(once(s, 'response')),
+      ),
+    ];
+    await Promise.all(answered);
+    let doneCount = 0;
+    const started = performance.now();
+    running!.stop(3000, () => doneCount++);
+    await waitUntil(() => doneCount > 0, 1000);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 500, `done after ${elapsed} ms`);
+    const [exhausted, refused] = await Promise.all(calls);
+    assert.equal(exhausted.code, Status.RESOURCE_EXHAUSTED);
+    assert.equal(refused.headers[':status'], 415);
+    session.destroy();
   });
 
   test('past the grace period the connection is closed by force and done runs once', async () => {

@@ -63,6 +63,11 @@ export interface RawRequest {
   headers?: http2.OutgoingHttpHeaders;
   /** Default true: END_STREAM after the chunks. */
   end?: boolean;
+  /**
+   * Default true: once the answer is complete, reset the stream with NO_ERROR as gRPC clients do. False leaves the
+   * request side open, like a client still uploading: only the server can then close the stream.
+   */
+  closeWhenAnswered?: boolean;
 }
 
 /** Sends a request; `started` gets the client stream (to cancel it); resolves once the stream is over. */
@@ -85,7 +90,7 @@ export function rawCall(session: http2.ClientHttp2Session, request: RawRequest, 
     stream.on('data', (d: Buffer) => parts.push(d));
     stream.on('end', () => {
       // The answer is complete: like a gRPC client, stop sending whatever of the request is left.
-      if (!stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+      if ((request.closeWhenAnswered ?? true) && !stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
     });
     stream.on('close', () => {
       const status = trailers ?? headers;

@@ -14,7 +14,8 @@
  *
  * Connections come from the plugin's own listener (listener.ts), already accepted: `accept` hands each to the HTTP/2
  * server as if that server had accepted it. mTLS when Terraform sent PLUGIN_CLIENT_CERT (TLS 1.2+, ALPN h2, the
- * client must present exactly that certificate), plaintext HTTP/2 otherwise (TF_DISABLE_PLUGIN_TLS, reattach).
+ * client's certificate must verify against that one, so only the holder of Terraform's key gets in), plaintext
+ * HTTP/2 otherwise (TF_DISABLE_PLUGIN_TLS, reattach).
  */
 import * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -163,7 +164,8 @@ export function createRpcServer(tls: TlsMaterial | undefined, options: RpcServer
 function createHttp2Server(tls: TlsMaterial | undefined): http2.Http2Server | http2.Http2SecureServer {
   const common: http2.ServerOptions = {
     // Node refuses new streams once a session's buffered data passes this budget (10 MB by default), which a few
-    // large plans in flight would reach: the message limit below is what bounds a call.
+    // large plans in flight would reach: the per-call message limit (MAX_MESSAGE_BYTES, checked by grpc-call.ts) is
+    // what bounds a call.
     maxSessionMemory: Number.MAX_SAFE_INTEGER,
     maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
   };
@@ -172,7 +174,8 @@ function createHttp2Server(tls: TlsMaterial | undefined): http2.Http2Server | ht
     ...common,
     key: tls.keyPem,
     cert: tls.certPem,
-    // Terraform's self-signed certificate is the only trust anchor, so it is the only client certificate that verifies.
+    // Terraform's self-signed certificate is the only trust anchor: a client certificate verifies only if it is that
+    // one or was signed with its key, which Terraform alone holds.
     ca: [tls.clientCertPem],
     requestCert: true,
     rejectUnauthorized: true,

@@ -41,8 +41,8 @@ export interface ServeOptions {
   /** Default process.exit. An embedded server is fully closed before exit is called. */
   exit?: (code: number) => void;
   /**
-   * Loads the gRPC runtime after the handshake. Default: ./runtime from this directory. The built executable passes
-   * its separately bundled runtime (provider/main.ts).
+   * Loads the gRPC runtime after the handshake. Default: ./runtime from this directory. The built executables pass
+   * their separately bundled runtime (provider/main.ts, and provider/sea-main.ts for the release's single executable).
    */
   runtime?: () => RuntimeModule;
   /** Facts about how the runtime was loaded, logged at debug with the listening line (the single executable's code cache). */
@@ -116,7 +116,7 @@ export async function serve(handlers: HandlerSource, options: ServeOptions = {})
   writeHandshake(handshakeLine(listener.address, negotiation.appVersion, certificate?.der));
   const handshakeAt = performance.now(); // ms since the process started
 
-  // ---- after the handshake: the gRPC layer, then the handlers
+  // ---- after the handshake: the gRPC layer; the handlers wait for the first call that needs them
   try {
     const { startRuntime, checkHandlers, precomputedAnswers } = (options.runtime ?? requireRuntime)();
     // Loaded by the first call that needs them, not before: the process Terraform starts only to read the schema
@@ -162,6 +162,10 @@ export async function serve(handlers: HandlerSource, options: ServeOptions = {})
   }
 }
 
+/**
+ * A load that failed stays failed: its panic report is written once, and every later call answers with the same
+ * error instead of retrying a load that cannot succeed in this process (a broken build does not mend itself).
+ */
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined;
   return () => (result ??= fn());

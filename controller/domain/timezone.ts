@@ -12,7 +12,7 @@ let canonicalZones: ReadonlySet<string> | undefined;
  * provider validates a time zone in several short-lived processes per Terraform run, most of which format nothing.
  * Names outside it (UTC, links such as US/Eastern, wrong case) take the full check.
  */
-function isCanonicalZone(name: string): boolean {
+export function isCanonicalZone(name: string): boolean {
   canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
   return canonicalZones.has(name);
 }
@@ -40,7 +40,11 @@ export function timeZoneProblem(name: unknown): string | null {
   return verdict;
 }
 
-function judgeZone(name: string): string | null {
+/**
+ * The full check behind timeZoneProblem: what it answers for any name the canonical-zone shortcut does not cover.
+ * Exported so a test can hold the shortcut to it, zone by zone.
+ */
+export function judgeZone(name: string): string | null {
   if (name === '') return 'must not be empty; use an IANA time zone such as "UTC" or "Europe/Berlin"';
   if (name.trim() !== name) return `time zone ${quote(name)} has surrounding whitespace`;
   if (/^[+\-\u2212]|^(UTC|GMT)[+\-]\d/i.test(name)) {

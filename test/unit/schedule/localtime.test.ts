@@ -2,7 +2,7 @@ import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { localFields, LocalTimeCache } from '../../../controller/schedule/localtime';
 import { at } from '../../helpers/schedule-fixtures';
-import { isValidTimeZone, timeZoneProblem } from '../../../controller/domain/timezone';
+import { isCanonicalZone, isValidTimeZone, judgeZone, timeZoneProblem } from '../../../controller/domain/timezone';
 
 test('localFields converts an instant to wall-clock fields of the zone', () => {
   assert.deepEqual(localFields('UTC', at('2024-02-29T23:59:00Z')), {
@@ -43,14 +43,37 @@ test('time zones: IANA names accepted, everything else rejected with a reason', 
   assert.throws(() => localFields('Nowhere/City', 0), RangeError);
 });
 
-test('every canonical zone ICU lists is accepted by the shortcut and by the full check alike', () => {
-  // The shortcut skips Intl.DateTimeFormat for these names; the full check must agree on each of them.
-  for (const name of Intl.supportedValuesOf('timeZone')) {
-    assert.equal(timeZoneProblem(name), null, name);
-    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-    assert.ok(resolved === name || resolved.toLowerCase() !== name.toLowerCase(), `${name} resolves to ${resolved}`);
-    assert.doesNotMatch(name, /^[+\-\u2212]|^(UTC|GMT)[+\-]\d/i, name);
+test('the canonical-zone shortcut agrees with the full check on every zone ICU lists, and on links, bad names and odd case', () => {
+  const canonical = Intl.supportedValuesOf('timeZone');
+  const others = [
+    // Links and legacy zones ICU resolves but does not list as canonical.
+    'UTC', 'Etc/UTC', 'GMT', 'US/Eastern', 'US/Pacific', 'Asia/Calcutta', 'Asia/Saigon', 'Europe/Kiev', 'America/Buenos_Aires',
+    'EST5EDT', 'CST6CDT', 'Etc/GMT-5', 'Etc/GMT+12', 'Japan', 'Zulu',
+    // Not zones at all.
+    '', ' ', 'Local', 'InvalidLocation', 'Mars/Olympus_Mons', 'America/', '/Berlin', 'Europe//Berlin', 'Europe/Berlin/',
+    '+05:00', '-0400', '\u221205:00', 'UTC+2', 'GMT-3', 'utc+1',
+    ' UTC', 'Europe/Berlin ', '\tAsia/Tokyo',
+    // Odd case, of canonical names and of links.
+    'utc', 'Utc', 'gmt', 'america/new_york', 'AMERICA/NEW_YORK', 'Europe/berlin', 'us/eastern', 'asia/kolkata', 'etc/gmt-5',
+  ];
+  assert.ok(canonical.length > 300, `ICU lists ${canonical.length} zones`);
+  const mismatches: string[] = [];
+  for (const name of [...canonical, ...others]) {
+    const full = judgeZone(name);
+    // A name the shortcut takes is accepted without the full check: it must be one the full check accepts.
+    if (isCanonicalZone(name) && full !== null) mismatches.push(`${JSON.stringify(name)}: the shortcut accepts it, the full check says ${full}`);
+    const verdict = timeZoneProblem(name);
+    if (verdict !== full) mismatches.push(`${JSON.stringify(name)}: timeZoneProblem says ${verdict}, the full check ${full}`);
   }
+  assert.deepEqual(mismatches, []);
+  // The shortcut is in use for every listed zone (or the comparison above would test the full check against itself).
+  assert.deepEqual(canonical.filter((name) => !isCanonicalZone(name)), []);
+  // And the odd names really were judged: the set holds both accepted links and every kind of refusal.
+  assert.equal(judgeZone('US/Eastern'), null);
+  assert.match(judgeZone('utc') ?? '', /case-sensitive/);
+  assert.match(judgeZone('UTC+2') ?? '', /is an offset/);
+  assert.match(judgeZone(' UTC') ?? '', /whitespace/);
+  assert.match(judgeZone('Mars/Olympus_Mons') ?? '', /unknown time zone/);
 });
 
 test('LocalTimeCache converts each (zone, instant) once', () => {

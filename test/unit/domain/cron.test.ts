@@ -1,5 +1,6 @@
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { compileCron, CronSyntaxError } from '../../../controller/domain/cron';
 import { localFields } from '../../../controller/schedule/localtime';
@@ -184,4 +185,14 @@ test('matches() agrees with cron-parser hour by hour through whole DST days', ()
       }
     }
   }
+});
+
+test('luxon is installed once: the copy cron-parser loads is the one cron.ts configures', () => {
+  // cron.ts sets luxon.Settings.defaultLocale so that cron-parser's DateTimes never ask ICU for the system locale. That
+  // setting lives in one copy of luxon; were cron-parser to get a copy of its own (a version npm cannot dedupe), it
+  // would be set on a copy cron-parser never reads, and every parse would pay the ICU lookup again, silently.
+  const root = path.resolve(__dirname, '../../..');
+  const ours = require.resolve('luxon', { paths: [root] });
+  const cronParsers = require.resolve('luxon', { paths: [path.dirname(require.resolve('cron-parser', { paths: [root] }))] });
+  assert.equal(cronParsers, ours);
 });

@@ -9,6 +9,12 @@ export interface ControllerOptions {
   /** /healthz, /readyz, /metrics, HOST:PORT; default 127.0.0.1:7421. */
   opsListen: string;
   driverDir: string;
+  /** Where template modules for the built-in terraform driver live; unset: the terraform driver is off. */
+  modulesDir?: string;
+  /** The terraform driver's working directories, state and plugin cache; default `<state dir>/terraform`. */
+  terraformDir?: string;
+  /** JSON file of named secrets for the http driver (`secret_ref`); PREWARM_SECRET_<NAME> variables also count. */
+  secretsFile?: string;
   reconcileIntervalMs: number;
   /** How often the lifecycle loop looks at workspaces (autostop, TTLs, dormancy, auto-destroy, reminders). */
   lifecycleIntervalMs: number;

@@ -8,7 +8,7 @@ import { type AdminSocket, startAdminSocket } from './auth/admin-socket';
 import { rotateToken, setupToken, SwitchableVerifier } from './auth/token';
 import { type Clock, systemClock } from './clock/clock';
 import type { ControllerOptions } from './daemon-options';
-import { ExecDriver } from './drivers/exec';
+import { setUpDrivers } from './drivers/setup';
 import { backoffMs } from './executor/backoff';
 import { type DriverRunner, Executor } from './executor/executor';
 import { jsonLogger, type Logger } from './log';
@@ -179,9 +179,16 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const stateDir = env.PREWARM_STATE_DIR ?? path.join(store.dataDir, '.prewarm');
     // Set first thing on shutdown, so /readyz turns 503 while the drain is still going.
     let stopping: Promise<void> | undefined;
-    const driver =
-      deps.driver ??
-      new ExecDriver({ driverDir, timeoutMs: opts.driverTimeoutMs, env: { PREWARM_STATE_DIR: stateDir } });
+    const drivers = setUpDrivers({
+      driverDir,
+      modulesDir: opts.modulesDir,
+      terraformDir: opts.terraformDir,
+      stateDir,
+      timeoutMs: opts.driverTimeoutMs,
+      clock,
+      log,
+    });
+    const driver = deps.driver ?? drivers.dispatch;
     const policy: FailurePolicy = {
       failureHardLimit: opts.failureHardLimit,
       createBackoffMs: (n) => backoffMs(n, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs }, random),
@@ -290,7 +297,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       reconciler,
       lifecycle,
       executor,
-      driverDir,
+      checkDriver: (name, config) => drivers.dispatch.checkTemplate(name, config),
       inFlightLimit: opts.inFlightLimit,
       log,
       metrics,
@@ -361,6 +368,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       listen: api.address,
       ops: opts.opsListen,
       driver_dir: driverDir,
+      modules_dir: opts.modulesDir,
+      terraform_dir: drivers.terraformRoot,
       token: token.source,
       tls: Boolean(tls),
       admin_socket: admin?.path,

@@ -29,6 +29,9 @@ const FLAGS: FlagSpec[] = [
   { name: 'listen', kind: 'string', value: 'HOST:PORT', help: 'gRPC API address (non-loopback needs TLS or --insecure-listen)', default: d.listen },
   { name: 'ops-listen', kind: 'string', value: 'HOST:PORT', help: 'HTTP /healthz, /readyz, /metrics', default: d.opsListen },
   { name: 'driver-dir', kind: 'string', value: 'DIR', help: 'Directory of driver programs templates may name', default: d.driverDir },
+  { name: 'modules-dir', kind: 'string', value: 'DIR', help: 'Directory of Terraform modules that templates with driver "terraform" may name (unset: that driver is off)' },
+  { name: 'terraform-dir', kind: 'string', value: 'DIR', help: "The terraform driver's per-instance working directories and state (default: <state dir>/terraform)" },
+  { name: 'secrets-file', kind: 'string', value: 'FILE', help: 'JSON object of named secrets for driver "http" (secret_ref); PREWARM_SECRET_<NAME> also works' },
   { name: 'reconcile-interval', kind: 'string', value: 'DURATION', help: 'Time between reconcile ticks', default: formatDuration(d.reconcileIntervalMs) },
   {
     name: 'lifecycle-interval',
@@ -112,6 +115,21 @@ export function controllerOptionsFromFlags(flags: Flags, env: Readonly<Record<st
   attempt(() => {
     const v = str('driver-dir');
     if (v !== undefined) opts.driverDir = checkDirectory(v, '--driver-dir');
+  });
+  attempt(() => {
+    const v = str('modules-dir');
+    if (v !== undefined) opts.modulesDir = checkDirectory(v, '--modules-dir');
+  });
+  attempt(() => {
+    const v = str('terraform-dir');
+    if (v !== undefined) {
+      if (v.trim() === '') throw new UsageError('--terraform-dir must not be empty');
+      opts.terraformDir = v;
+    }
+  });
+  attempt(() => {
+    const v = str('secrets-file');
+    if (v !== undefined) opts.secretsFile = checkReadableFile(v, '--secrets-file');
   });
   duration('reconcile-interval', (ms) => (opts.reconcileIntervalMs = ms));
   duration('lifecycle-interval', (ms) => (opts.lifecycleIntervalMs = ms));

@@ -25,7 +25,8 @@ function fail(message: string): never {
   throw ValidationError.field(DRIVER_PATH, message);
 }
 
-function isInside(dir: string, candidate: string): boolean {
+/** True when `candidate` lies strictly inside `dir` (both already resolved). */
+export function isInside(dir: string, candidate: string): boolean {
   const rel = path.relative(dir, candidate);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }

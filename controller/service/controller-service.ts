@@ -15,7 +15,6 @@ import type { PresetSpec, TemplateSpec } from '../domain/specs';
 import type { InstanceState } from '../domain/states';
 import { normalizeOwner, ownerProblem } from '../domain/text';
 import { parsePresetSpec, parseTemplateSpec } from '../domain/validate';
-import { resolveDriverProgram } from '../drivers/program';
 import type { Executor } from '../executor/executor';
 import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
@@ -42,7 +41,8 @@ export interface ControllerServiceDeps {
   /** Kicked when a workspace setting changes; absent in tests that run no lifecycle loop. */
   lifecycle?: { kick(): void };
   executor: Executor;
-  driverDir: string;
+  /** Checks a template's driver and config before it is stored; throws ValidationError naming the field. */
+  checkDriver: (driver: string, config: Readonly<Record<string, string>>) => void;
   inFlightLimit: number;
   log: Logger;
   metrics?: ControllerMetrics;
@@ -79,7 +79,7 @@ export class ControllerService implements PrewarmService {
   async putTemplate(input: TemplateSpec, opts: PutOptions = {}): Promise<TemplateRecord> {
     const spec = parseTemplateSpec(input);
     try {
-      resolveDriverProgram(this.deps.driverDir, spec.driver);
+      this.deps.checkDriver(spec.driver, spec.config);
     } catch (err) {
       if (err instanceof ValidationError) throw err;
       throw ValidationError.field(['driver'], (err as Error).message);

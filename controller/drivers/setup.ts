@@ -1,0 +1,50 @@
+/**
+ * The controller's drivers as the daemon configures them: exec programs from --driver-dir, the terraform driver
+ * when --modules-dir is set, the http driver with secrets from --secrets-file and PREWARM_SECRET_* variables.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../clock/clock';
+import type { Logger } from '../log';
+import { BUILTIN_DRIVER_KINDS, type BuiltinDriver, type BuiltinDriverKind } from './builtin';
+import { DriverDispatch } from './dispatch';
+import { ExecDriver } from './exec';
+import { TerraformDriver, prepareTerraformRoot } from './terraform/terraform-driver';
+
+export interface DriverSetupOptions {
+  driverDir: string;
+  modulesDir?: string;
+  terraformDir?: string;
+  /** The directory PREWARM_STATE_DIR names for drivers; the terraform driver's default home is inside it. */
+  stateDir: string;
+  timeoutMs: number;
+  clock: Clock;
+  log: Logger;
+}
+
+export function setUpDrivers(opts: DriverSetupOptions): { dispatch: DriverDispatch; terraformRoot?: string } {
+  const env = { PREWARM_STATE_DIR: opts.stateDir };
+  const exec = new ExecDriver({ driverDir: opts.driverDir, timeoutMs: opts.timeoutMs, env });
+  const builtin: Partial<Record<BuiltinDriverKind, BuiltinDriver>> = {};
+  const missingReason: Partial<Record<BuiltinDriverKind, string>> = {};
+  let terraformRoot: string | undefined;
+  if (opts.modulesDir !== undefined) {
+    terraformRoot = path.resolve(opts.terraformDir ?? path.join(opts.stateDir, 'terraform'));
+    try {
+      prepareTerraformRoot(terraformRoot);
+    } catch (err) {
+      throw new Error(`--terraform-dir: cannot create ${terraformRoot}: ${(err as Error).message}`);
+    }
+    builtin.terraform = new TerraformDriver({ modulesDir: opts.modulesDir, root: terraformRoot, clock: opts.clock, timeoutMs: opts.timeoutMs, env });
+  } else {
+    missingReason.terraform = 'the controller was started without --modules-dir';
+  }
+  for (const kind of BUILTIN_DRIVER_KINDS) {
+    if (fs.existsSync(path.join(opts.driverDir, kind))) {
+      opts.log.warn(`the driver dir holds a program named "${kind}"; templates naming "${kind}" use the built-in ${kind} driver, never that program`, {
+        driver_dir: opts.driverDir,
+      });
+    }
+  }
+  return { dispatch: new DriverDispatch({ exec, builtin, missingReason, driverDir: opts.driverDir }), terraformRoot };
+}

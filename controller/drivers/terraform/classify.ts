@@ -1,0 +1,80 @@
+/**
+ * Whether a failed terraform command is the template's fault (permanent: the same inputs fail the same way, so the
+ * preset stops creating until someone changes it) or the world's (retryable: a provider API, a network, a lock).
+ */
+import { stripVTControlCharacters } from 'node:util';
+
+/**
+ * Error summaries that only a configuration can cause. `terraform validate` catches most of these before they get
+ * here, but it does not look at variable values, so a missing or rejected variable shows up only in plan or apply.
+ */
+const CONFIG_ERRORS = [
+  'No value for required variable',
+  'Invalid value for variable',
+  'Invalid value for input variable',
+  'Unsupported argument',
+  'Missing required argument',
+  'Reference to undeclared',
+  'Unsupported block type',
+  'Invalid reference',
+  'Unsupported attribute',
+  'Invalid function argument',
+  'Call to unknown function',
+  'Unreadable module directory',
+  'Module not installed',
+  'Invalid provider configuration',
+  'Missing required provider',
+];
+
+/** The first `Error: …` summary line of terraform's output (it prints them in order of importance), or null. */
+export function firstErrorSummary(output: string): string | null {
+  const clean = stripVTControlCharacters(output);
+  for (const line of clean.split('\n')) {
+    const m = /^[\s│╷╵]*Error: (.+?)\s*$/.exec(line);
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
+/** True when the output names an error that only the module or its inputs can cause. */
+export function isConfigurationError(output: string): boolean {
+  const clean = stripVTControlCharacters(output);
+  if (clean.includes('including problems\nwith the configuration') || clean.includes('including problems with the configuration')) return true;
+  return CONFIG_ERRORS.some((summary) => clean.includes(`Error: ${summary}`));
+}
+
+/** `terraform validate -json`'s verdict: null when the output is not its JSON (an older or odd binary). */
+export function validateVerdict(stdout: string): { valid: boolean; summary: string | null } | null {
+  try {
+    const doc = JSON.parse(stdout) as { valid?: unknown; diagnostics?: Array<{ severity?: string; summary?: string }> };
+    if (typeof doc.valid !== 'boolean') return null;
+    const firstError = doc.diagnostics?.find((d) => d.severity === 'error');
+    return { valid: doc.valid, summary: firstError?.summary ?? null };
+  } catch {
+    return null;
+  }
+}
+
+/** Module outputs as instance attributes: strings as they are, anything else as JSON; sensitive outputs left out. */
+export function outputAttributes(stdout: string): { ok: true; attributes: Record<string, string>; sensitive: string[] } | { ok: false; reason: string } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(stdout.trim() === '' ? '{}' : stdout);
+  } catch (err) {
+    return { ok: false, reason: `terraform output -json printed something that is not JSON: ${(err as Error).message}` };
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, reason: 'terraform output -json printed JSON that is not an object' };
+  const attributes: [string, string][] = [];
+  const sensitive: string[] = [];
+  for (const [name, entry] of Object.entries(doc as Record<string, { value?: unknown; sensitive?: boolean }>)) {
+    // Attributes are shown by the API, the CLI and Terraform state: a value the module marked sensitive stays in
+    // the instance's own state file.
+    if (entry?.sensitive) {
+      sensitive.push(name);
+      continue;
+    }
+    const v = entry?.value;
+    attributes.push([name, typeof v === 'string' ? v : JSON.stringify(v ?? null)]);
+  }
+  return { ok: true, attributes: Object.fromEntries(attributes), sensitive };
+}

@@ -1,0 +1,137 @@
+/**
+ * Each terraform-driven instance is a root module in its own working directory under the driver's root:
+ * `<root>/instances/<instance id>/` holds a copy of the template's module, its `.terraform` and its local state.
+ * The module is copied once, at the first operation, so a later delete destroys exactly what the instance was
+ * created with even if the module on disk has changed since (as a template version pins what it was stored with).
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Files of a module directory that belong to a run there, never to the module. */
+const NOT_COPIED = new Set(['.terraform', 'terraform.tfstate', 'terraform.tfstate.backup', '.terraform.tfstate.lock.info']);
+/** Written last into a fully copied working directory. */
+const PREPARED_MARK = '.prewarm-module';
+/** Written after a successful `init`, so later operations skip it. */
+const INIT_MARK = '.prewarm-init';
+/** The process group of the terraform command running in the directory, for a re-drive after a crash. */
+const RUN_RECORD = '.prewarm-run.json';
+export const LOCK_INFO = '.terraform.tfstate.lock.info';
+
+const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function instanceDir(root: string, instanceId: string): string {
+  // Instance ids are made by the controller, but the id becomes a path: never let one name another directory.
+  if (!INSTANCE_ID.test(instanceId)) throw new Error(`instance id ${JSON.stringify(instanceId)} cannot name a working directory`);
+  return path.join(root, 'instances', instanceId);
+}
+
+export function isPrepared(dir: string): boolean {
+  return fs.existsSync(path.join(dir, PREPARED_MARK));
+}
+
+/**
+ * Copies `moduleDir` into `dir` unless it is already there. The copy is made beside it and renamed into place, so a
+ * crash mid-copy leaves a staging directory (removed on the next try) rather than a half-copied module.
+ */
+export function prepare(moduleDir: string, dir: string): void {
+  if (isPrepared(dir)) return;
+  const parent = path.dirname(dir);
+  fs.mkdirSync(parent, { recursive: true, mode: 0o700 });
+  const base = path.basename(dir);
+  for (const name of fs.readdirSync(parent)) {
+    if (name.startsWith(`.${base}.staging-`)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+  const staging = path.join(parent, `.${base}.staging-${randomBytes(4).toString('hex')}`);
+  fs.cpSync(moduleDir, staging, {
+    recursive: true,
+    // A module's relative symlinks would point nowhere once copied: copy what they point at.
+    dereference: true,
+    filter: (src) => src === moduleDir || !NOT_COPIED.has(path.basename(src)),
+  });
+  fs.writeFileSync(path.join(staging, PREPARED_MARK), `${moduleDir}\n`);
+  // A directory left without its mark (only possible if someone made it by hand) is replaced.
+  if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(staging, dir);
+}
+
+export function isInitialized(dir: string): boolean {
+  return fs.existsSync(path.join(dir, INIT_MARK));
+}
+
+export function markInitialized(dir: string): void {
+  fs.writeFileSync(path.join(dir, INIT_MARK), '');
+}
+
+export function remove(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export interface RunRecord {
+  pgid: number;
+  /** The leader's start time in clock ticks since boot (/proc/<pid>/stat field 22), to tell a reused pid apart. */
+  startTicks: number | null;
+  op: string;
+}
+
+export function writeRunRecord(dir: string, record: RunRecord): void {
+  fs.writeFileSync(path.join(dir, RUN_RECORD), `${JSON.stringify(record)}\n`);
+}
+
+export function readRunRecord(dir: string): RunRecord | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, RUN_RECORD), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const doc = JSON.parse(text) as Partial<RunRecord>;
+    if (typeof doc.pgid !== 'number' || !Number.isInteger(doc.pgid) || doc.pgid <= 1) return null;
+    return { pgid: doc.pgid, startTicks: typeof doc.startTicks === 'number' ? doc.startTicks : null, op: String(doc.op ?? '') };
+  } catch {
+    // Torn by a crash while it was written: the command it described cannot have started yet.
+    return null;
+  }
+}
+
+export function clearRunRecord(dir: string): void {
+  fs.rmSync(path.join(dir, RUN_RECORD), { force: true });
+}
+
+/** A process's start time from /proc, or null when it does not exist (or /proc is not there). */
+export function processStartTicks(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count fields after its closing one.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True while any process of the recorded group is alive. A leader that exited leaves its group id reserved while
+ * members remain, so a live group whose leader is gone is still ours; a live leader with another start time is an
+ * unrelated process that reused the id, and the group we recorded is gone.
+ */
+export function recordedGroupAlive(record: RunRecord): boolean {
+  const ticks = processStartTicks(record.pgid);
+  if (ticks !== null && record.startTicks !== null && ticks !== record.startTicks) return false;
+  try {
+    process.kill(-record.pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the local backend's lock description; only called once its holder is known to be gone. */
+export function clearStaleLock(dir: string): boolean {
+  const file = path.join(dir, LOCK_INFO);
+  if (!fs.existsSync(file)) return false;
+  fs.rmSync(file, { force: true });
+  return true;
+}

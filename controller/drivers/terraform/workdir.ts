@@ -115,17 +115,44 @@ export function processStartTicks(pid: number): number | null {
 /**
  * True while any process of the recorded group is alive. A leader that exited leaves its group id reserved while
  * members remain, so a live group whose leader is gone is still ours; a live leader with another start time is an
- * unrelated process that reused the id, and the group we recorded is gone.
+ * unrelated process that reused the id, and the group we recorded is gone. Zombies do not count: an orphan that
+ * died is reparented to an init that may never reap it, and kill(-pgid, 0) would report it alive forever.
  */
 export function recordedGroupAlive(record: RunRecord): boolean {
   const ticks = processStartTicks(record.pgid);
   if (ticks !== null && record.startTicks !== null && ticks !== record.startTicks) return false;
+  const members = liveGroupMembers(record.pgid);
+  if (members !== null) return members > 0;
   try {
     process.kill(-record.pgid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Processes of group `pgid` that are not zombies, from /proc; null without /proc. */
+function liveGroupMembers(pgid: number): number | null {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  let live = 0;
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // After the command name: state, ppid, pgrp, ...
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') live++;
+  }
+  return live;
 }
 
 /** Removes the local backend's lock description; only called once its holder is known to be gone. */

@@ -22,6 +22,12 @@ variable "greeting" {
   default = "hello"
 }
 
+# Seconds the home directory takes to "build" (a stand-in for a slow provisioning step).
+variable "build_seconds" {
+  type    = string
+  default = "0"
+}
+
 # Set to "true" by a preset to make every apply fail after the home directory exists (a retryable failure).
 variable "fail_apply" {
   type    = string
@@ -38,8 +44,8 @@ resource "terraform_data" "home" {
   input = { home = local.home }
 
   provisioner "local-exec" {
-    command     = "mkdir -p \"$HOME_DIR\" && printf '%s from %s\\n' \"$GREETING\" \"$NAME\" > \"$HOME_DIR/index.html\""
-    environment = { HOME_DIR = local.home, GREETING = var.greeting, NAME = var.prewarm_instance_name }
+    command     = "sleep \"$BUILD_SECONDS\" && mkdir -p \"$HOME_DIR\" && printf '%s from %s\\n' \"$GREETING\" \"$NAME\" > \"$HOME_DIR/index.html\""
+    environment = { HOME_DIR = local.home, GREETING = var.greeting, NAME = var.prewarm_instance_name, BUILD_SECONDS = var.build_seconds }
   }
 
   provisioner "local-exec" {

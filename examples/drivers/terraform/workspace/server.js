@@ -18,4 +18,5 @@ server.on('error', (err) => {
   process.exit(1);
 });
 server.listen(Number(port), '127.0.0.1', () => console.log(`listening on 127.0.0.1:${port}`));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// Stopping a workspace stops it now, open keep-alive connections included.
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,286 @@
+/**
+ * The built-in terraform driver with the real terraform CLI: the example module (examples/drivers/terraform) builds a
+ * home directory and serves it on loopback while started; test modules cover configuration errors, a failure that
+ * passes on the next try, a terraform left running by a controller that died, shutdown and timeouts.
+ */
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { systemClock } from '../../controller/clock/clock';
+import { describeOutcome, type DriverOutcome, type DriverRequest } from '../../controller/drivers/exec';
+import { TerraformDriver, prepareTerraformRoot } from '../../controller/drivers/terraform/terraform-driver';
+import { driverRequest } from '../helpers/fixtures';
+import { isAlive } from '../helpers/processes';
+import { skipping } from '../helpers/skip';
+import { waitFor } from '../helpers/wait';
+
+jest.setTimeout(60_000);
+
+const EXAMPLE = path.resolve(__dirname, '../../examples/drivers/terraform/workspace');
+const hasTerraform = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v terraform'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+let base: string;
+let modules: string;
+const roots: string[] = [];
+
+function module(name: string, files: Record<string, string>): void {
+  const dir = path.join(modules, name);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
+}
+
+beforeAll(() => {
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-tfdriver-'));
+  modules = path.join(base, 'modules');
+  fs.mkdirSync(modules);
+  fs.cpSync(EXAMPLE, path.join(modules, 'workspace'), { recursive: true });
+  module('syntax', { 'main.tf': 'resource "terraform_data" "x" {\n  input =\n}\n' });
+  module('undeclared', { 'main.tf': 'output "x" { value = terraform_data.nope.id }\n' });
+  module('needs-var', { 'main.tf': 'variable "region" { type = string }\nresource "terraform_data" "x" { input = var.region }\n' });
+  // Fails the first apply in each instance directory, succeeds from then on: a retryable failure.
+  module('flaky', {
+    'main.tf': [
+      'resource "terraform_data" "x" {',
+      '  provisioner "local-exec" {',
+      '    command = "if [ ! -f ${abspath(path.root)}/tried ]; then touch ${abspath(path.root)}/tried; echo transient outage >&2; exit 1; fi"',
+      '  }',
+      '}',
+      'output "tries" { value = "2" }',
+      '',
+    ].join('\n'),
+  });
+  // Sleeps as long as its `seconds` variable says, while holding the state lock.
+  module('slow', {
+    'main.tf': [
+      'variable "seconds" {',
+      '  type    = string',
+      '  default = "0"',
+      '}',
+      'resource "terraform_data" "x" {',
+      '  triggers_replace = var.seconds',
+      '  provisioner "local-exec" { command = "sleep ${var.seconds}" }',
+      '}',
+      '',
+    ].join('\n'),
+  });
+});
+
+afterAll(() => {
+  // Servers the example started and that a failed test did not stop.
+  for (const pid of processesMentioning(base)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+/** Live processes whose command line mentions `text`. */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.includes(text) && isAlive(Number(name))) pids.push(Number(name));
+    } catch {
+      // exited
+    }
+  }
+  return pids;
+}
+
+function driver(opts: { timeoutMs?: number; killGraceMs?: number } = {}): { driver: TerraformDriver; root: string } {
+  const root = fs.mkdtempSync(path.join(base, 'root-'));
+  roots.push(root);
+  prepareTerraformRoot(root);
+  return { driver: new TerraformDriver({ modulesDir: modules, root, clock: systemClock, ...opts }), root };
+}
+
+let seq = 0;
+function request(op: DriverRequest['op'], moduleName: string, over: Partial<DriverRequest> = {}): DriverRequest {
+  return driverRequest(op, { instance: { id: `inst-${++seq}`, name: `ws-${seq}` }, config: { module: moduleName }, parameters: {}, ...over });
+}
+
+function ok(o: DriverOutcome): Record<string, string> {
+  if (o.kind !== 'ok') throw new Error(`expected ok, got ${describeOutcome(o)}\n${o.stderr}`);
+  return o.attributes;
+}
+
+/** The message of a failed outcome (the test fails if it succeeded). */
+function message(o: DriverOutcome): string {
+  if (o.kind === 'ok') throw new Error(`expected a failure, got ${describeOutcome(o)}`);
+  return o.message;
+}
+
+function get(url: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', () => resolve(null));
+  });
+}
+
+(skipping(hasTerraform ? false : 'terraform is not on PATH', 'the terraform driver tests') ? describe.skip : describe)('terraform driver', () => {
+  test('create, stop, start and delete an instance of the example module', async () => {
+    const { driver: d, root } = driver();
+    const create = request('create', 'workspace', { parameters: { greeting: 'hi' } });
+    const dir = path.join(root, 'instances', create.instance.id);
+
+    const attrs = ok(await d.run(create));
+    expect(attrs['state']).toBe('running');
+    expect(attrs['home']).toBe(path.join(dir, 'home'));
+    expect(attrs['url']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(await get(attrs['url']!)).toBe(`hi from ${create.instance.name}\n`);
+    expect(fs.existsSync(path.join(dir, 'terraform.tfstate'))).toBe(true);
+    // Nothing of a finished run is left behind.
+    expect(fs.existsSync(path.join(dir, '.prewarm-run.json'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info'))).toBe(false);
+
+    const same = { instance: create.instance, config: create.config, parameters: create.parameters };
+    const stopped = ok(await d.run(request('stop', 'workspace', same)));
+    expect(stopped['state']).toBe('stopped');
+    expect(await get(attrs['url']!)).toBeNull();
+    expect(fs.existsSync(path.join(dir, 'home', 'index.html'))).toBe(true);
+
+    const started = ok(await d.run(request('start', 'workspace', same)));
+    expect(started['state']).toBe('running');
+    expect(await get(attrs['url']!)).toBe(`hi from ${create.instance.name}\n`);
+
+    ok(await d.run(request('delete', 'workspace', same)));
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(await get(attrs['url']!)).toBeNull();
+    expect(processesMentioning(dir)).toEqual([]);
+  });
+
+  test('a create run again on the same instance (a re-drive) changes nothing and answers the same attributes', async () => {
+    const { driver: d } = driver();
+    const create = request('create', 'workspace');
+    const first = ok(await d.run(create));
+    const again = await d.run({ ...create, attempt: 2 });
+    expect(ok(again)).toEqual(first);
+    expect(again.stderr).toMatch(/0 added, 0 changed, 0 destroyed/);
+    expect(processesMentioning(path.join(first['home']!, '..'))).toHaveLength(1);
+    ok(await d.run({ ...create, op: 'delete' }));
+  });
+
+  test('a delete of an instance that never got a working directory succeeds', async () => {
+    const { driver: d } = driver();
+    const outcome = await d.run(request('delete', 'workspace'));
+    expect(ok(outcome)).toEqual({});
+    expect(outcome.stderr).toMatch(/nothing to destroy/);
+  });
+
+  test.each([
+    ['syntax', /configuration error/],
+    ['undeclared', /validate: Reference to undeclared resource|configuration error/],
+    ['needs-var', /No value for required variable/],
+  ])('a module with a configuration error (%s) is a permanent failure', async (name, message) => {
+    const { driver: d } = driver();
+    const outcome = await d.run(request('create', name));
+    expect(outcome.kind).toBe('permanent');
+    expect(outcome.exitCode).toBe(78);
+    expect(message(outcome)).toMatch(message);
+    expect(message(outcome)).toMatch(/^driver "terraform" create: /);
+    expect(outcome.stderr).toMatch(/Error: /);
+  });
+
+  test('a failure that passes on the next try is retryable, and the next try succeeds', async () => {
+    const { driver: d } = driver();
+    const create = request('create', 'flaky');
+    const first = await d.run(create);
+    expect(first.kind).toBe('retryable');
+    expect(message(first)).toMatch(/terraform apply failed with exit code 1/);
+    expect(first.stderr).toMatch(/transient outage/);
+    expect(ok(await d.run({ ...create, attempt: 2 }))).toEqual({ tries: '2' });
+  });
+
+  test('a terraform left running by a controller that died is interrupted, waited for, and its lock cleared', async () => {
+    const { driver: d, root } = driver({ killGraceMs: 5_000 });
+    const create = request('create', 'slow');
+    ok(await d.run(create));
+    const dir = path.join(root, 'instances', create.instance.id);
+    // What a killed controller leaves: its terraform still applying (holding the state lock), recorded in the run
+    // record it wrote when it started the command.
+    const orphan = spawn('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], {
+      cwd: dir,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, TF_VAR_seconds: '120', TF_IN_AUTOMATION: '1' },
+    });
+    orphan.unref();
+    fs.writeFileSync(path.join(dir, '.prewarm-run.json'), JSON.stringify({ pgid: orphan.pid, startTicks: null, op: 'apply' }));
+    await waitFor('the orphan to hold the state lock', () => fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info')), 20_000);
+
+    const started = Date.now();
+    const outcome = await d.run({ ...create, op: 'start', attempt: 2 });
+    ok(outcome);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(outcome.stderr).toMatch(/from before a restart is still running; interrupting it/);
+    expect(isAlive(orphan.pid!)).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.prewarm-run.json'))).toBe(false);
+    ok(await d.run({ ...create, op: 'delete' }));
+  });
+
+  test('shutdown interrupts a running apply (retryable) and a later run converges', async () => {
+    const { driver: d, root } = driver({ killGraceMs: 5_000 });
+    const create = request('create', 'slow', { parameters: { seconds: '60' } });
+    const running = d.run(create);
+    const dir = path.join(root, 'instances', create.instance.id);
+    await waitFor('apply to start', () => fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info')), 20_000);
+    expect(d.running).toBe(1);
+    d.killRunning();
+    const outcome = await running;
+    expect(outcome.kind).toBe('retryable');
+    expect(message(outcome)).toMatch(/interrupted by controller shutdown/);
+    expect(processesMentioning(dir).filter((pid) => pid !== process.pid)).toEqual([]);
+    expect(d.running).toBe(0);
+    ok(await d.run({ ...create, parameters: { seconds: '0' }, attempt: 2 }));
+    ok(await d.run({ ...create, op: 'delete' }));
+  });
+
+  test('an apply past the driver timeout is killed with its process group (retryable)', async () => {
+    const { driver: d, root } = driver({ timeoutMs: 3_000, killGraceMs: 2_000 });
+    const create = request('create', 'slow', { parameters: { seconds: '60' } });
+    const outcome = await d.run(create);
+    expect(outcome.kind).toBe('retryable');
+    expect(message(outcome)).toMatch(/timed out after 3s/);
+    const dir = path.join(root, 'instances', create.instance.id);
+    await waitFor('the process group to be gone', () => processesMentioning(dir).length === 0, 10_000);
+  });
+
+  test('after killAll nothing starts', async () => {
+    const { driver: d } = driver();
+    d.killAll();
+    const outcome = await d.run(request('create', 'workspace'));
+    expect(outcome.kind).toBe('retryable');
+    expect(message(outcome)).toMatch(/shutting down/);
+  });
+
+  test('a template module that vanished from the modules dir is retryable; a bad setting is permanent', async () => {
+    const { driver: d } = driver();
+    const gone = await d.run(request('create', 'no-such-module'));
+    expect(gone.kind).toBe('retryable');
+    expect(message(gone)).toMatch(/config\.module: no directory "no-such-module"/);
+    const bad = await d.run(request('create', 'workspace', { config: { module: 'workspace', terraform_bin: '/bin/sh' } }));
+    expect(bad.kind).toBe('permanent');
+    expect(message(bad)).toMatch(/config\.terraform_bin: must be "terraform" or "tofu"/);
+  });
+});

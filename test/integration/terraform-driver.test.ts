@@ -191,12 +191,12 @@ function get(url: string): Promise<string | null> {
     ['syntax', /configuration error/],
     ['undeclared', /validate: Reference to undeclared resource|configuration error/],
     ['needs-var', /No value for required variable/],
-  ])('a module with a configuration error (%s) is a permanent failure', async (name, message) => {
+  ])('a module with a configuration error (%s) is a permanent failure', async (name, expected) => {
     const { driver: d } = driver();
     const outcome = await d.run(request('create', name));
     expect(outcome.kind).toBe('permanent');
     expect(outcome.exitCode).toBe(78);
-    expect(message(outcome)).toMatch(message);
+    expect(message(outcome)).toMatch(expected);
     expect(message(outcome)).toMatch(/^driver "terraform" create: /);
     expect(outcome.stderr).toMatch(/Error: /);
   });

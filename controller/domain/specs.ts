@@ -6,7 +6,7 @@ import type { LifecyclePolicySpec } from './lifecycle-policy';
 
 export interface TemplateSpec {
   name: string;
-  /** A program in the controller's driver dir. */
+  /** `terraform` or `http` (the built-in kinds), or the name of a program in the controller's driver dir. */
   driver: string;
   config: Record<string, string>;
   /** What happens to workspaces claimed from this template's pools; absent (or with no attribute set) = nothing. */

@@ -1,0 +1,173 @@
+/** The terraform driver's template config check and its pure helpers: failure classification and outputs. */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ValidationError } from '../../../controller/domain/errors';
+import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from '../../../controller/drivers/terraform/classify';
+import { resolveModuleConfig } from '../../../controller/drivers/terraform/module-config';
+import { instanceDir, prepare, readRunRecord, recordedGroupAlive } from '../../../controller/drivers/terraform/workdir';
+
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-tfconfig-'));
+const modules = path.join(base, 'modules');
+afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+
+function module(name: string, files: Record<string, string>): string {
+  const dir = path.join(modules, name);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
+  return dir;
+}
+
+module('good', { 'main.tf': 'resource "terraform_data" "x" {}\n' });
+module('json', { 'main.tf.json': '{"resource": {"terraform_data": {"x": {}}}}' });
+module('empty', { 'README.md': 'no terraform here' });
+module('s3', { 'main.tf': 'terraform {\n  backend "s3" {\n    bucket = "b"\n  }\n}\n' });
+module('cloud', { 'versions.tf': 'terraform {\n  cloud {\n    organization = "o"\n  }\n}\n' });
+module('json-backend', { 'main.tf.json': '{"terraform": {"backend": {"local": {}}}}' });
+fs.writeFileSync(path.join(modules, 'plain-file'), 'x');
+const outside = module('../outside', { 'main.tf': '' });
+fs.symlinkSync(outside, path.join(modules, 'escape'));
+
+/** The path and message of the ValidationError `fn` throws. */
+function refusal(fn: () => unknown): { path: string; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    return { path: err.errors[0]!.path.join('.'), message: err.errors[0]!.message };
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('resolveModuleConfig', () => {
+  test('a module directory inside the modules dir, with terraform by default', () => {
+    expect(resolveModuleConfig(modules, { module: 'good' })).toEqual({ moduleDir: fs.realpathSync(path.join(modules, 'good')), terraformBin: 'terraform' });
+    expect(resolveModuleConfig(modules, { module: 'json', terraform_bin: 'tofu' }).terraformBin).toBe('tofu');
+    expect(resolveModuleConfig(modules, { module: './good/' }).moduleDir).toBe(fs.realpathSync(path.join(modules, 'good')));
+  });
+
+  test.each([
+    [{}, 'config.module', /is required/],
+    [{ module: '' }, 'config.module', /is required/],
+    [{ module: '/etc' }, 'config.module', /relative to the controller's --modules-dir/],
+    [{ module: '../outside' }, 'config.module', /resolves outside/],
+    [{ module: 'escape' }, 'config.module', /resolves outside/],
+    [{ module: '.' }, 'config.module', /resolves outside/],
+    [{ module: 'missing' }, 'config.module', /no directory "missing"/],
+    [{ module: 'plain-file' }, 'config.module', /is not a directory/],
+    [{ module: 'empty' }, 'config.module', /holds no \.tf or \.tf\.json files/],
+    [{ module: 's3' }, 'config.module', /declares a backend "s3" in "main\.tf"; .*own local state file/],
+    [{ module: 'cloud' }, 'config.module', /declares a cloud block/],
+    [{ module: 'json-backend' }, 'config.module', /declares a backend/],
+    [{ module: 'a\0b' }, 'config.module', /NUL/],
+    [{ module: 'good', terraform_bin: '/usr/bin/terraform' }, 'config.terraform_bin', /must be "terraform" or "tofu"/],
+    [{ module: 'good', terraform_bin: 'sh' }, 'config.terraform_bin', /must be "terraform" or "tofu"/],
+    [{ module: 'good', region: 'us' }, 'config.region', /unknown setting .*preset's parameters/],
+  ])('refuses %j at %s', (config, where, message) => {
+    const r = refusal(() => resolveModuleConfig(modules, config as Record<string, string>));
+    expect(r.path).toBe(where);
+    expect(r.message).toMatch(message);
+  });
+
+  test('a modules dir that is gone is named', () => {
+    expect(refusal(() => resolveModuleConfig(path.join(base, 'nope'), { module: 'good' })).message).toMatch(/--modules-dir .* is not accessible: ENOENT/);
+  });
+});
+
+describe('failure classification', () => {
+  const applyOutput = (summary: string) => `terraform_data.x: Creating...\n╷\n│ Error: ${summary}\n│ \n│   on main.tf line 1:\n╵\n`;
+
+  test('the first error summary, through the box drawing and colour codes', () => {
+    expect(firstErrorSummary(applyOutput('local-exec provisioner error'))).toBe('local-exec provisioner error');
+    expect(firstErrorSummary('\u001b[31m╷\n│ \u001b[1mError: \u001b[0mInvalid reference\n')).toBe('Invalid reference');
+    expect(firstErrorSummary('Apply complete!')).toBeNull();
+  });
+
+  test.each(['No value for required variable', 'Invalid value for variable', 'Reference to undeclared resource', 'Unsupported argument'])(
+    '%s is a configuration error',
+    (summary) => expect(isConfigurationError(applyOutput(summary))).toBe(true),
+  );
+
+  test.each(['local-exec provisioner error', 'Error acquiring the state lock', 'Failed to query available provider packages'])(
+    '%s is not a configuration error',
+    (summary) => expect(isConfigurationError(applyOutput(summary))).toBe(false),
+  );
+
+  test('init that stopped on the configuration is a configuration error', () => {
+    expect(isConfigurationError('Error: Terraform encountered problems during initialisation, including problems\nwith the configuration, described below.')).toBe(true);
+  });
+
+  test("validate's verdict", () => {
+    expect(validateVerdict('{"valid": true, "error_count": 0, "diagnostics": []}')).toEqual({ valid: true, summary: null });
+    expect(
+      validateVerdict('{"valid": false, "diagnostics": [{"severity": "warning", "summary": "w"}, {"severity": "error", "summary": "Reference to undeclared resource"}]}'),
+    ).toEqual({ valid: false, summary: 'Reference to undeclared resource' });
+    expect(validateVerdict('not json')).toBeNull();
+    expect(validateVerdict('{"diagnostics": []}')).toBeNull();
+  });
+});
+
+describe('outputs as attributes', () => {
+  test('strings as they are, other values as JSON, sensitive ones left out', () => {
+    const out = JSON.stringify({
+      url: { sensitive: false, type: 'string', value: 'http://127.0.0.1:1/' },
+      ports: { sensitive: false, type: ['list', 'number'], value: [1, 2] },
+      obj: { sensitive: false, type: ['object', {}], value: { a: 'b' } },
+      nothing: { sensitive: false, type: 'string', value: null },
+      password: { sensitive: true, type: 'string', value: 'hunter2' },
+    });
+    const r = outputAttributes(out);
+    expect(r).toEqual({ ok: true, attributes: { url: 'http://127.0.0.1:1/', ports: '[1,2]', obj: '{"a":"b"}', nothing: 'null' }, sensitive: ['password'] });
+    expect(JSON.stringify(r)).not.toContain('hunter2');
+  });
+
+  test('no outputs, and output that is not an object', () => {
+    expect(outputAttributes('{}\n')).toEqual({ ok: true, attributes: {}, sensitive: [] });
+    expect(outputAttributes('')).toEqual({ ok: true, attributes: {}, sensitive: [] });
+    expect(outputAttributes('[1]')).toEqual({ ok: false, reason: expect.stringMatching(/not an object/) });
+    expect(outputAttributes('{')).toEqual({ ok: false, reason: expect.stringMatching(/not JSON/) });
+  });
+});
+
+describe('working directories', () => {
+  test('an instance id never names another directory', () => {
+    expect(instanceDir('/r', 'inst-1')).toBe('/r/instances/inst-1');
+    for (const bad of ['..', '.', '../x', 'a/b', '', '.hidden']) expect(() => instanceDir('/r', bad)).toThrow(/cannot name a working directory/);
+  });
+
+  test('the module is copied once, without the state and .terraform of a run in the module dir', () => {
+    const src = module('with-junk', { 'main.tf': 'resource "terraform_data" "x" {}\n', 'terraform.tfstate': '{}', 'sub.tf': '' });
+    fs.mkdirSync(path.join(src, '.terraform'));
+    fs.mkdirSync(path.join(src, 'nested'));
+    fs.writeFileSync(path.join(src, 'nested', 'mod.tf'), '');
+    const dir = path.join(base, 'root', 'instances', 'i-1');
+    // A staging directory left by a crash mid-copy is cleared.
+    fs.mkdirSync(path.join(base, 'root', 'instances', '.i-1.staging-dead'), { recursive: true });
+    prepare(src, dir);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.prewarm-module', 'main.tf', 'nested', 'sub.tf']);
+    expect(fs.readdirSync(path.dirname(dir))).toEqual(['i-1']);
+    // Later changes to the module do not reach an instance that already has its copy.
+    fs.writeFileSync(path.join(src, 'later.tf'), '');
+    prepare(src, dir);
+    expect(fs.existsSync(path.join(dir, 'later.tf'))).toBe(false);
+  });
+
+  test('a run record that is torn, or names a group that is gone, does not hold anything up', () => {
+    const dir = fs.mkdtempSync(path.join(base, 'rec-'));
+    fs.writeFileSync(path.join(dir, '.prewarm-run.json'), '{"pgid": 12');
+    expect(readRunRecord(dir)).toBeNull();
+    fs.writeFileSync(path.join(dir, '.prewarm-run.json'), '{"pgid": 1}');
+    expect(readRunRecord(dir)).toBeNull();
+    // A pid far above pid_max cannot be alive.
+    expect(recordedGroupAlive({ pgid: 4_000_000_000, startTicks: null, op: 'apply' })).toBe(false);
+    // Our own process group is alive; the same pid with another start time is someone else.
+    expect(recordedGroupAlive({ pgid: process.pid, startTicks: null, op: 'apply' })).toBe(process.pid === getPgid());
+    expect(recordedGroupAlive({ pgid: process.pid, startTicks: -1, op: 'apply' })).toBe(false);
+  });
+});
+
+function getPgid(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}

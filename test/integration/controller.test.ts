@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../controller/
 import * as os from 'node:os';
 import type { PrewarmService } from '../../controller/api/service';
 import { applySpecs } from '../../controller/service/apply';
-import { repoRoot, startTestController, type TestController } from '../helpers/controller';
+import { exampleDrivers, repoRoot, startTestController, type TestController } from '../helpers/controller';
 import { poolSpec, templateSpec } from '../helpers/fixtures';
 import { waitFor } from '../helpers/wait';
 
@@ -198,6 +198,32 @@ describe('the quickstart example', () => {
       for (const i of ready) assert.ok(fs.existsSync(path.join(i.attributes.path, '.git')), 'a prepared git checkout');
     } finally {
       await ctl.stop();
+    }
+  }, 60_000);
+
+  test('--apply examples/quickstart-terraform builds workspaces with the terraform driver and serves them', async () => {
+    const ctl = await startTestController({ apply: [path.join(repoRoot, 'examples/quickstart-terraform')], modulesDir: path.join(exampleDrivers, 'terraform') });
+    try {
+      await waitFor(
+        'the terraform quickstart pool',
+        async () => (await ctl.running.service.listInstances({ presetId: 'webbox/quickstart', state: 'ready' })).length === 2,
+        45_000,
+      );
+      const ready = await ctl.running.service.listInstances({ presetId: 'webbox/quickstart', state: 'ready' });
+      for (const i of ready) {
+        assert.equal(i.attributes.home, path.join(ctl.stateDir, 'terraform', 'instances', i.id, 'home'));
+        assert.equal(await (await fetch(i.attributes.url!)).text(), `hello from ${i.name}\n`);
+      }
+    } finally {
+      await ctl.stop();
+      // The pool's servers outlive the controller by design (a restart must not take workspaces down).
+      for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        try {
+          if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(ctl.stateDir)) process.kill(Number(name), 'SIGKILL');
+        } catch {
+          // exited
+        }
+      }
     }
   }, 60_000);
 

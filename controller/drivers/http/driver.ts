@@ -11,6 +11,9 @@
  *   X-Prewarm-Attempt: <attempt>
  *   X-Prewarm-Operation: <op>
  * The secret is the one `secret_ref` names (DriverSecrets: the --secrets-file, else PREWARM_SECRET_<NAME>).
+ * Every attempt of a job, retries and re-drives after a crash alike, carries the same Idempotency-Key: a platform
+ * answers a key it has seen with the answer it gave (or the operation it started), and should remember only final
+ * answers, so a retry after a 5xx is tried again rather than replayed.
  *
  * Answer.
  *   2xx (200, 201, 204; any but 202) with an empty body or `{"attributes": {...}}`: ok; attributes follow exactly

@@ -4,6 +4,7 @@
  */
 import { benchActivity } from './activity.bench';
 import { benchClaims } from './claim.bench';
+import { benchDrivers } from './drivers.bench';
 import { benchLifecycle } from './lifecycle.bench';
 import { type Figure, withRatio } from './figures';
 import { benchMemory } from './memory.bench';
@@ -24,6 +25,7 @@ const suites: Record<string, () => Promise<Figure[] | Skipped>> = {
   lifecycle: () => benchLifecycle(),
   activity: () => benchActivity(),
   notify: () => benchNotify(),
+  drivers: () => benchDrivers(),
   memory: () => benchMemory(),
   'provider-start': () => benchProviderStart(),
   'terraform-plan': () => benchTerraformPlan(),

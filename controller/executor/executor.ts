@@ -1,5 +1,6 @@
 import type { Clock } from '../clock/clock';
-import type { DriverOutcome, DriverRequest } from '../drivers/exec';
+import type { DriverRequest } from '../drivers/exec';
+import type { DriverRunner } from '../drivers/runner';
 import type { Logger } from '../log';
 import type { ControllerMetrics } from '../ops/metrics';
 import type { Action } from '../reconcile/types';
@@ -7,13 +8,7 @@ import type { FailurePolicy, JobContext, JobResult } from '../store/jobs';
 import type { Store } from '../store/store';
 import { presetIdParts } from '../domain/ids';
 
-/** What the executor needs from a driver: the exec driver, or a fake in tests. */
-export interface DriverRunner {
-  run(program: string, req: DriverRequest, signal?: AbortSignal): Promise<DriverOutcome>;
-  killAll(): void;
-  /** Kills the running operations without refusing later ones (leadership lost, and maybe regained later). */
-  killRunning?(): void;
-}
+export type { DriverRunner };
 
 export interface ExecutorDeps {
   store: Store;

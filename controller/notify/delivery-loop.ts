@@ -15,7 +15,7 @@ import { LoopBase } from '../loop/tick-loop';
 import { decideOutcome } from './delivery-backoff';
 import { postWebhook, type SendResult } from './http-sender';
 import type { SecretBox } from './secret-box';
-import { signPayload } from './signature';
+import { signPayload } from '../net/signature';
 import { renderBody, testNotification, type BodySource } from './webhook-body';
 
 export type DeliveryStore = Pick<Store, 'deliveryTargets' | 'fanOutNotifications' | 'claimDeliveries' | 'recordDeliveryAttempt' | 'releaseDeliveries'>;

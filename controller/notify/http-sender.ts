@@ -6,17 +6,14 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { LookupFunction, Socket } from 'node:net';
-import packageJson from '../../package.json';
+import type { Socket } from 'node:net';
 import type { Clock } from '../clock/clock';
-import { isLocalAddress } from '../service/local-address';
+import { isLocalAddress } from '../net/local-address';
+import { boundedText, guardedLookup, MAX_ERROR_CHARS, networkError, USER_AGENT } from '../net/outbound';
 
-export const USER_AGENT = `prewarm/${packageJson.version}`;
+export { boundedText, isLocalAddress, MAX_ERROR_CHARS, USER_AGENT };
 /** Response bytes read at most; the connection is dropped after that. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
-/** Longest error text kept (it ends up in last_error and on screen). */
-export const MAX_ERROR_CHARS = 200;
 
 export interface WebhookRequest {
   url: string;
@@ -54,57 +51,8 @@ export function webhookHeaders(r: Pick<WebhookRequest, 'event' | 'key' | 'signat
   };
 }
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
-
-/** One line, control characters turned into spaces, at most MAX_ERROR_CHARS. */
-export function boundedText(s: string, max = MAX_ERROR_CHARS): string {
-  const flat = s.replace(CONTROL, ' ').replace(/\s{2,}/g, ' ').trim();
-  const chars = [...flat];
-  return chars.length <= max ? flat : `${chars.slice(0, max - 1).join('')}…`;
-}
-
 function durationText(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-export { isLocalAddress };
-
-function networkError(err: NodeJS.ErrnoException, url: URL): string {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'connection reset by the receiver';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-      return `cannot resolve host ${url.hostname}`;
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return `host unreachable: ${url.hostname}`;
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    case 'HPE_INVALID_CONSTANT':
-    case 'HPE_INVALID_STATUS':
-      return 'the receiver did not answer with HTTP';
-    default:
-      return err.code && /^(ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_SSL)/.test(err.code) ? `TLS: ${err.message}` : err.message || String(err.code ?? 'request failed');
-  }
-}
-
-function guardedLookup(url: URL, ownPorts: () => readonly number[]): LookupFunction {
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-      if (err) return callback(err, '', 0);
-      if (ownPorts().includes(port) && addresses.some((a) => isLocalAddress(a.address))) {
-        return callback(Object.assign(new Error(`refused: ${url.origin}${url.pathname} reaches this controller's own port ${port}`), { code: 'EOWNPORT' }), '', 0);
-      }
-      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-      callback(null, addresses[0]!.address, addresses[0]!.family);
-    });
-  };
 }
 
 /** POSTs the body once; never throws, never follows a redirect. */

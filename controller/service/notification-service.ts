@@ -16,7 +16,7 @@ import type { PutOptions } from '../domain/records';
 import { quote } from '../domain/text';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
-import { isLocalAddress } from './local-address';
+import { isLocalAddress } from '../net/local-address';
 
 /** Seals target secrets at rest; the service never keeps a secret in the clear past the put. */
 export interface SecretSealer {

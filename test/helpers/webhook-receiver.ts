@@ -5,7 +5,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { verifySignature, type VerifyResult } from '../../controller/notify/signature';
+import { verifySignature, type VerifyResult } from '../../controller/net/signature';
 
 export type ReceiverBehaviour =
   | { kind: 'ok'; status?: number }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { createClient, type PrewarmClient } from '../../controller/api/client';
 import { NOTIFICATION_EVENTS, type OutboxNotification } from '../../controller/domain/workspace';
-import { verifySignature } from '../../controller/notify/signature';
+import { verifySignature } from '../../controller/net/signature';
 import { insertNotification } from '../../controller/store/outbox';
 import type { SqlStore } from '../../controller/store/store';
 import { startTestController, type TestController } from '../helpers/controller';

@@ -43,7 +43,9 @@ import { abortDetail, EX_CONFIG, type KillReason } from '../run-outcome';
 import { SECRET_NAME, type DriverSecrets } from '../secrets';
 import { isLoopbackHost, operationUrl, parseHttpConfig } from './config';
 import { exchange, type ExchangeResult } from './exchange';
-import { boundedText, isLocalAddress, signPayload, SIGNATURE_HEADER, USER_AGENT } from './net';
+import { isLocalAddress } from '../../net/local-address';
+import { boundedText, USER_AGENT } from '../../net/outbound';
+import { signPayload, SIGNATURE_HEADER } from '../../net/signature';
 import { RunLog } from './run-log';
 
 export interface HttpDriverOptions {

@@ -7,7 +7,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock } from '../../clock/clock';
-import { guardedLookup, isLocalAddress, networkError, ownPortRefusal } from './net';
+import { isLocalAddress } from '../../net/local-address';
+import { guardedLookup, networkError, ownPortRefusal } from '../../net/outbound';
 
 export interface ExchangeRequest {
   method: 'POST' | 'GET';

@@ -4,7 +4,7 @@
  * the useful ones, so a long poll loses its middle, never its ends.
  */
 import type { Clock } from '../../clock/clock';
-import { boundedText } from './net';
+import { boundedText } from '../../net/outbound';
 
 /** The whole log, at most; the same bound as an exec driver's stderr. */
 export const RUN_LOG_LIMIT_BYTES = 64 * 1024;

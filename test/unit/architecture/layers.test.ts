@@ -87,7 +87,7 @@ describe('layers', () => {
 
   test('controller/notify (webhook delivery) builds on the domain, the clock, logging, metrics, the tick loop and the contracts of the store and service', () => {
     expect(
-      allowedOnly('controller/notify', ['controller/domain', 'controller/clock', 'controller/log', 'controller/ops', 'controller/store', 'controller/loop', 'controller/service']),
+      allowedOnly('controller/notify', ['controller/domain', 'controller/clock', 'controller/log', 'controller/ops', 'controller/store', 'controller/loop', 'controller/service', 'controller/net']),
     ).toEqual([]);
   });
 
@@ -98,6 +98,14 @@ describe('layers', () => {
     const out = outgoing('controller/notify').filter((e) => ['controller/api', 'controller/cli'].includes(unitOf(e.to)));
     expect(out.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
     expect(outgoing('controller/notify').length).toBeGreaterThan(5);
+  });
+
+  test('controller/net (what outbound requests share) imports nothing else of the project', () => {
+    expect(allowedOnly('controller/net', [])).toEqual([]);
+  });
+
+  test('controller/drivers builds on the domain, the clock and the shared network pieces only', () => {
+    expect(allowedOnly('controller/drivers', ['controller/domain', 'controller/clock', 'controller/net', 'controller/log'])).toEqual([]);
   });
 
   test('controller/ never imports provider/ or bin/', () => {

@@ -9,13 +9,9 @@ import { systemClock, type Clock } from '../../../controller/clock/clock';
 import { ValidationError } from '../../../controller/domain/errors';
 import { wireRequest, type DriverOutcome, type DriverRequest } from '../../../controller/drivers/exec';
 import { createHttpDriver, type HttpDriver, type HttpDriverOptions } from '../../../controller/drivers/http/driver';
-import * as net from '../../../controller/drivers/http/net';
 import { RUN_LOG_LIMIT_BYTES, RunLog } from '../../../controller/drivers/http/run-log';
 import { DriverSecrets } from '../../../controller/drivers/secrets';
-import * as notify from '../../../controller/notify/http-sender';
-import * as signature from '../../../controller/notify/signature';
-import { verifySignature, type VerifyResult } from '../../../controller/notify/signature';
-import { isLocalAddress } from '../../../controller/service/local-address';
+import { verifySignature, type VerifyResult } from '../../../controller/net/signature';
 import packageJson from '../../../package.json';
 import { FakeClock } from '../../helpers/fake-clock';
 import { driverRequest } from '../../helpers/fixtures';
@@ -560,37 +556,5 @@ describe('the run log', () => {
     const control = new RunLog(clock, 0);
     control.line('a\u001b[2Jb\nc');
     expect(control.text()).toBe('+0.000s a [2Jb c\n');
-  });
-});
-
-describe("the network primitives copied from notify (the folders cannot import each other)", () => {
-  test('agree with the originals', () => {
-    expect(net.USER_AGENT).toBe(notify.USER_AGENT);
-    expect(net.SIGNATURE_HEADER).toBe(signature.SIGNATURE_HEADER);
-    for (const [secret, body, t] of [['s', '', 0], [SECRET, '{"a":1}', 1_700_000_000.9], ['é', Buffer.from([0, 255]), 5]] as const) {
-      expect(net.signPayload(secret, body, t)).toBe(signature.signPayload(secret, body, t));
-    }
-    for (const s of ['a\r\n\tb\u0000c', 'é'.repeat(500), ' \u202e x  y ', '']) {
-      expect(net.boundedText(s)).toBe(notify.boundedText(s));
-      expect(net.boundedText(s, 7)).toBe(notify.boundedText(s, 7));
-    }
-    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1', '::ffff:7f00:1', '0.0.0.0', '::', '203.0.113.9', 'fe80::1%lo', 'localhost']) {
-      expect(net.isLocalAddress(a)).toBe(isLocalAddress(a));
-    }
-  });
-
-  test('the refusal reads as the webhook sender writes it', async () => {
-    const url = `http://localhost:${platform.port}/hook`;
-    const sent = await notify.postWebhook({
-      url,
-      body: '{}',
-      event: 'e',
-      key: 'k',
-      signature: 'x',
-      timeoutMs: 2000,
-      clock: systemClock,
-      ownPorts: () => [platform.port],
-    });
-    expect(sent.error).toBe(net.ownPortRefusal(new URL(url), platform.port));
   });
 });

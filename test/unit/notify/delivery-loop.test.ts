@@ -290,7 +290,7 @@ describe('sendTest', () => {
     expect(req.headers['x-prewarm-delivery']).toBe(`test:ci:${AT}`);
     expect(JSON.parse(req.body)).toEqual({ id: 0, key: `test:ci:${AT}`, event: 'test', subject: { type: 'target', name: 'ci' }, occurred_at: new Date(AT).toISOString(), data: { message: 'prewarm test notification' } });
     // Signed at the (fake) clock's time, with the target's secret.
-    const { verifySignature } = await import('../../../controller/notify/signature');
+    const { verifySignature } = await import('../../../controller/net/signature');
     expect(verifySignature(SECRET, req.body, String(req.headers['x-prewarm-signature']), AT / 1000)).toEqual({ ok: true });
     expect(store.rows).toHaveLength(0);
   });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import * as net from 'node:net';
 import { systemClock } from '../../../controller/clock/clock';
 import { boundedText, isLocalAddress, postWebhook, USER_AGENT, type WebhookRequest } from '../../../controller/notify/http-sender';
-import { signPayload } from '../../../controller/notify/signature';
+import { signPayload } from '../../../controller/net/signature';
 import packageJson from '../../../package.json';
 import { FakeClock } from '../../helpers/fake-clock';
 import { WebhookReceiver } from '../../helpers/webhook-receiver';

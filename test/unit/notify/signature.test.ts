@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHmac } from 'node:crypto';
-import { signPayload, verifySignature } from '../../../controller/notify/signature';
+import { signPayload, verifySignature } from '../../../controller/net/signature';
 
 const SECRET = 'whsec-0123456789abcdef';
 const BODY = '{"id":1,"key":"k","event":"test"}';

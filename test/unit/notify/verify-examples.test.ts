@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { NOTIFICATION_EVENTS } from '../../../controller/domain/workspace';
 import { DeliveryLoop } from '../../../controller/notify/delivery-loop';
 import { SecretBox } from '../../../controller/notify/secret-box';
-import { signPayload } from '../../../controller/notify/signature';
+import { signPayload } from '../../../controller/net/signature';
 import { renderBody } from '../../../controller/notify/webhook-body';
 import { systemClock } from '../../../controller/clock/clock';
 import { skipping } from '../../helpers/skip';

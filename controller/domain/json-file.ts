@@ -8,12 +8,20 @@ export function parseJsonFile(text: string, what: string): unknown {
     return JSON.parse(body);
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
-    const { pos, reason } = locateJsonError(body);
-    const before = body.slice(0, pos);
-    const line = before.split('\n').length;
-    const column = pos - before.lastIndexOf('\n');
-    throw new ValidationError([{ path: [], message: `${what}: invalid JSON at line ${line}, column ${column}: ${reason}` }]);
+    throw new ValidationError([{ path: [], message: `${what}: invalid JSON at ${describeJsonError(body)}` }]);
   }
+}
+
+/**
+ * Where and why `text` (which JSON.parse refused) is not JSON: "line L, column C: reason". With `quoteSource: false`
+ * the reason never repeats the text itself, for files whose contents are secret.
+ */
+export function describeJsonError(text: string, opts: { quoteSource?: boolean } = {}): string {
+  const { pos, reason } = locateJsonError(text, opts.quoteSource ?? true);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}: ${reason}`;
 }
 
 class JsonStop {
@@ -21,7 +29,7 @@ class JsonStop {
 }
 
 /** Finds where and why `s` is not JSON; Node 20's JSON.parse messages do not always carry a position. */
-function locateJsonError(s: string): { pos: number; reason: string } {
+function locateJsonError(s: string, quoteSource: boolean): { pos: number; reason: string } {
   let i = 0;
   const stop = (reason: string): never => {
     throw new JsonStop(i, reason);
@@ -35,8 +43,11 @@ function locateJsonError(s: string): { pos: number; reason: string } {
     if (c === '/') return stop('comments are not allowed in JSON');
     if (c === "'") return stop('strings must use double quotes');
     const word = /^[A-Za-z_$][\w$]*/.exec(s.slice(i, i + 40));
-    if (word !== null) return stop(`unexpected word "${word[0]}" (strings need double quotes; the literals are true, false and null)`);
-    return stop(`unexpected character ${JSON.stringify(c)}`);
+    if (word !== null) {
+      const shown = quoteSource ? ` "${word[0]}"` : '';
+      return stop(`unexpected word${shown} (strings need double quotes; the literals are true, false and null)`);
+    }
+    return stop(quoteSource ? `unexpected character ${JSON.stringify(c)}` : 'unexpected character');
   };
   const str = (): void => {
     i++;

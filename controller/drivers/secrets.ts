@@ -9,6 +9,7 @@
  * appear in a message, a log line or an error, whatever went wrong.
  */
 import fs from 'node:fs';
+import { describeJsonError } from '../domain/json-file';
 import { quote } from '../domain/text';
 
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
@@ -186,7 +187,7 @@ export function parseSecretsFile(text: string): ParsedSecrets {
   try {
     doc = JSON.parse(src);
   } catch {
-    return { ok: false, reason: `not valid JSON: ${jsonSyntaxProblem(src)}` };
+    return { ok: false, reason: `not valid JSON at ${describeJsonError(src, { quoteSource: false })}` };
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     const got = doc === null ? 'null' : Array.isArray(doc) ? 'an array' : `a ${typeof doc}`;
@@ -206,101 +207,4 @@ export function parseSecretsFile(text: string): ParsedSecrets {
     values.set(key, value);
   }
   return { ok: true, values };
-}
-
-/**
- * Where JSON.parse gave up, as "line L, column C: what". A small scanner of its own, run only after JSON.parse has
- * failed, so the position can be reported without quoting the text around it.
- */
-export function jsonSyntaxProblem(src: string): string {
-  let i = 0;
-  const fail = (what: string): never => {
-    throw new JsonStop(i, what);
-  };
-  const ws = () => {
-    while (i < src.length && ' \t\r\n'.includes(src[i]!)) i++;
-  };
-  const expect = (ch: string, what: string) => {
-    if (src[i] !== ch) fail(i >= src.length ? 'unexpected end of file' : what);
-    i++;
-  };
-  const string = () => {
-    expect('"', 'expected a string in double quotes');
-    for (;;) {
-      if (i >= src.length) fail('unterminated string');
-      const c = src.charCodeAt(i);
-      if (c === 0x22) return void i++;
-      if (c < 0x20) fail('control character (such as a newline) inside a string');
-      if (c === 0x5c) {
-        i++;
-        const e = src[i];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(src.slice(i + 1, i + 5))) fail('bad \\u escape in a string');
-          i += 5;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
-        else fail('bad escape in a string');
-      } else i++;
-    }
-  };
-  const value = (): void => {
-    ws();
-    const c = src[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (src[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        string();
-        ws();
-        expect(':', "expected ':' after a name");
-        value();
-        ws();
-        if (src[i] === ',') {
-          i++;
-          continue;
-        }
-        expect('}', "expected ',' or '}'");
-        return;
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (src[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (src[i] === ',') {
-          i++;
-          continue;
-        }
-        expect(']', "expected ',' or ']'");
-        return;
-      }
-    }
-    if (c === '"') return string();
-    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(src.slice(i, i + 400));
-    if (m) return void (i += m[0].length);
-    fail(i >= src.length ? 'unexpected end of file' : 'expected a value (a string, number, object, list, true, false or null)');
-  };
-  try {
-    value();
-    ws();
-    if (i < src.length) fail('unexpected text after the JSON value');
-    return 'cannot locate the error';
-  } catch (err) {
-    if (!(err instanceof JsonStop)) throw err;
-    const before = src.slice(0, err.at);
-    const line = before.split('\n').length;
-    const column = err.at - (before.lastIndexOf('\n') + 1) + 1;
-    return `line ${line}, column ${column}: ${err.what}`;
-  }
-}
-
-class JsonStop {
-  constructor(
-    readonly at: number,
-    readonly what: string,
-  ) {}
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DriverSecrets, jsonSyntaxProblem, parseSecretsFile, secretEnvName } from '../../../controller/drivers/secrets';
+import { DriverSecrets, parseSecretsFile, secretEnvName } from '../../../controller/drivers/secrets';
 
 const VALUE = 'sk-live-0123456789abcdef';
 let dir: string;
@@ -72,7 +72,7 @@ describe('DriverSecrets', () => {
       }
       return '';
     })();
-    expect(err).toBe(`secrets file ${file}: not valid JSON: line 3, column ${VALUE.length + 11}: expected ',' or '}'`);
+    expect(err).toBe(`secrets file ${file}: not valid JSON at line 3, column ${VALUE.length + 11}: expected "," or "}" after property value`);
     expect(err).not.toContain(VALUE);
 
     const cases: [string, RegExp][] = [
@@ -82,7 +82,7 @@ describe('DriverSecrets', () => {
       [JSON.stringify({ a: 'x'.repeat(4097) }), /the value of "a" is longer than 4096 bytes/],
       [JSON.stringify({ 'no spaces': VALUE }), /"no spaces" is not a valid secret name/],
       [`{"a": "${VALUE}`, /line 1, column \d+: unterminated string/],
-      ['', /line 1, column 1: unexpected end of file/],
+      ['', /line 1, column 1: unexpected end of input/],
     ];
     for (const [text, want] of cases) {
       write(text);
@@ -120,7 +120,7 @@ describe('DriverSecrets', () => {
     const s = DriverSecrets.load({ file, env: { PREWARM_SECRET_FROM_ENV: 'env-value' } });
     write(`{"platform": "${VALUE}", `);
     const r = s.lookup('platform');
-    expect(r).toEqual({ ok: true, value: VALUE, source: `secrets file ${file}`, warning: expect.stringMatching(/^secrets file .*: not valid JSON: line 1, column \d+/) });
+    expect(r).toEqual({ ok: true, value: VALUE, source: `secrets file ${file}`, warning: expect.stringMatching(/^secrets file .*: not valid JSON at line 1, column \d+/) });
     expect(r.ok && r.warning).not.toContain(VALUE);
     expect(s.fileProblem()).toMatch(/not valid JSON/);
     // The environment still answers; a name found nowhere says the file is broken as well.
@@ -152,13 +152,20 @@ describe('parsing', () => {
     expect(parseSecretsFile('{}')).toEqual({ ok: true, values: new Map() });
   });
 
-  test('jsonSyntaxProblem locates errors without quoting the text', () => {
-    expect(jsonSyntaxProblem('{"a": tru}')).toBe('line 1, column 7: expected a value (a string, number, object, list, true, false or null)');
-    expect(jsonSyntaxProblem('{"a": "x"}\n{}')).toBe('line 2, column 1: unexpected text after the JSON value');
-    expect(jsonSyntaxProblem('{"a" "x"}')).toBe("line 1, column 6: expected ':' after a name");
-    expect(jsonSyntaxProblem('{"a": "x\ny"}')).toBe('line 1, column 9: control character (such as a newline) inside a string');
-    expect(jsonSyntaxProblem('{a: 1}')).toBe('line 1, column 2: expected a string in double quotes');
-    expect(jsonSyntaxProblem('{"a": "\\q"}')).toBe('line 1, column 9: bad escape in a string');
-    expect(jsonSyntaxProblem('[1, 2')).toBe('line 1, column 6: unexpected end of file');
+  test('syntax errors are located without quoting the text, which may be a secret', () => {
+    for (const [text, where] of [
+      ['{"a": tru}', /^line 1, column 7: /],
+      ['{"a": "x"}\n{}', /^line 2, column 1: unexpected text after the JSON value$/],
+      ['{"a": secretvalue}', /^line 1, column 7: unexpected word \(strings need double quotes/],
+      ['{"a": "x\ny"}', /^line 1, column 9: control character in string/],
+      ['[1, 2', /^line 1, column 6: unexpected end of input$/],
+    ] as const) {
+      const r = parseSecretsFile(text);
+      expect(r.ok).toBe(false);
+      const reason = r.ok ? '' : r.reason;
+      expect(reason.replace(/^not valid JSON at /, '')).toMatch(where);
+      expect(reason).not.toContain('secretvalue');
+      expect(reason).not.toContain('tru}');
+    }
   });
 });

@@ -78,7 +78,8 @@ export function runOutcome(
   return answerOutcome(label, remains.stdout, limits.stdoutLimitBytes, base);
 }
 
-function killedBecause(reason: KillReason, timeoutMs: number): string {
+/** Why a run was stopped, as the end of a sentence that starts with what was stopped. */
+export function killedBecause(reason: KillReason, timeoutMs: number): string {
   switch (reason.kind) {
     case 'timeout':
       return `timed out after ${formatDuration(timeoutMs)}`;

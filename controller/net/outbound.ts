@@ -4,7 +4,7 @@
  * this controller's own ports, so a host name that resolves back to us cannot make the controller call itself.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import packageJson from '../../package.json';
 import { isLocalAddress } from './local-address';
 
@@ -67,4 +67,15 @@ export function guardedLookup(url: URL, ownPorts: () => readonly number[]): Look
       callback(null, addresses[0]!.address, addresses[0]!.family);
     });
   };
+}
+
+/**
+ * The refusal when a connected socket reaches this controller's own port on this machine, else null. Checked on the
+ * socket as well as at lookup, because a literal address in the URL skips the lookup.
+ */
+export function connectedToOwnPort(socket: Socket, url: URL, ownPorts: () => readonly number[]): string | null {
+  const port = socket.remotePort;
+  const address = socket.remoteAddress;
+  if (port === undefined || address === undefined) return null;
+  return ownPorts().includes(port) && isLocalAddress(address) ? ownPortRefusal(url, port) : null;
 }

@@ -9,7 +9,7 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock } from '../clock/clock';
 import { isLocalAddress } from '../net/local-address';
-import { boundedText, guardedLookup, MAX_ERROR_CHARS, networkError, USER_AGENT } from '../net/outbound';
+import { boundedText, connectedToOwnPort, guardedLookup, MAX_ERROR_CHARS, networkError, USER_AGENT } from '../net/outbound';
 
 export { boundedText, isLocalAddress, MAX_ERROR_CHARS, USER_AGENT };
 /** Response bytes read at most; the connection is dropped after that. */
@@ -104,11 +104,8 @@ export function postWebhook(req: WebhookRequest): Promise<SendResult> {
     request.on('socket', (socket: Socket) => {
       const check = () => {
         if (done) return;
-        const port = socket.remotePort;
-        const address = socket.remoteAddress;
-        if (port !== undefined && address !== undefined && req.ownPorts().includes(port) && isLocalAddress(address)) {
-          return finish(false, `refused: ${url.origin}${url.pathname} reaches this controller's own port ${port}`);
-        }
+        const refusal = connectedToOwnPort(socket, url, req.ownPorts);
+        if (refusal) return finish(false, refusal);
         request?.end(req.body);
       };
       if (socket.connecting) socket.once('connect', check);

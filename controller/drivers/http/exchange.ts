@@ -7,8 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock } from '../../clock/clock';
-import { isLocalAddress } from '../../net/local-address';
-import { guardedLookup, networkError, ownPortRefusal } from '../../net/outbound';
+import { connectedToOwnPort, guardedLookup, networkError } from '../../net/outbound';
 
 export interface ExchangeRequest {
   method: 'POST' | 'GET';
@@ -73,11 +72,8 @@ export function exchange(req: ExchangeRequest): Promise<ExchangeResult> {
       // Nothing is written before the peer is known not to be this controller (a literal address skips the lookup).
       const check = () => {
         if (done) return;
-        const port = socket.remotePort;
-        const address = socket.remoteAddress;
-        if (port !== undefined && address !== undefined && req.ownPorts().includes(port) && isLocalAddress(address)) {
-          return failed('refused', ownPortRefusal(req.url, port));
-        }
+        const refusal = connectedToOwnPort(socket, req.url, req.ownPorts);
+        if (refusal) return failed('refused', refusal);
         request?.end(req.body);
       };
       if (socket.connecting) socket.once('connect', check);

@@ -15,8 +15,7 @@ import type { Clock } from '../../clock/clock';
 import { ValidationError } from '../../domain/errors';
 import type { BuiltinDriver } from '../builtin';
 import { DRIVER_HIDDEN_ENV, DRIVER_OPS, type DriverOp, type DriverOutcome, type DriverRequest } from '../exec';
-import { formatDuration } from '../format';
-import { EX_CONFIG, abortDetail, type KillReason } from '../run-outcome';
+import { EX_CONFIG, abortDetail, killedBecause, type KillReason } from '../run-outcome';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from './classify';
 import { startCommand, type CommandResult, type RunningCommand } from './command';
 import { resolveModuleConfig, type ModuleConfig } from './module-config';
@@ -193,7 +192,7 @@ export class TerraformDriver implements BuiltinDriver {
       const killAt = this.opts.clock.now() + this.killGraceMs;
       let killed = false;
       while (workdir.recordedGroupAlive(record)) {
-        if (ctx.stopped) throw new StepFailure('retryable', `${stoppedBecause(ctx.stopped, this.timeoutMs)} while waiting for a terraform left from before a restart to exit`, '', null);
+        if (ctx.stopped) throw new StepFailure('retryable', `${killedBecause(ctx.stopped, this.timeoutMs)} while waiting for a terraform left from before a restart to exit`, '', null);
         if (!killed && this.opts.clock.now() >= killAt) {
           signalGroup(record.pgid, 'SIGKILL');
           killed = true;
@@ -226,7 +225,7 @@ export class TerraformDriver implements BuiltinDriver {
   }
 
   private command(ctx: OpContext, args: string[]): Promise<CommandResult> {
-    if (ctx.stopped) return Promise.reject(new StepFailure('retryable', stoppedBecause(ctx.stopped, this.timeoutMs), '', null));
+    if (ctx.stopped) return Promise.reject(new StepFailure('retryable', killedBecause(ctx.stopped, this.timeoutMs), '', null));
     const cmd = startCommand({
       file: ctx.config.terraformBin,
       args,
@@ -260,7 +259,7 @@ export class TerraformDriver implements BuiltinDriver {
   }
 
   private failure(ctx: OpContext, name: string, result: CommandResult): StepFailure {
-    if (result.killed) return new StepFailure('retryable', `terraform ${name} ${stoppedBecause(result.killed, this.timeoutMs)}; killed its process group`, '', result.code);
+    if (result.killed) return new StepFailure('retryable', `terraform ${name} ${killedBecause(result.killed, this.timeoutMs)}; killed its process group`, '', result.code);
     if (result.spawnError) {
       const why =
         result.spawnError.code === 'ENOENT'
@@ -330,17 +329,6 @@ export function prepareTerraformRoot(root: string): void {
 
 function transitionOf(op: DriverOp): Transition {
   return op === 'stop' ? 'stop' : op === 'delete' ? 'delete' : 'start';
-}
-
-function stoppedBecause(reason: KillReason, timeoutMs: number): string {
-  switch (reason.kind) {
-    case 'timeout':
-      return `timed out after ${formatDuration(timeoutMs)}`;
-    case 'aborted':
-      return `was aborted (${reason.detail})`;
-    case 'shutdown':
-      return 'was interrupted by controller shutdown';
-  }
 }
 
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {

@@ -10,23 +10,15 @@ import * as path from 'node:path';
 import { systemClock } from '../../controller/clock/clock';
 import { TerraformDriver, prepareTerraformRoot } from '../../controller/drivers/terraform/terraform-driver';
 import { driverRequest } from '../helpers/fixtures';
+import { terraformPath } from '../helpers/terraform';
 import { type Figure, median, timeRuns } from './figures';
 import type { Skipped } from './postgres.bench';
 
 const MODULE = 'variable "prewarm_instance_id" { type = string }\nresource "terraform_data" "x" { input = var.prewarm_instance_id }\noutput "id" { value = terraform_data.x.id }\n';
 const RUNS = 7;
 
-function terraformAvailable(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v terraform'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function benchDrivers(): Promise<Figure[] | Skipped> {
-  if (!terraformAvailable()) return { skipped: 'terraform is not on PATH' };
+  if (terraformPath() === undefined) return { skipped: 'terraform is not on PATH' };
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-bench-drivers-'));
   try {
     const modules = path.join(base, 'modules');

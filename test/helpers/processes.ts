@@ -76,3 +76,18 @@ export class ProcessReaper {
     this.groups.clear();
   }
 }
+
+/** Live processes (other than this one) whose command line mentions `text`, with the command line. */
+export function processesMentioning(text: string): Array<{ pid: number; cmd: string }> {
+  const found: Array<{ pid: number; cmd: string }> = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmd.includes(text) && isAlive(Number(name))) found.push({ pid: Number(name), cmd });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}

@@ -25,7 +25,8 @@ export function terraformUnavailable(): string | undefined {
   return fs.existsSync(providerBinary) ? undefined : 'dist/terraform-provider-prewarm was not built';
 }
 
-function terraformPath(): string | undefined {
+/** The terraform on PATH, or undefined. */
+export function terraformPath(): string | undefined {
   try {
     return execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim() || undefined;
   } catch {

@@ -4,7 +4,6 @@
  * reported built twice.
  */
 import { expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,33 +11,12 @@ import BetterSqlite3 from 'better-sqlite3';
 import { exampleDrivers } from '../helpers/controller';
 import { exited, startControllerProcess } from '../helpers/controller-process';
 import { poolSpec, templateSpec } from '../helpers/fixtures';
-import { isAlive } from '../helpers/processes';
+import { processesMentioning } from '../helpers/processes';
 import { skipping } from '../helpers/skip';
+import { terraformPath } from '../helpers/terraform';
 import { waitFor } from '../helpers/wait';
 
-const hasTerraform = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v terraform'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/** Live processes whose command line mentions `text`, with it. */
-function processesMentioning(text: string): Array<{ pid: number; cmd: string }> {
-  const found: Array<{ pid: number; cmd: string }> = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmd.includes(text) && isAlive(Number(name))) found.push({ pid: Number(name), cmd });
-    } catch {
-      // exited
-    }
-  }
-  return found;
-}
+const hasTerraform = terraformPath() !== undefined;
 
 (skipping(hasTerraform ? false : 'terraform is not on PATH', 'the terraform driver crash test') ? test.skip : test)(
   'kill -9 during an apply: the restarted controller converges with no leaked lock and no second instance',

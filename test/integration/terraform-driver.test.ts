@@ -4,7 +4,7 @@
  * passes on the next try, a terraform left running by a controller that died, shutdown and timeouts.
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -13,21 +13,15 @@ import { systemClock } from '../../controller/clock/clock';
 import { describeOutcome, type DriverOutcome, type DriverRequest } from '../../controller/drivers/exec';
 import { TerraformDriver, prepareTerraformRoot } from '../../controller/drivers/terraform/terraform-driver';
 import { driverRequest } from '../helpers/fixtures';
-import { isAlive } from '../helpers/processes';
+import { isAlive, processesMentioning } from '../helpers/processes';
 import { skipping } from '../helpers/skip';
+import { terraformPath } from '../helpers/terraform';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(60_000);
 
 const EXAMPLE = path.resolve(__dirname, '../../examples/drivers/terraform/workspace');
-const hasTerraform = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v terraform'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTerraform = terraformPath() !== undefined;
 
 let base: string;
 let modules: string;
@@ -77,7 +71,7 @@ beforeAll(() => {
 
 afterAll(() => {
   // Servers the example started and that a failed test did not stop.
-  for (const pid of processesMentioning(base)) {
+  for (const pid of pidsMentioning(base)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -87,19 +81,9 @@ afterAll(() => {
   fs.rmSync(base, { recursive: true, force: true });
 });
 
-/** Live processes whose command line mentions `text`. */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmd.includes(text) && isAlive(Number(name))) pids.push(Number(name));
-    } catch {
-      // exited
-    }
-  }
-  return pids;
+/** The pids of live processes whose command line mentions `text`. */
+function pidsMentioning(text: string): number[] {
+  return processesMentioning(text).map((p) => p.pid);
 }
 
 function driver(opts: { timeoutMs?: number; killGraceMs?: number } = {}): { driver: TerraformDriver; root: string } {
@@ -166,7 +150,7 @@ function get(url: string): Promise<string | null> {
     ok(await d.run(request('delete', 'workspace', same)));
     expect(fs.existsSync(dir)).toBe(false);
     expect(await get(attrs['url']!)).toBeNull();
-    expect(processesMentioning(dir)).toEqual([]);
+    expect(pidsMentioning(dir)).toEqual([]);
   });
 
   test('a create run again on the same instance (a re-drive) changes nothing and answers the same attributes', async () => {
@@ -176,7 +160,7 @@ function get(url: string): Promise<string | null> {
     const again = await d.run({ ...create, attempt: 2 });
     expect(ok(again)).toEqual(first);
     expect(again.stderr).toMatch(/0 added, 0 changed, 0 destroyed/);
-    expect(processesMentioning(path.join(first['home']!, '..'))).toHaveLength(1);
+    expect(pidsMentioning(path.join(first['home']!, '..'))).toHaveLength(1);
     ok(await d.run({ ...create, op: 'delete' }));
   });
 
@@ -250,7 +234,7 @@ function get(url: string): Promise<string | null> {
     const outcome = await running;
     expect(outcome.kind).toBe('retryable');
     expect(message(outcome)).toMatch(/interrupted by controller shutdown/);
-    expect(processesMentioning(dir).filter((pid) => pid !== process.pid)).toEqual([]);
+    expect(pidsMentioning(dir)).toEqual([]);
     expect(d.running).toBe(0);
     ok(await d.run({ ...create, parameters: { seconds: '0' }, attempt: 2 }));
     ok(await d.run({ ...create, op: 'delete' }));
@@ -263,7 +247,7 @@ function get(url: string): Promise<string | null> {
     expect(outcome.kind).toBe('retryable');
     expect(message(outcome)).toMatch(/timed out after 3s/);
     const dir = path.join(root, 'instances', create.instance.id);
-    await waitFor('the process group to be gone', () => processesMentioning(dir).length === 0, 10_000);
+    await waitFor('the process group to be gone', () => pidsMentioning(dir).length === 0, 10_000);
   });
 
   test('after killAll nothing starts', async () => {

@@ -22,7 +22,14 @@ start)
   exit 1
   ;;
 stop)
-  if running; then kill "$(cat "$pidfile")"; fi
+  if running; then
+    pid=$(cat "$pidfile")
+    kill "$pid"
+    # Stopped means stopped: wait until it is gone (SIGKILL after 5 s), so nothing answers once stop returns.
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
   rm -f "$pidfile"
   ;;
 *)

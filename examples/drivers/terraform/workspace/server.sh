@@ -4,7 +4,13 @@
 set -eu
 op=$1 home=$2 port=$3
 pidfile="$home/.server.pid"
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# Alive and not a zombie: an exited server is reparented to an init that may be slow to reap it.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [ -r "/proc/$1/stat" ] || return 0
+  [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]
+}
+running() { [ -f "$pidfile" ] && alive "$(cat "$pidfile")"; }
 case "$op" in
 start)
   if running; then exit 0; fi
@@ -27,7 +33,7 @@ stop)
     kill "$pid"
     # Stopped means stopped: wait until it is gone (SIGKILL after 5 s), so nothing answers once stop returns.
     i=0
-    while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    while alive "$pid" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$pidfile"

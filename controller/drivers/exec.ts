@@ -59,8 +59,16 @@ export interface ExecDriverOptions {
   stdioLingerMs?: number;
 }
 
-/** Controller secrets removed from every driver's environment. */
-export const DRIVER_HIDDEN_ENV = ['PREWARM_TOKEN'] as const;
+/**
+ * Controller secrets removed from every driver's environment: the API token, the database URL (it may carry a
+ * password), the sealing key, and every http driver secret (PREWARM_SECRET_*). Drivers run third-party code.
+ */
+export function withoutControllerSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  for (const name of Object.keys(env)) {
+    if (name === 'PREWARM_TOKEN' || name === 'PREWARM_DATABASE' || name.startsWith('PREWARM_SECRET_')) delete env[name];
+  }
+  return env;
+}
 const DEFAULTS = {
   timeoutMs: 30 * 60 * 1000,
   killGraceMs: 5000,
@@ -92,9 +100,7 @@ function driverEnvironment(operatorEnv: Record<string, string>, req: DriverReque
     PREWARM_INSTANCE_ID: req.instance.id,
     PREWARM_INSTANCE_NAME: req.instance.name,
   };
-  // Drivers run third-party code: they never see the controller's API credentials.
-  for (const secret of DRIVER_HIDDEN_ENV) delete env[secret];
-  return env;
+  return withoutControllerSecrets(env);
 }
 
 export class ExecDriver {

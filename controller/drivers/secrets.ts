@@ -19,6 +19,8 @@ export const MAX_SECRET_VALUE_BYTES = 4096;
 /** Largest secrets file read; anything bigger is a mistake (the wrong file), not a list of keys. */
 const MAX_FILE_BYTES = 1024 * 1024;
 const ENV_PREFIX = 'PREWARM_SECRET_';
+/** Controller settings that share the prefix and are never driver secrets. */
+const RESERVED_ENV = new Set(['PREWARM_SECRET_KEY']);
 
 export interface DriverSecretsOptions {
   /** The secrets file; without it only the environment is consulted. */
@@ -85,7 +87,9 @@ export class DriverSecrets {
     const fromFile = this.values.get(name);
     if (fromFile !== undefined) return { ok: true, value: fromFile, source: `secrets file ${this.file}`, ...(warning ? { warning } : {}) };
     const envName = secretEnvName(name);
-    const fromEnv = this.env[envName];
+    // PREWARM_SECRET_KEY is the controller's own sealing key, not a driver secret: a template naming "key" must not
+    // be able to sign with it, nor learn whether it is set.
+    const fromEnv = RESERVED_ENV.has(envName) ? undefined : this.env[envName];
     if (fromEnv !== undefined && fromEnv !== '') {
       if (Buffer.byteLength(fromEnv, 'utf8') > MAX_SECRET_VALUE_BYTES) {
         return { ok: false, reason: `secret ${quote(name)}: the environment variable ${envName} is longer than ${MAX_SECRET_VALUE_BYTES} bytes` };
@@ -94,9 +98,12 @@ export class DriverSecrets {
     }
     const fileWords = this.file === undefined ? 'the controller has no --secrets-file' : `it is not in the secrets file ${this.file}`;
     const broken = warning ? ` (and the secrets file cannot be read right now: ${warning})` : '';
+    const envWords = RESERVED_ENV.has(envName)
+      ? `${envName} is the controller's own key and never a driver secret`
+      : `the environment variable ${envName} is not set`;
     return {
       ok: false,
-      reason: `secret ${quote(name)} is not defined: ${fileWords} and the environment variable ${envName} is not set${broken}`,
+      reason: `secret ${quote(name)} is not defined: ${fileWords} and ${envWords}${broken}`,
     };
   }
 

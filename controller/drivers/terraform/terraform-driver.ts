@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Clock } from '../../clock/clock';
 import { ValidationError } from '../../domain/errors';
 import type { BuiltinDriver } from '../builtin';
-import { DRIVER_HIDDEN_ENV, DRIVER_OPS, type DriverOp, type DriverOutcome, type DriverRequest } from '../exec';
+import { DRIVER_OPS, withoutControllerSecrets, type DriverOp, type DriverOutcome, type DriverRequest } from '../exec';
 import { EX_CONFIG, abortDetail, killedBecause, type KillReason } from '../run-outcome';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from './classify';
 import { startCommand, type CommandResult, type RunningCommand } from './command';
@@ -304,7 +304,7 @@ export class TerraformDriver implements BuiltinDriver {
       PREWARM_INSTANCE_ID: req.instance.id,
       PREWARM_INSTANCE_NAME: req.instance.name,
     };
-    for (const secret of DRIVER_HIDDEN_ENV) delete env[secret];
+    withoutControllerSecrets(env);
     // Parameters first: the instance's own variables must not be overridable by a preset parameter of that name.
     for (const [name, value] of Object.entries(req.parameters)) env[`TF_VAR_${name}`] = value;
     env['TF_VAR_prewarm_instance_id'] = req.instance.id;

@@ -60,6 +60,16 @@ describe('DriverSecrets', () => {
     expect(s.sources('missing')).toBe(`add it to the secrets file ${file} or set the environment variable PREWARM_SECRET_MISSING on the controller`);
   });
 
+  test("PREWARM_SECRET_KEY, the controller's sealing key, is never a driver secret", () => {
+    const s = DriverSecrets.load({ env: { PREWARM_SECRET_KEY: 'a'.repeat(64) } });
+    for (const name of ['key', 'KEY', 'Key']) {
+      const r = s.lookup(name);
+      expect(r.ok).toBe(false);
+      expect(r.ok ? '' : r.reason).toMatch(/PREWARM_SECRET_KEY is the controller's own key and never a driver secret/);
+      expect(JSON.stringify(r)).not.toContain('aaaa');
+    }
+  });
+
   test('a bad file fails load with the file and the reason, never a value', () => {
     expect(() => DriverSecrets.load({ file, env: {} })).toThrow(`secrets file ${file}: cannot read it: no such file (ENOENT)`);
 

@@ -48,6 +48,24 @@ echo '{"attributes":{"s":"x","n":42,"f":1.5,"b":true},"extra":"ignored"}'`),
     assert.match(env, /^PREWARM_OP=create$/m);
   });
 
+  test("the controller's secrets never reach a driver", async () => {
+    const { dir, capture } = setup();
+    const secrets = { PREWARM_TOKEN: 'pwt_x', PREWARM_DATABASE: 'postgres://u:pw@h/db', PREWARM_SECRET_KEY: 'k'.repeat(64), PREWARM_SECRET_PLATFORM: 'signing' };
+    const saved = { ...process.env };
+    // A setting that is not a secret, set the same way, shows the environment does reach the driver.
+    Object.assign(process.env, secrets, { PREWARM_VISIBLE_SETTING: 'yes' });
+    try {
+      const driver = new ExecDriver({ driverDir: dir, env: { CAPTURE: capture } });
+      fs.writeFileSync(path.join(dir, 'env'), sh('env | grep "^PREWARM_" | sort > "$CAPTURE/env"'), { mode: 0o755 });
+      assertKind(await driver.run('env', request('create')), 'ok');
+    } finally {
+      for (const name of [...Object.keys(secrets), 'PREWARM_VISIBLE_SETTING']) if (!(name in saved)) delete process.env[name];
+    }
+    const env = fs.readFileSync(path.join(capture, 'env'), 'utf8');
+    assert.match(env, /^PREWARM_VISIBLE_SETTING=yes$/m);
+    for (const name of Object.keys(secrets)) assert.doesNotMatch(env, new RegExp(`^${name}=`, 'm'));
+  });
+
   test('request variables win over operator env of the same name', async () => {
     const { dir, capture } = setup();
     const driver = new ExecDriver({ driverDir: dir, env: { CAPTURE: capture, PREWARM_OP: 'bogus', PREWARM_STATE_DIR: '/srv/state' } });

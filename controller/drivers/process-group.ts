@@ -2,18 +2,19 @@
  * Drivers as process groups: each driver starts as the leader of a new session (`detached`), so a signal sent to
  * the group reaches every process the driver started, not only the direct child.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 
 export type SpawnResult = { ok: true; child: ChildProcess } | { ok: false; error: NodeJS.ErrnoException };
 
 /**
- * Starts `file` as the leader of its own process group, all three stdio streams piped. Synchronous failures
+ * Starts `file` as the leader of its own process group, all three stdio streams piped unless `stdio` says
+ * otherwise. Synchronous failures
  * (invalid arguments such as a NUL byte in an environment value) are returned; a program that cannot be executed
  * is reported later, by the child's 'error' event, and leaves `child.pid` undefined.
  */
-export function spawnProcessGroup(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): SpawnResult {
+export function spawnProcessGroup(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, stdio: StdioOptions = ['pipe', 'pipe', 'pipe']): SpawnResult {
   try {
-    return { ok: true, child: spawn(file, args, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] }) };
+    return { ok: true, child: spawn(file, args, { cwd, env, detached: true, stdio }) };
   } catch (err) {
     return { ok: false, error: err as NodeJS.ErrnoException };
   }

@@ -49,7 +49,7 @@ export function setUpDrivers(opts: DriverSetupOptions): { dispatch: DriverDispat
   if (opts.modulesDir !== undefined) {
     terraformRoot = path.resolve(opts.terraformDir ?? path.join(opts.stateDir, 'terraform'));
     try {
-      prepareTerraformRoot(terraformRoot);
+      prepareTerraformRoot(terraformRoot, opts.clock.now());
     } catch (err) {
       throw new Error(`--terraform-dir: cannot create ${terraformRoot}: ${(err as Error).message}`);
     }

@@ -25,7 +25,7 @@ export async function benchDrivers(): Promise<Figure[] | Skipped> {
     fs.mkdirSync(path.join(modules, 'm'), { recursive: true });
     fs.writeFileSync(path.join(modules, 'm', 'main.tf'), MODULE);
     const root = path.join(base, 'root');
-    prepareTerraformRoot(root);
+    prepareTerraformRoot(root, systemClock.now());
     const driver = new TerraformDriver({ modulesDir: modules, root, clock: systemClock });
     const env = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
     let n = 0;

@@ -75,7 +75,7 @@ const hasTerraform = terraformPath() !== undefined;
       expect(doubleBuilt).toEqual([]);
 
       // Exactly the live instances have working directories (a failed one is destroyed and its directory removed).
-      expect(fs.readdirSync(instances).filter((f) => !f.startsWith('.')).sort()).toEqual(live.map((i) => i.id).sort());
+      expect(fs.readdirSync(instances).sort()).toEqual(live.map((i) => i.id).sort());
       for (const i of live) {
         const wd = path.join(instances, i.id);
         expect(fs.existsSync(path.join(wd, '.terraform.tfstate.lock.info'))).toBe(false);

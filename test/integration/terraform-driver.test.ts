@@ -89,7 +89,7 @@ function pidsMentioning(text: string): number[] {
 function driver(opts: { timeoutMs?: number; killGraceMs?: number } = {}): { driver: TerraformDriver; root: string } {
   const root = fs.mkdtempSync(path.join(base, 'root-'));
   roots.push(root);
-  prepareTerraformRoot(root);
+  prepareTerraformRoot(root, systemClock.now());
   return { driver: new TerraformDriver({ modulesDir: modules, root, clock: systemClock, ...opts }), root };
 }
 
@@ -168,7 +168,7 @@ function get(url: string): Promise<string | null> {
     const { driver: d } = driver();
     const outcome = await d.run(request('delete', 'workspace'));
     expect(ok(outcome)).toEqual({});
-    expect(outcome.stderr).toMatch(/nothing to destroy/);
+    expect(outcome.stderr).toMatch(/no working directory: nothing was created/);
   });
 
   test.each([
@@ -183,6 +183,46 @@ function get(url: string): Promise<string | null> {
     expect(message(outcome)).toMatch(expected);
     expect(message(outcome)).toMatch(/^driver "terraform" create: /);
     expect(outcome.stderr).toMatch(/Error: /);
+  });
+
+  test('the failed create of a broken module can still be deleted: its state holds nothing', async () => {
+    const { driver: d, root } = driver();
+    for (const name of ['syntax', 'needs-var']) {
+      const create = request('create', name);
+      expect((await d.run(create)).kind).toBe('permanent');
+      const outcome = await d.run({ ...create, op: 'delete' });
+      expect(ok(outcome)).toEqual({});
+      expect(outcome.stderr).toMatch(/the state holds no resources: nothing to destroy/);
+      expect(fs.existsSync(path.join(root, 'instances', create.instance.id))).toBe(false);
+      // A re-drive of that delete finds the instance already destroyed.
+      expect((await d.run({ ...create, op: 'delete', attempt: 2 })).stderr).toMatch(/already destroyed/);
+    }
+  });
+
+  test('a working directory that vanished after its create is not taken for "nothing to destroy"', async () => {
+    const { driver: d, root } = driver();
+    const create = request('create', 'slow');
+    ok(await d.run(create));
+    fs.rmSync(path.join(root, 'instances', create.instance.id), { recursive: true });
+    const outcome = await d.run({ ...create, op: 'delete' });
+    expect(outcome.kind).toBe('retryable');
+    expect(message(outcome)).toMatch(/is gone although the instance was created there, so resources it made may still exist/);
+    const stop = await d.run({ ...create, op: 'stop' });
+    expect(stop.kind).toBe('retryable');
+  });
+
+  test('later operations use the instance\'s copy: a module removed from the modules dir does not stop them', async () => {
+    const { driver: d } = driver();
+    module('doomed', { 'main.tf': 'resource "terraform_data" "x" {}\noutput "v" { value = "1" }\n' });
+    const create = request('create', 'doomed');
+    ok(await d.run(create));
+    fs.rmSync(path.join(modules, 'doomed'), { recursive: true });
+    expect(ok(await d.run({ ...create, op: 'stop' }))).toEqual({ v: '1' });
+    ok(await d.run({ ...create, op: 'delete' }));
+    // A create needs the module, and its absence is the modules dir's to fix: retryable.
+    const again = await d.run(request('create', 'doomed'));
+    expect(again.kind).toBe('retryable');
+    expect(message(again)).toMatch(/config\.module: no directory "doomed"/);
   });
 
   test('a failure that passes on the next try is retryable, and the next try succeeds', async () => {

@@ -18,7 +18,6 @@ const CONFIG_ERRORS = [
   'Unsupported block type',
   'Invalid reference',
   'Unsupported attribute',
-  'Invalid function argument',
   'Call to unknown function',
   'Unreadable module directory',
   'Module not installed',
@@ -26,21 +25,27 @@ const CONFIG_ERRORS = [
   'Missing required provider',
 ];
 
-/** The first `Error: …` summary line of terraform's output (it prints them in order of importance), or null. */
-export function firstErrorSummary(output: string): string | null {
-  const clean = stripVTControlCharacters(output);
-  for (const line of clean.split('\n')) {
+/** Every `Error: …` summary line of terraform's own diagnostics, in order (the first is the most important). */
+export function errorSummaries(output: string): string[] {
+  const found: string[] = [];
+  for (const line of stripVTControlCharacters(output).split('\n')) {
+    // terraform draws its diagnostics in a box (│ ╷ ╵); a provisioner's own output comes prefixed with the
+    // resource's address instead, so it cannot pass for one.
     const m = /^[\s│╷╵]*Error: (.+?)\s*$/.exec(line);
-    if (m) return m[1]!;
+    if (m) found.push(m[1]!);
   }
-  return null;
+  return found;
 }
 
-/** True when the output names an error that only the module or its inputs can cause. */
+export function firstErrorSummary(output: string): string | null {
+  return errorSummaries(output)[0] ?? null;
+}
+
+/** True when terraform's diagnostics name an error that only the module or its inputs can cause. */
 export function isConfigurationError(output: string): boolean {
   const clean = stripVTControlCharacters(output);
-  if (clean.includes('including problems\nwith the configuration') || clean.includes('including problems with the configuration')) return true;
-  return CONFIG_ERRORS.some((summary) => clean.includes(`Error: ${summary}`));
+  if (/^[\s│╷╵]*Error: Terraform encountered problems during initiali[sz]ation, including problems\s+with the configuration/m.test(clean)) return true;
+  return errorSummaries(output).some((summary) => CONFIG_ERRORS.some((config) => summary.startsWith(config)));
 }
 
 /** `terraform validate -json`'s verdict: null when the output is not its JSON (an older or odd binary). */
@@ -60,8 +65,9 @@ export function outputAttributes(stdout: string): { ok: true; attributes: Record
   let doc: unknown;
   try {
     doc = JSON.parse(stdout.trim() === '' ? '{}' : stdout);
-  } catch (err) {
-    return { ok: false, reason: `terraform output -json printed something that is not JSON: ${(err as Error).message}` };
+  } catch {
+    // Not the parser's message: it quotes the text, which holds the sensitive outputs' values.
+    return { ok: false, reason: 'terraform output -json printed something that is not JSON' };
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, reason: 'terraform output -json printed JSON that is not an object' };
   const attributes: [string, string][] = [];

@@ -1,10 +1,12 @@
 /**
- * One terraform (or tofu) command as its own process group: bounded capture of its combined output, the driver
- * timeout and the abort signal, both of which take down the whole group (terraform, its providers and any
- * provisioner scripts). Settles exactly once and never rejects.
+ * One terraform (or tofu) command as its own process group, writing to files in the instance's working directory
+ * rather than to pipes: a controller killed with `kill -9` then leaves a terraform that keeps running to its end
+ * (a Go program writing to a closed pipe dies of SIGPIPE mid-apply, before it records what it was creating), and
+ * what it printed survives for the next run to show. The driver timeout and the abort signal take down the whole
+ * group (terraform, its providers and any provisioner scripts). Settles exactly once and never rejects.
  */
 import type { ChildProcess } from 'node:child_process';
-import { TailBuffer } from '../output';
+import fs from 'node:fs';
 import { spawnProcessGroup, terminateGroup } from '../process-group';
 import type { KillReason } from '../run-outcome';
 
@@ -13,8 +15,10 @@ export interface CommandSpec {
   args: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** Bytes of the end of the combined output kept. */
-  outputLimitBytes: number;
+  /** Where stdout and stderr go (both, interleaved), or stderr only when `stdoutFile` is set. */
+  logFile: string;
+  /** For a command whose answer is its stdout (`output -json`): stdout alone goes here. */
+  stdoutFile?: string;
   killGraceMs: number;
   /** Called with the process group id once the command has started (for the run record a re-drive reads). */
   onStart?: (pgid: number) => void;
@@ -26,69 +30,57 @@ export interface CommandResult {
   signal: NodeJS.Signals | null;
   killed: KillReason | null;
   spawnError: NodeJS.ErrnoException | null;
-  /** The end of stdout and stderr, interleaved as they arrived. */
-  output: string;
-  /** The complete stdout, for commands whose answer is their stdout (`output -json`); capped at `stdoutLimitBytes`. */
-  stdout: string;
 }
 
-/** A running command that its owner can kill; `done` settles once the leader has exited and its pipes closed. */
+/** A running command that its owner can kill; `done` settles once the leader has exited. */
 export interface RunningCommand {
   kill(reason: KillReason): void;
   done: Promise<CommandResult>;
 }
 
-const STDOUT_LIMIT = 4 * 1024 * 1024;
-
 export function startCommand(spec: CommandSpec): RunningCommand {
-  const output = new TailBuffer(spec.outputLimitBytes);
-  const stdoutChunks: Buffer[] = [];
-  let stdoutBytes = 0;
   let killed: KillReason | null = null;
   let child: ChildProcess | undefined;
   let exited = false;
   const done = new Promise<CommandResult>((resolve) => {
-    const spawned = spawnProcessGroup(spec.file, spec.args, spec.cwd, spec.env);
+    let log: number;
+    let out: number;
+    try {
+      log = fs.openSync(spec.logFile, 'w', 0o600);
+      out = spec.stdoutFile === undefined ? log : fs.openSync(spec.stdoutFile, 'w', 0o600);
+    } catch (err) {
+      resolve({ code: null, signal: null, killed: null, spawnError: err as NodeJS.ErrnoException });
+      return;
+    }
+    const closeFiles = () => {
+      fs.closeSync(log);
+      if (out !== log) fs.closeSync(out);
+    };
+    const spawned = spawnProcessGroup(spec.file, spec.args, spec.cwd, spec.env, ['ignore', out, log]);
+    // The child holds its own copies of the descriptors.
+    closeFiles();
     if (!spawned.ok) {
-      resolve({ code: null, signal: null, killed: null, spawnError: spawned.error, output: '', stdout: '' });
+      resolve({ code: null, signal: null, killed: null, spawnError: spawned.error });
       return;
     }
     child = spawned.child;
-    let settled = false;
-    const finish = (r: Omit<CommandResult, 'output' | 'stdout' | 'killed'>) => {
-      if (settled) return;
-      settled = true;
-      child?.stdout?.destroy();
-      child?.stderr?.destroy();
-      resolve({ ...r, killed, output: output.text(), stdout: Buffer.concat(stdoutChunks).toString('utf8') });
-    };
-    child.stdin?.on('error', () => undefined);
-    child.stdout?.on('error', () => undefined);
-    child.stderr?.on('error', () => undefined);
-    child.stdin?.end();
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output.push(chunk);
-      if (stdoutBytes < STDOUT_LIMIT) {
-        stdoutChunks.push(chunk);
-        stdoutBytes += chunk.length;
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (child?.pid !== undefined) return;
-      finish({ code: null, signal: null, spawnError: err });
+      resolve({ code: null, signal: null, killed, spawnError: err });
     });
-    let lingerTimer: NodeJS.Timeout | undefined;
     child.on('exit', (code, signal) => {
       exited = true;
-      // A provisioner's background process may keep the pipes open after terraform itself is gone.
-      lingerTimer = setTimeout(() => finish({ code, signal, spawnError: null }), 2000);
+      resolve({ code, signal, killed, spawnError: null });
     });
-    child.on('close', (code, signal) => {
-      clearTimeout(lingerTimer);
-      finish({ code, signal, spawnError: null });
-    });
-    if (child.pid !== undefined) spec.onStart?.(child.pid);
+    if (child.pid !== undefined) {
+      try {
+        spec.onStart?.(child.pid);
+      } catch {
+        // Without its record a crash could leave this terraform unseen by the next run: do not let it go on.
+        killed = { kind: 'aborted', detail: 'its run record could not be written' };
+        terminateGroup(child.pid, spec.killGraceMs);
+      }
+    }
   });
   return {
     done,
@@ -100,4 +92,26 @@ export function startCommand(spec: CommandSpec): RunningCommand {
       terminateGroup(child.pid, spec.killGraceMs);
     },
   };
+}
+
+/** The last `limit` bytes of a file, from a UTF-8 character boundary; '' when it cannot be read. */
+export function fileTail(file: string, limit: number): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const start = Math.max(0, size - limit);
+    const buf = Buffer.alloc(size - start);
+    fs.readSync(fd, buf, 0, buf.length, start);
+    let from = 0;
+    // Skip continuation bytes a cut may have left at the start.
+    while (start > 0 && from < buf.length && (buf[from]! & 0xc0) === 0x80) from++;
+    return buf.subarray(from).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -22,8 +22,11 @@ function fail(key: string, message: string): never {
   throw ValidationError.field(['config', key], message);
 }
 
-/** Resolves and checks a template config against `modulesDir`. Throws ValidationError naming the config key. */
-export function resolveModuleConfig(modulesDir: string, config: Readonly<Record<string, string>>): ModuleConfig {
+/**
+ * The checks that need nothing but the config: its keys, `terraform_bin`, and the shape of `module`. A config that
+ * fails them can never work, whatever the operator does (permanent); the rest depends on the modules dir.
+ */
+export function checkConfigShape(config: Readonly<Record<string, string>>): { moduleName: string; terraformBin: ModuleConfig['terraformBin'] } {
   for (const key of Object.keys(config)) {
     if (!(KEYS as readonly string[]).includes(key)) {
       fail(key, `unknown setting for the terraform driver; it takes ${KEYS.map((k) => JSON.stringify(k)).join(' and ')} (module variables come from the preset's parameters)`);
@@ -37,6 +40,12 @@ export function resolveModuleConfig(modulesDir: string, config: Readonly<Record<
   if (moduleName === undefined || moduleName === '') fail('module', 'is required: a directory inside the controller\'s --modules-dir');
   if (moduleName.includes('\0')) fail('module', 'must not contain NUL characters');
   if (path.isAbsolute(moduleName)) fail('module', `must be relative to the controller's --modules-dir, got the absolute path ${JSON.stringify(moduleName)}`);
+  return { moduleName, terraformBin: bin as ModuleConfig['terraformBin'] };
+}
+
+/** Resolves and checks a template config against `modulesDir`. Throws ValidationError naming the config key. */
+export function resolveModuleConfig(modulesDir: string, config: Readonly<Record<string, string>>): ModuleConfig {
+  const { moduleName, terraformBin: bin } = checkConfigShape(config);
   let realRoot: string;
   try {
     realRoot = fs.realpathSync(modulesDir);
@@ -57,7 +66,26 @@ export function resolveModuleConfig(modulesDir: string, config: Readonly<Record<
   if (backend) {
     fail('module', `${JSON.stringify(moduleName)} declares ${backend} in ${JSON.stringify(files.find((f) => declaredBackend(real, [f])))}; the terraform driver keeps each instance's state in its own local state file, and a shared backend would put every instance in one state`);
   }
+  const outside = parentModuleSource(real, files);
+  if (outside) {
+    fail('module', `${JSON.stringify(moduleName)} uses a module outside its own directory (${outside}); each instance gets a copy of the module directory alone, so keep nested modules inside it`);
+  }
   return { moduleDir: real, terraformBin: bin as ModuleConfig['terraformBin'] };
+}
+
+/** A `source = "../…"` in the module's own .tf files (nested modules in subdirectories travel with the copy). */
+function parentModuleSource(dir: string, files: string[]): string | null {
+  for (const f of files.filter((name) => name.endsWith('.tf'))) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, f), 'utf8');
+    } catch {
+      continue;
+    }
+    const m = /^\s*source\s*=\s*"(\.\.[/\\][^"]*)"/m.exec(text);
+    if (m) return `source = "${m[1]}" in ${JSON.stringify(f)}`;
+  }
+  return null;
 }
 
 /**

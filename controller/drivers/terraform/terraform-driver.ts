@@ -17,8 +17,8 @@ import type { BuiltinDriver } from '../builtin';
 import { DRIVER_OPS, withoutControllerSecrets, type DriverOp, type DriverOutcome, type DriverRequest } from '../exec';
 import { EX_CONFIG, abortDetail, killedBecause, type KillReason } from '../run-outcome';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from './classify';
-import { startCommand, type CommandResult, type RunningCommand } from './command';
-import { resolveModuleConfig, type ModuleConfig } from './module-config';
+import { fileTail, startCommand, type CommandResult, type RunningCommand } from './command';
+import { checkConfigShape, resolveModuleConfig } from './module-config';
 import * as workdir from './workdir';
 
 export interface TerraformDriverOptions {
@@ -48,7 +48,6 @@ class StepFailure extends Error {
   constructor(
     readonly kind: 'permanent' | 'retryable',
     message: string,
-    readonly output: string,
     readonly exitCode: number | null,
   ) {
     super(message);
@@ -58,13 +57,16 @@ class StepFailure extends Error {
 /** Everything one operation needs while it runs. */
 interface OpContext {
   req: DriverRequest;
-  config: ModuleConfig;
+  terraformBin: string;
   dir: string;
   env: NodeJS.ProcessEnv;
-  label: string;
   /** Set when the operation must end now: timeout, abort or shutdown. */
   stopped: KillReason | null;
+  /** Settles when `stopped` is set, so waits in a queue end too. */
+  stoppedSignal: Promise<void>;
+  wake: () => void;
   current: RunningCommand | null;
+  /** What the job shows as the driver's output: each command's output and the driver's own notes. */
   log: string[];
 }
 
@@ -109,43 +111,36 @@ export class TerraformDriver implements BuiltinDriver {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     const label = `driver "terraform" ${req.op}`;
-    const fail = (kind: 'permanent' | 'retryable', message: string, output = ''): DriverOutcome =>
+    const fail = (kind: 'permanent' | 'retryable', message: string, output = '', exitCode: number | null = null): DriverOutcome =>
       kind === 'permanent'
         ? { kind, message: `${label}: ${message}`, stderr: output, exitCode: EX_CONFIG, durationMs: elapsed() }
-        : { kind, message: `${label}: ${message}`, stderr: output, exitCode: null, durationMs: elapsed() };
+        : { kind, message: `${label}: ${message}`, stderr: output, exitCode, durationMs: elapsed() };
 
-    let config: ModuleConfig;
-    try {
-      config = resolveModuleConfig(this.modulesDir, req.config);
-    } catch (err) {
-      const message = err instanceof ValidationError ? `config.${err.errors[0]?.path.slice(1).join('.')}: ${err.errors[0]?.message}` : (err as Error).message;
-      // A module that vanished from the modules dir can be put back by the operator; every other refusal is the
-      // template's own setting.
-      const missing = /no directory|not accessible/.test(message);
-      return fail(missing ? 'retryable' : 'permanent', message);
-    }
+    // What the template itself gets wrong can never work: permanent. Whether the module is there is the modules
+    // dir's business, and only create reads it (later operations use the instance's own copy).
+    let terraformBin: string;
     let dir: string;
     try {
+      terraformBin = checkConfigShape(req.config).terraformBin;
       dir = workdir.instanceDir(this.root, req.instance.id);
     } catch (err) {
-      return fail('permanent', (err as Error).message);
+      return fail('permanent', describeConfigError(err));
     }
     if (this.closed) return fail('retryable', 'was not started: the controller is shutting down');
     if (signal?.aborted) return fail('retryable', `was aborted before it started (${abortDetail(signal)})`);
 
-    const ctx: OpContext = { req, config, dir, env: this.environment(req), label, stopped: null, current: null, log: [] };
+    let wake = (): void => undefined;
+    const stoppedSignal = new Promise<void>((resolve) => (wake = resolve));
+    const ctx: OpContext = { req, terraformBin, dir, env: this.environment(req), stopped: null, stoppedSignal, wake, current: null, log: [] };
     const onAbort = () => this.stop(ctx, { kind: 'aborted', detail: signal ? abortDetail(signal) : 'aborted' });
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = this.opts.clock.setTimer(this.timeoutMs, () => this.stop(ctx, { kind: 'timeout' }));
     this.live.add(ctx);
     try {
-      const attributes = await this.exclusive(dir, () => this.perform(ctx));
-      return { kind: 'ok', attributes, stderr: ctx.log.join(''), exitCode: 0, durationMs: elapsed() };
+      const attributes = await this.exclusive(ctx, () => this.perform(ctx));
+      return { kind: 'ok', attributes, stderr: tail(ctx.log.join('')), exitCode: 0, durationMs: elapsed() };
     } catch (err) {
-      if (err instanceof StepFailure) {
-        const outcome = fail(err.kind, err.message, tail(`${ctx.log.join('')}${err.output}`));
-        return err.exitCode !== null && outcome.kind === 'retryable' ? { ...outcome, exitCode: err.exitCode } : outcome;
-      }
+      if (err instanceof StepFailure) return fail(err.kind, err.message, tail(ctx.log.join('')), err.exitCode);
       return fail('retryable', `failed: ${(err as Error).message}`, tail(ctx.log.join('')));
     } finally {
       timer.cancel();
@@ -156,43 +151,105 @@ export class TerraformDriver implements BuiltinDriver {
 
   private async perform(ctx: OpContext): Promise<Record<string, string>> {
     const { req, dir } = ctx;
-    if (req.op === 'delete' && !fs.existsSync(dir)) {
-      // Never created here (the create failed before its first step), or destroyed by an earlier try of this delete
-      // that crashed after removing the directory.
-      ctx.log.push('no working directory: nothing to destroy\n');
+    if (req.op === 'create') {
+      let moduleDir: string;
+      try {
+        moduleDir = resolveModuleConfig(this.modulesDir, req.config).moduleDir;
+      } catch (err) {
+        // The operator can put the module back or fix it without touching the template.
+        throw new StepFailure('retryable', describeConfigError(err), null);
+      }
+      if (workdir.readFootprint(this.root, req.instance.id) === 'none') workdir.writeFootprint(this.root, req.instance.id, 'created');
+      workdir.prepare(moduleDir, dir);
+    } else if (!workdir.isPrepared(dir)) {
+      return this.withoutDirectory(ctx);
+    }
+    await this.settleLeftover(ctx);
+
+    if (req.op === 'delete' && !workdir.stateHasResources(dir)) {
+      ctx.log.push('the state holds no resources: nothing to destroy\n');
+      this.forget(ctx);
       return {};
     }
-    if (req.op !== 'create' && !workdir.isPrepared(dir)) {
-      throw new StepFailure('retryable', `the instance has no working directory at ${dir} (was the controller's terraform dir moved?)`, '', null);
-    }
-    if (req.op === 'create') workdir.prepare(ctx.config.moduleDir, dir);
-    await this.settleLeftover(ctx);
     if (!workdir.isInitialized(dir)) await this.init(ctx);
-
     if (req.op === 'delete') {
       await this.step(ctx, ['destroy', '-auto-approve', '-input=false', '-no-color'], 'destroy');
-      workdir.remove(dir);
+      this.forget(ctx);
       return {};
     }
     await this.step(ctx, ['apply', '-auto-approve', '-input=false', '-no-color'], 'apply');
-    const out = await this.command(ctx, ['output', '-json', '-no-color']);
-    if (out.code !== 0) throw this.failure(ctx, 'output', out);
-    const parsed = outputAttributes(out.stdout);
-    if (!parsed.ok) throw new StepFailure('retryable', parsed.reason, out.output, out.code);
-    if (parsed.sensitive.length) ctx.log.push(`sensitive outputs not copied to attributes: ${parsed.sensitive.join(', ')}\n`);
-    return parsed.attributes;
+    return this.outputs(ctx);
   }
 
-  /** A terraform started by an earlier controller for this instance is still running: interrupt it and wait. */
+  /** An operation other than create on an instance that has no working directory here. */
+  private withoutDirectory(ctx: OpContext): Record<string, string> {
+    const { req, dir } = ctx;
+    const footprint = workdir.readFootprint(this.root, req.instance.id);
+    if (req.op === 'delete' && footprint !== 'created') {
+      // Never given a directory here (its create failed before its first step), or destroyed by an earlier try of
+      // this delete that crashed after removing the directory.
+      ctx.log.push(footprint === 'destroyed' ? 'already destroyed\n' : 'no working directory: nothing was created\n');
+      return {};
+    }
+    const why =
+      footprint === 'created'
+        ? `its working directory ${dir} is gone although the instance was created there, so resources it made may still exist with nothing tracking them; restore the directory (or destroy the resources by hand and remove ${path.join(this.root, 'footprints', req.instance.id)}) and the job is retried`
+        : `the instance has no working directory at ${dir} (was the controller's --terraform-dir changed, or is this replica not seeing the shared one?)`;
+    throw new StepFailure('retryable', why, null);
+  }
+
+  /** The instance's resources are destroyed: its directory goes, and its footprint says so for a re-drive. */
+  private forget(ctx: OpContext): void {
+    workdir.writeFootprint(this.root, ctx.req.instance.id, 'destroyed');
+    workdir.remove(ctx.dir);
+  }
+
+  private async outputs(ctx: OpContext): Promise<Record<string, string>> {
+    const file = path.join(ctx.dir, workdir.OUTPUTS_JSON);
+    try {
+      const out = await this.command(ctx, ['output', '-json', '-no-color'], file);
+      if (out.code !== 0 || out.killed || out.spawnError || out.signal) throw this.failure(ctx, 'output', out);
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new StepFailure('retryable', `cannot read what terraform output -json printed: ${(err as Error).message}`, null);
+      }
+      const parsed = outputAttributes(text);
+      // Never the text itself in a message: it holds the sensitive outputs too.
+      if (!parsed.ok) throw new StepFailure('retryable', parsed.reason, null);
+      if (parsed.sensitive.length) ctx.log.push(`sensitive outputs not copied to attributes: ${parsed.sensitive.join(', ')}\n`);
+      return parsed.attributes;
+    } finally {
+      // It holds the sensitive outputs' values; the state file is their one home.
+      fs.rmSync(file, { force: true });
+    }
+  }
+
+  /**
+   * A terraform started by an earlier controller for this instance may still be running: interrupt it and wait until
+   * its whole process group is gone. Only then is the lock description it left cleared.
+   */
   private async settleLeftover(ctx: OpContext): Promise<void> {
     const record = workdir.readRunRecord(ctx.dir);
-    if (record && workdir.recordedGroupAlive(record)) {
+    if (!record) return;
+    const me = workdir.here();
+    if (record.host !== '' && record.host !== me.host) {
+      throw new StepFailure(
+        'retryable',
+        `terraform ${record.op} (process group ${record.pgid}) was started for this instance on ${JSON.stringify(record.host)} and may still be running there; once it has stopped, remove ${path.join(ctx.dir, '.prewarm-run.json')} and the job is retried`,
+        null,
+      );
+    }
+    // After a reboot no process of the record's boot can be alive, whatever now holds its id.
+    const sameBoot = record.bootId === null || me.bootId === null || record.bootId === me.bootId;
+    if (sameBoot && workdir.recordedGroupAlive(record)) {
       ctx.log.push(`terraform ${record.op} (process group ${record.pgid}) from before a restart is still running; interrupting it\n`);
       signalGroup(record.pgid, 'SIGTERM');
       const killAt = this.opts.clock.now() + this.killGraceMs;
       let killed = false;
       while (workdir.recordedGroupAlive(record)) {
-        if (ctx.stopped) throw new StepFailure('retryable', `${killedBecause(ctx.stopped, this.timeoutMs)} while waiting for a terraform left from before a restart to exit`, '', null);
+        if (ctx.stopped) throw new StepFailure('retryable', `${killedBecause(ctx.stopped, this.timeoutMs)} while waiting for a terraform left from before a restart to exit`, null);
         if (!killed && this.opts.clock.now() >= killAt) {
           signalGroup(record.pgid, 'SIGKILL');
           killed = true;
@@ -200,10 +257,12 @@ export class TerraformDriver implements BuiltinDriver {
         await this.opts.clock.sleep(ORPHAN_POLL_MS);
       }
     }
-    if (record) workdir.clearRunRecord(ctx.dir);
+    const left = fileTail(path.join(ctx.dir, workdir.OUTPUT_LOG), OUTPUT_LIMIT / 2);
+    if (left) ctx.log.push(`output of the terraform ${record.op} from before the restart:\n${left}\n`);
     // The local backend's lock itself is an fcntl lock that died with its holder; the description file stays behind
     // and would only mislead whoever looks at the directory.
-    if (workdir.clearStaleLock(ctx.dir)) ctx.log.push('removed the state lock file left by a terraform that is no longer running\n');
+    if (workdir.clearStaleLock(ctx.dir)) ctx.log.push('removed the state lock file left by that terraform, which is no longer running\n');
+    workdir.clearRunRecord(ctx.dir);
   }
 
   private async init(ctx: OpContext): Promise<void> {
@@ -213,81 +272,103 @@ export class TerraformDriver implements BuiltinDriver {
       workdir.markInitialized(ctx.dir);
     });
     this.initQueue = run.catch(() => undefined);
-    await run;
+    await this.unlessStopped(ctx, run, 'waiting for another instance\'s terraform init');
   }
 
   /** Runs one terraform command that must succeed, keeping its output in the operation's log. */
   private async step(ctx: OpContext, args: string[], name: string): Promise<void> {
     const result = await this.command(ctx, args);
-    ctx.log.push(result.output);
+    const output = fileTail(path.join(ctx.dir, workdir.OUTPUT_LOG), OUTPUT_LIMIT);
+    ctx.log.push(output);
     if (result.code === 0 && !result.killed) return;
-    throw await this.classify(ctx, name, result);
+    throw await this.classify(ctx, name, result, output);
   }
 
-  private command(ctx: OpContext, args: string[]): Promise<CommandResult> {
-    if (ctx.stopped) return Promise.reject(new StepFailure('retryable', killedBecause(ctx.stopped, this.timeoutMs), '', null));
+  private async command(ctx: OpContext, args: string[], stdoutFile?: string): Promise<CommandResult> {
+    if (ctx.stopped) throw new StepFailure('retryable', killedBecause(ctx.stopped, this.timeoutMs), null);
     const cmd = startCommand({
-      file: ctx.config.terraformBin,
+      file: ctx.terraformBin,
       args,
       cwd: ctx.dir,
       env: ctx.env,
-      outputLimitBytes: OUTPUT_LIMIT,
+      logFile: path.join(ctx.dir, workdir.OUTPUT_LOG),
+      stdoutFile,
       killGraceMs: this.killGraceMs,
-      onStart: (pgid) => workdir.writeRunRecord(ctx.dir, { pgid, startTicks: workdir.processStartTicks(pgid), op: args[0]! }),
+      onStart: (pgid) =>
+        workdir.writeRunRecord(ctx.dir, { pgid, startTicks: workdir.processStartTicks(pgid), op: args[0]!, ...workdir.here() }),
     });
     ctx.current = cmd;
-    return cmd.done.then((r) => {
-      ctx.current = null;
-      workdir.clearRunRecord(ctx.dir);
-      return r;
-    });
+    const result = await cmd.done;
+    ctx.current = null;
+    workdir.clearRunRecord(ctx.dir);
+    return result;
   }
 
   /** Turns a failed command into a StepFailure of the right kind. */
-  private async classify(ctx: OpContext, name: string, result: CommandResult): Promise<StepFailure> {
-    const base = this.failure(ctx, name, result);
-    if (base.kind === 'permanent' || result.killed || result.spawnError || result.signal) return base;
-    if (isConfigurationError(result.output)) return new StepFailure('permanent', `${base.message} (a configuration error)`, '', EX_CONFIG);
+  private async classify(ctx: OpContext, name: string, result: CommandResult, output: string): Promise<StepFailure> {
+    const base = this.failure(ctx, name, result, output);
+    if (result.killed || result.spawnError || result.signal) return base;
+    if (isConfigurationError(output)) return new StepFailure('permanent', `${base.message} (a configuration error)`, EX_CONFIG);
     if (name === 'init' || !workdir.isInitialized(ctx.dir)) return base;
     // Errors in the configuration itself surface first in plan or apply; validate tells them from the world's.
-    const check = await this.command(ctx, ['validate', '-json', '-no-color']).catch(() => null);
-    const verdict = check ? validateVerdict(check.stdout) : null;
+    const file = path.join(ctx.dir, workdir.OUTPUTS_JSON);
+    const check = await this.command(ctx, ['validate', '-json', '-no-color'], file).catch(() => null);
+    let verdict: ReturnType<typeof validateVerdict> = null;
+    try {
+      verdict = check ? validateVerdict(fs.readFileSync(file, 'utf8')) : null;
+    } catch {
+      verdict = null;
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
     if (verdict && !verdict.valid) {
-      return new StepFailure('permanent', `terraform validate: ${verdict.summary ?? 'the module is not valid'}`, '', EX_CONFIG);
+      return new StepFailure('permanent', `terraform validate: ${verdict.summary ?? 'the module is not valid'}`, EX_CONFIG);
     }
     return base;
   }
 
-  private failure(ctx: OpContext, name: string, result: CommandResult): StepFailure {
-    if (result.killed) return new StepFailure('retryable', `terraform ${name} ${killedBecause(result.killed, this.timeoutMs)}; killed its process group`, '', result.code);
+  private failure(ctx: OpContext, name: string, result: CommandResult, output = ''): StepFailure {
+    if (result.killed) return new StepFailure('retryable', `terraform ${name} ${killedBecause(result.killed, this.timeoutMs)}; killed its process group`, result.code);
     if (result.spawnError) {
       const why =
         result.spawnError.code === 'ENOENT'
-          ? `${JSON.stringify(ctx.config.terraformBin)} was not found on the controller's PATH`
-          : `${JSON.stringify(ctx.config.terraformBin)} could not be started: ${result.spawnError.message}`;
-      return new StepFailure('retryable', why, '', null);
+          ? `${JSON.stringify(ctx.terraformBin)} was not found on the controller's PATH`
+          : `${JSON.stringify(ctx.terraformBin)} could not be started: ${result.spawnError.message}`;
+      return new StepFailure('retryable', why, null);
     }
-    if (result.signal) return new StepFailure('retryable', `terraform ${name} was killed by signal ${result.signal}`, '', null);
-    const summary = firstErrorSummary(result.output);
-    return new StepFailure('retryable', `terraform ${name} failed with exit code ${result.code}${summary ? `: ${summary}` : ''}`, '', result.code);
+    if (result.signal) return new StepFailure('retryable', `terraform ${name} was killed by signal ${result.signal}`, null);
+    const summary = firstErrorSummary(output);
+    return new StepFailure('retryable', `terraform ${name} failed with exit code ${result.code}${summary ? `: ${summary}` : ''}`, result.code);
   }
 
   private stop(ctx: OpContext, reason: KillReason): void {
     if (ctx.stopped) return;
     ctx.stopped = reason;
+    ctx.wake();
     ctx.current?.kill(reason);
   }
 
-  /** Runs `fn` once no other operation holds `dir`. */
-  private async exclusive<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.busy.get(dir) ?? Promise.resolve();
-    const mine = before.catch(() => undefined).then(fn);
-    const held = mine.catch(() => undefined);
-    this.busy.set(dir, held);
+  /** Waits for `p`, or fails the operation as soon as it is stopped (the queue it waits in may be slow). */
+  private async unlessStopped<T>(ctx: OpContext, p: Promise<T>, waiting: string): Promise<T> {
+    const stopped = ctx.stoppedSignal.then(() => {
+      throw new StepFailure('retryable', `${killedBecause(ctx.stopped!, this.timeoutMs)} while ${waiting}`, null);
+    });
+    return Promise.race([p, stopped]);
+  }
+
+  /** Runs `fn` once no other operation holds the instance's directory. */
+  private async exclusive<T>(ctx: OpContext, fn: () => Promise<T>): Promise<T> {
+    const before = this.busy.get(ctx.dir) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const mine = before.catch(() => undefined).then(() => held);
+    this.busy.set(ctx.dir, mine);
     try {
-      return await mine;
+      await this.unlessStopped(ctx, before.catch(() => undefined), 'waiting for another operation on this instance');
+      return await fn();
     } finally {
-      if (this.busy.get(dir) === held) this.busy.delete(dir);
+      release();
+      if (this.busy.get(ctx.dir) === mine) this.busy.delete(ctx.dir);
     }
   }
 
@@ -300,6 +381,10 @@ export class TerraformDriver implements BuiltinDriver {
       TF_INPUT: '0',
       CHECKPOINT_DISABLE: '1',
       TF_PLUGIN_CACHE_DIR: pluginCacheDir(this.root),
+      // Each instance's copy of a module without a lock file gets one written at its init; without this setting
+      // terraform would not use the shared cache for providers that no lock file yet lists, and download every
+      // provider once per instance.
+      TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE: '1',
       PREWARM_OP: req.op,
       PREWARM_INSTANCE_ID: req.instance.id,
       PREWARM_INSTANCE_NAME: req.instance.name,
@@ -317,15 +402,28 @@ export class TerraformDriver implements BuiltinDriver {
   }
 }
 
+/** A config refusal as one line: `config.<key>: <why>`. */
+function describeConfigError(err: unknown): string {
+  if (err instanceof ValidationError) {
+    const first = err.errors[0];
+    return first ? `${first.path.join('.')}: ${first.message}` : err.message;
+  }
+  return (err as Error).message;
+}
+
 export function pluginCacheDir(root: string): string {
   return path.join(root, 'plugin-cache');
 }
 
 /** Creates the driver's directories; the daemon calls it at start so a bad --terraform-dir fails the start. */
-export function prepareTerraformRoot(root: string): void {
+export function prepareTerraformRoot(root: string, nowMs: number): void {
   fs.mkdirSync(path.join(root, 'instances'), { recursive: true, mode: 0o700 });
   fs.mkdirSync(pluginCacheDir(root), { recursive: true, mode: 0o700 });
+  workdir.pruneFootprints(root, nowMs - FOOTPRINT_KEEP_MS);
 }
+
+/** How long the footprint of a destroyed instance is kept: far longer than any re-drive of its delete can come. */
+const FOOTPRINT_KEEP_MS = 30 * 24 * 3600_000;
 
 function transitionOf(op: DriverOp): Transition {
   return op === 'stop' ? 'stop' : op === 'delete' ? 'delete' : 'start';

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /** Files of a module directory that belong to a run there, never to the module. */
@@ -17,6 +18,10 @@ const INIT_MARK = '.prewarm-init';
 /** The process group of the terraform command running in the directory, for a re-drive after a crash. */
 const RUN_RECORD = '.prewarm-run.json';
 export const LOCK_INFO = '.terraform.tfstate.lock.info';
+/** terraform's output for the command running now (and, after a crash, for the one that was). */
+export const OUTPUT_LOG = '.prewarm-output.log';
+/** `output -json`'s stdout. */
+export const OUTPUTS_JSON = '.prewarm-outputs.json';
 
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -72,6 +77,20 @@ export interface RunRecord {
   /** The leader's start time in clock ticks since boot (/proc/<pid>/stat field 22), to tell a reused pid apart. */
   startTicks: number | null;
   op: string;
+  /** Where it ran: a process id means nothing on another machine, or after a reboot. */
+  host: string;
+  bootId: string | null;
+}
+
+/** This machine's name and boot, for run records. */
+export function here(): { host: string; bootId: string | null } {
+  let bootId: string | null = null;
+  try {
+    bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+  } catch {
+    // not Linux
+  }
+  return { host: os.hostname(), bootId };
 }
 
 export function writeRunRecord(dir: string, record: RunRecord): void {
@@ -88,9 +107,16 @@ export function readRunRecord(dir: string): RunRecord | null {
   try {
     const doc = JSON.parse(text) as Partial<RunRecord>;
     if (typeof doc.pgid !== 'number' || !Number.isInteger(doc.pgid) || doc.pgid <= 1) return null;
-    return { pgid: doc.pgid, startTicks: typeof doc.startTicks === 'number' ? doc.startTicks : null, op: String(doc.op ?? '') };
+    return {
+      pgid: doc.pgid,
+      startTicks: typeof doc.startTicks === 'number' ? doc.startTicks : null,
+      op: String(doc.op ?? ''),
+      host: typeof doc.host === 'string' ? doc.host : '',
+      bootId: typeof doc.bootId === 'string' ? doc.bootId : null,
+    };
   } catch {
-    // Torn by a crash while it was written: the command it described cannot have started yet.
+    // Torn by a crash while it was being written, right after its command started: that command cannot be found,
+    // and the state lock (if it still runs) makes the next terraform command fail and retry.
     return null;
   }
 }
@@ -161,4 +187,71 @@ export function clearStaleLock(dir: string): boolean {
   if (!fs.existsSync(file)) return false;
   fs.rmSync(file, { force: true });
   return true;
+}
+
+/**
+ * Whether the state holds any resource. A create that failed before building anything (a configuration error, a
+ * first resource that failed) leaves none, and its delete then has nothing to destroy: it must not need a working
+ * `init` or variables, or a broken module's instances could never be deleted.
+ */
+export function stateHasResources(dir: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, 'terraform.tfstate'), 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+  try {
+    const doc = JSON.parse(text) as { resources?: unknown };
+    return !Array.isArray(doc.resources) || doc.resources.length > 0;
+  } catch {
+    // Unreadable state: let terraform judge it.
+    return true;
+  }
+}
+
+/**
+ * Which instances were ever given a working directory under this root, and which of those were destroyed. A delete
+ * that finds no directory can then tell "never created here, or already destroyed" (nothing to do) from "created and
+ * since gone missing" (resources may exist that nothing tracks any more: an operator must look).
+ */
+export type Footprint = 'none' | 'created' | 'destroyed';
+
+function footprintFile(root: string, instanceId: string): string {
+  return path.join(root, 'footprints', instanceId);
+}
+
+export function readFootprint(root: string, instanceId: string): Footprint {
+  try {
+    return fs.readFileSync(footprintFile(root, instanceId), 'utf8').trim() === 'destroyed' ? 'destroyed' : 'created';
+  } catch {
+    return 'none';
+  }
+}
+
+export function writeFootprint(root: string, instanceId: string, footprint: Exclude<Footprint, 'none'>): void {
+  fs.mkdirSync(path.join(root, 'footprints'), { recursive: true, mode: 0o700 });
+  const file = footprintFile(root, instanceId);
+  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, `${footprint}\n`);
+  fs.renameSync(tmp, file);
+}
+
+/** Removes the footprints of instances destroyed before `beforeMs`; the ones still created are never removed. */
+export function pruneFootprints(root: string, beforeMs: number): void {
+  const dir = path.join(root, 'footprints');
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      if (fs.statSync(file).mtimeMs < beforeMs && fs.readFileSync(file, 'utf8').trim() === 'destroyed') fs.rmSync(file, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+  }
 }

@@ -22,6 +22,8 @@ function module(name: string, files: Record<string, string>): string {
 module('good', { 'main.tf': 'resource "terraform_data" "x" {}\n' });
 module('json', { 'main.tf.json': '{"resource": {"terraform_data": {"x": {}}}}' });
 module('empty', { 'README.md': 'no terraform here' });
+module('sibling', { 'main.tf': 'module "net" {\n  source = "../shared"\n}\n' });
+module('nested', { 'main.tf': 'module "net" {\n  source = "./modules/net"\n}\n' });
 module('s3', { 'main.tf': 'terraform {\n  backend "s3" {\n    bucket = "b"\n  }\n}\n' });
 module('cloud', { 'versions.tf': 'terraform {\n  cloud {\n    organization = "o"\n  }\n}\n' });
 module('json-backend', { 'main.tf.json': '{"terraform": {"backend": {"local": {}}}}' });
@@ -45,6 +47,8 @@ describe('resolveModuleConfig', () => {
     expect(resolveModuleConfig(modules, { module: 'good' })).toEqual({ moduleDir: fs.realpathSync(path.join(modules, 'good')), terraformBin: 'terraform' });
     expect(resolveModuleConfig(modules, { module: 'json', terraform_bin: 'tofu' }).terraformBin).toBe('tofu');
     expect(resolveModuleConfig(modules, { module: './good/' }).moduleDir).toBe(fs.realpathSync(path.join(modules, 'good')));
+    // Nested modules inside the module's own directory travel with its copy.
+    expect(resolveModuleConfig(modules, { module: 'nested' }).moduleDir).toBe(fs.realpathSync(path.join(modules, 'nested')));
   });
 
   test.each([
@@ -64,6 +68,7 @@ describe('resolveModuleConfig', () => {
     [{ module: 'good', terraform_bin: '/usr/bin/terraform' }, 'config.terraform_bin', /must be "terraform" or "tofu"/],
     [{ module: 'good', terraform_bin: 'sh' }, 'config.terraform_bin', /must be "terraform" or "tofu"/],
     [{ module: 'good', region: 'us' }, 'config.region', /unknown setting .*preset's parameters/],
+    [{ module: 'sibling' }, 'config.module', /uses a module outside its own directory \(source = "\.\.\/shared" in "main\.tf"\)/],
   ])('refuses %j at %s', (config, where, message) => {
     const r = refusal(() => resolveModuleConfig(modules, config as Record<string, string>));
     expect(r.path).toBe(where);
@@ -93,6 +98,10 @@ describe('failure classification', () => {
     '%s is not a configuration error',
     (summary) => expect(isConfigurationError(applyOutput(summary))).toBe(false),
   );
+
+  test("a provisioner printing an error summary is not terraform's own diagnostic", () => {
+    expect(isConfigurationError('terraform_data.x (local-exec): Error: No value for required variable\n│ Error: local-exec provisioner error\n')).toBe(false);
+  });
 
   test('init that stopped on the configuration is a configuration error', () => {
     expect(isConfigurationError('Error: Terraform encountered problems during initialisation, including problems\nwith the configuration, described below.')).toBe(true);
@@ -126,7 +135,7 @@ describe('outputs as attributes', () => {
     expect(outputAttributes('{}\n')).toEqual({ ok: true, attributes: {}, sensitive: [] });
     expect(outputAttributes('')).toEqual({ ok: true, attributes: {}, sensitive: [] });
     expect(outputAttributes('[1]')).toEqual({ ok: false, reason: expect.stringMatching(/not an object/) });
-    expect(outputAttributes('{')).toEqual({ ok: false, reason: expect.stringMatching(/not JSON/) });
+    expect(outputAttributes('{"pw": {"sensitive": true, "value": "hunter2"')).toEqual({ ok: false, reason: 'terraform output -json printed something that is not JSON' });
   });
 });
 
@@ -160,10 +169,10 @@ describe('working directories', () => {
     fs.writeFileSync(path.join(dir, '.prewarm-run.json'), '{"pgid": 1}');
     expect(readRunRecord(dir)).toBeNull();
     // A pid far above pid_max cannot be alive.
-    expect(recordedGroupAlive({ pgid: 4_000_000_000, startTicks: null, op: 'apply' })).toBe(false);
+    expect(recordedGroupAlive({ pgid: 4_000_000_000, startTicks: null, op: 'apply', host: '', bootId: null })).toBe(false);
     // Our own process group is alive; the same pid with another start time is someone else.
-    expect(recordedGroupAlive({ pgid: process.pid, startTicks: null, op: 'apply' })).toBe(process.pid === getPgid());
-    expect(recordedGroupAlive({ pgid: process.pid, startTicks: -1, op: 'apply' })).toBe(false);
+    expect(recordedGroupAlive({ pgid: process.pid, startTicks: null, op: 'apply', host: '', bootId: null })).toBe(process.pid === getPgid());
+    expect(recordedGroupAlive({ pgid: process.pid, startTicks: -1, op: 'apply', host: '', bootId: null })).toBe(false);
   });
 });
 

@@ -7,7 +7,7 @@
  *   Content-Type: application/json
  *   User-Agent: prewarm/<version>
  *   X-Prewarm-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>  (as notifications sign)
- *   Idempotency-Key: prewarm-job-<job id>        (the same for every attempt of the job, see below)
+ *   Idempotency-Key: prewarm-<instance id>-<op>-<job id>   (the same for every attempt of the job, see below)
  *   X-Prewarm-Attempt: <attempt>
  *   X-Prewarm-Operation: <op>
  * The secret is the one `secret_ref` names (DriverSecrets: the --secrets-file, else PREWARM_SECRET_<NAME>).
@@ -230,7 +230,7 @@ export class HttpDriver implements BuiltinDriver {
       // The key is the job id alone, not job id and attempt: the attempt counter counts starts, and a job re-driven
       // after a controller crash (the POST may have reached the platform before the crash) must carry the same key,
       // or the platform would take the re-drive as a new request and build a second instance.
-      'Idempotency-Key': `prewarm-job-${c.req.jobId}`,
+      'Idempotency-Key': idempotencyKey(c.req),
       'X-Prewarm-Attempt': String(c.req.attempt),
       'X-Prewarm-Operation': c.req.op,
     };
@@ -391,4 +391,13 @@ function ownPortOf(url: URL, ports: readonly number[]): number | null {
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if (!ports.includes(port)) return null;
   return isLoopbackHost(url.hostname) || isLocalAddress(url.hostname) ? port : null;
+}
+
+/**
+ * The same on every try of one job, re-drives after a crash included (the attempt counts starts, so it cannot be part
+ * of it). The instance id and operation make it unique beyond this database: job ids restart with a new database,
+ * and several controllers may share one platform.
+ */
+export function idempotencyKey(req: Pick<DriverRequest, 'instance' | 'op' | 'jobId'>): string {
+  return `prewarm-${req.instance.id}-${req.op}-${req.jobId}`;
 }

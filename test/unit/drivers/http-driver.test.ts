@@ -129,7 +129,7 @@ describe('the POST', () => {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(got!.body)),
       'user-agent': `prewarm/${packageJson.version}`,
-      'idempotency-key': 'prewarm-job-42',
+      'idempotency-key': 'prewarm-inst-0001-create-42',
       'x-prewarm-attempt': '3',
       'x-prewarm-operation': 'create',
     });
@@ -303,8 +303,8 @@ describe('a dropped connection and the re-drive', () => {
     expect(again).toMatchObject({ kind: 'ok', attributes: { instance: 'i-1' } });
     expect(instances).toBe(1);
     expect(platform.requests.map((r) => [r.headers['idempotency-key'], r.headers['x-prewarm-attempt']])).toEqual([
-      ['prewarm-job-7', '1'],
-      ['prewarm-job-7', '2'],
+      ['prewarm-inst-0001-create-7', '1'],
+      ['prewarm-inst-0001-create-7', '2'],
     ]);
     expect(platform.requests[0]!.body).toBe(platform.requests[1]!.body.replace('"attempt":2', '"attempt":1'));
   });
@@ -338,7 +338,7 @@ describe('202 Accepted and polling', () => {
     for (const r of platform.requests.slice(1)) {
       expect(r.body).toBe('');
       expect(r.verified).toEqual({ ok: true });
-      expect(r.headers).toMatchObject({ 'idempotency-key': 'prewarm-job-42', 'x-prewarm-attempt': '2', 'x-prewarm-operation': 'create', 'user-agent': `prewarm/${packageJson.version}` });
+      expect(r.headers).toMatchObject({ 'idempotency-key': 'prewarm-inst-0001-create-42', 'x-prewarm-attempt': '2', 'x-prewarm-operation': 'create', 'user-agent': `prewarm/${packageJson.version}` });
       expect(r.headers['content-type']).toBeUndefined();
     }
     const lines = o.stderr.trim().split('\n').map((l) => l.replace(/^\+\S+ /, '').replace(/ \([\d.]+m?s\)/, ''));

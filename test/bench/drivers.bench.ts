@@ -1,13 +1,18 @@
 /**
- * The built-in terraform driver against bare terraform on the same module: what the driver adds to a create
+ * The built-in drivers against their bare equivalent in the same run. The http driver against plain POSTs of the same
+ * body to the same platform. The terraform driver against bare terraform on the same module: what it adds to a create
  * (copy, run record, output parsing) and to a delete, measured in the same run. The module holds one built-in
  * resource, so the figures are terraform's own floor plus the driver, not a provider's work.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import * as http from 'node:http';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { systemClock } from '../../controller/clock/clock';
+import { wireRequest } from '../../controller/drivers/exec';
+import { createHttpDriver } from '../../controller/drivers/http/driver';
+import { DriverSecrets } from '../../controller/drivers/secrets';
 import { TerraformDriver, prepareTerraformRoot } from '../../controller/drivers/terraform/terraform-driver';
 import { driverRequest } from '../helpers/fixtures';
 import { terraformPath } from '../helpers/terraform';
@@ -17,8 +22,67 @@ import type { Skipped } from './postgres.bench';
 const MODULE = 'variable "prewarm_instance_id" { type = string }\nresource "terraform_data" "x" { input = var.prewarm_instance_id }\noutput "id" { value = terraform_data.x.id }\n';
 const RUNS = 7;
 
+/** A platform in its own process (as a real one would be): answers every POST with 201 and one attribute. */
+const PLATFORM = `
+const http = require('node:http');
+const server = http.createServer((req, res) => { req.resume(); req.on('end', () => {
+  res.writeHead(201, { 'Content-Type': 'application/json' }); res.end('{"attributes":{"path":"/srv/x"}}'); }); });
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
+/** The http driver's create against bare signed-less POSTs of the same body to the same platform, one at a time. */
+async function benchHttpDriver(): Promise<Figure> {
+  const child = spawn(process.execPath, ['-e', PLATFORM], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+      child.once('exit', (code) => reject(new Error(`the platform exited (${code})`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const driver = createHttpDriver({
+      secrets: DriverSecrets.load({ env: { PREWARM_SECRET_BENCH: 'bench-signing-secret-0123456789' } }),
+      clock: systemClock,
+      ownPorts: () => [],
+    });
+    const req = driverRequest('create', { config: { url, secret_ref: 'bench' } });
+    const body = JSON.stringify(wireRequest(req));
+    const runs = 300;
+    const bare = await timeRuns(runs, () => post(`${url}/create`, body), 20);
+    const viaDriver = await timeRuns(
+      runs,
+      async () => {
+        const o = await driver.run(req);
+        if (o.kind !== 'ok') throw new Error(`http driver bench: ${o.message}`);
+      },
+      20,
+    );
+    return {
+      name: 'http driver create (signed POST, answer parsed)',
+      value: Number(median(viaDriver).toFixed(2)),
+      unit: 'ms',
+      runs,
+      baseline: { name: 'bare POST of the same body', value: Number(median(bare).toFixed(2)) },
+      note: 'median; platform on loopback in its own process; a fresh connection each, as the driver makes',
+    };
+  } finally {
+    child.kill();
+  }
+}
+
+function post(url: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const r = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
 export async function benchDrivers(): Promise<Figure[] | Skipped> {
-  if (terraformPath() === undefined) return { skipped: 'terraform is not on PATH' };
+  const httpFigure = await benchHttpDriver();
+  if (terraformPath() === undefined) return [httpFigure];
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-bench-drivers-'));
   try {
     const modules = path.join(base, 'modules');
@@ -77,6 +141,7 @@ export async function benchDrivers(): Promise<Figure[] | Skipped> {
       note: 'median; one terraform_data resource',
     });
     return [
+      httpFigure,
       fig('terraform driver create (init + apply + output)', driverCreate, 'bare terraform init + apply + output -json', bareCreate),
       fig('terraform driver delete (destroy + remove)', driverDelete, 'bare terraform destroy + rm', bareDelete),
     ];

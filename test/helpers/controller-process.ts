@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { repoRoot } from './controller';
+import { waitFor } from './wait';
 
 const runner = path.join(repoRoot, 'test/helpers/run-controller.ts');
 
@@ -39,4 +40,21 @@ export function exited(child: ChildProcess): Promise<void> {
 export function seededRandom(seed: number): () => number {
   let s = seed;
   return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+/**
+ * Waits until the controller process's /metrics shows `ready` instances ready in `template/preset` and no job in
+ * flight (the process holds the database exclusively, so progress is watched from outside).
+ */
+export function waitForPoolSettled(opsPort: number, template: string, preset: string, ready: number, timeoutMs: number): Promise<unknown> {
+  const readyLine = new RegExp(`prewarm_preset_ready\\{preset="${preset}",template="${template}"\\} ${ready}\\n`);
+  return waitFor(
+    `${ready} ready in ${template}/${preset} and no job in flight`,
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${opsPort}/metrics`).catch(() => undefined);
+      const text = res ? await res.text() : '';
+      return readyLine.test(text) && /prewarm_jobs_in_flight 0\n/.test(text);
+    },
+    timeoutMs,
+  );
 }

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { exampleDrivers } from '../helpers/controller';
-import { exited, startControllerProcess } from '../helpers/controller-process';
+import { exited, startControllerProcess, waitForPoolSettled } from '../helpers/controller-process';
 import { poolSpec, templateSpec } from '../helpers/fixtures';
 import { ProcessReaper } from '../helpers/processes';
 import { waitFor } from '../helpers/wait';
@@ -63,15 +63,7 @@ test('kill -9 during 202 polling: the re-drive reuses the key and no instance is
     expect(fs.existsSync(path.join(platformState, 'instances')) ? fs.readdirSync(path.join(platformState, 'instances')) : []).toEqual([]);
 
     const second = await startControllerProcess(options, env);
-    await waitFor(
-      'convergence',
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${second.opsPort}/metrics`).catch(() => undefined);
-        const text = res ? await res.text() : '';
-        return /prewarm_preset_ready\{preset="pool",template="remote"\} 2/.test(text) && /prewarm_jobs_in_flight 0/.test(text);
-      },
-      30_000,
-    );
+    await waitForPoolSettled(second.opsPort, 'remote', 'pool', 2, 30_000);
     second.child.kill('SIGTERM');
     await exited(second.child);
 

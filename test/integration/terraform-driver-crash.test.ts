@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { exampleDrivers } from '../helpers/controller';
-import { exited, startControllerProcess } from '../helpers/controller-process';
+import { exited, startControllerProcess, waitForPoolSettled } from '../helpers/controller-process';
 import { poolSpec, templateSpec } from '../helpers/fixtures';
 import { processesMentioning } from '../helpers/processes';
 import { skipping } from '../helpers/skip';
@@ -52,15 +52,7 @@ const hasTerraform = terraformPath() !== undefined;
       await exited(first.child);
 
       const second = await startControllerProcess(options, env);
-      await waitFor(
-        'convergence',
-        async () => {
-          const res = await fetch(`http://127.0.0.1:${second.opsPort}/metrics`).catch(() => undefined);
-          const text = res ? await res.text() : '';
-          return /prewarm_preset_ready\{preset="tf",template="devbox"\} 2/.test(text) && /prewarm_jobs_in_flight 0/.test(text);
-        },
-        90_000,
-      );
+      await waitForPoolSettled(second.opsPort, 'devbox', 'tf', 2, 90_000);
       second.child.kill('SIGTERM');
       await exited(second.child);
 

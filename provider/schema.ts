@@ -218,14 +218,17 @@ export const TEMPLATE_SCHEMA: SchemaDef = {
         type: ty.string,
         mode: 'required',
         description:
-          'The driver that builds instances: the name of a program in the controller\'s `--driver-dir` ' +
-          '(no path separators).',
+          'The driver that builds instances: `"terraform"` (each instance a Terraform module from the controller\'s ' +
+          '`--modules-dir`), `"http"` (a platform\'s API), or the name of a program in the controller\'s ' +
+          '`--driver-dir` (no path separators).',
       },
       config: {
         type: ty.map(ty.string),
         mode: 'optional',
         description:
-          'Driver settings, passed to the driver with every operation (for example `{ image = "node:20" }`). ' + MAP_RULE,
+          'Driver settings, passed to the driver with every operation (for example `{ image = "node:20" }`; ' +
+          '`{ module = "workspace" }` for terraform; `{ url = "https://…", secret_ref = "name" }` for http). ' +
+          MAP_RULE,
       },
       version: {
         type: ty.number,

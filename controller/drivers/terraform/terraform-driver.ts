@@ -14,10 +14,11 @@ import path from 'node:path';
 import type { Clock } from '../../clock/clock';
 import { ValidationError } from '../../domain/errors';
 import type { BuiltinDriver } from '../builtin';
-import { DRIVER_OPS, withoutControllerSecrets, type DriverOp, type DriverOutcome, type DriverRequest } from '../exec';
+import { DRIVER_OPS, type DriverOutcome, type DriverRequest } from '../exec';
 import { EX_CONFIG, abortDetail, killedBecause, type KillReason } from '../run-outcome';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from './classify';
 import { fileTail, startCommand, type CommandResult, type RunningCommand } from './command';
+import { pluginCacheDir, terraformEnvironment } from './environment';
 import { checkConfigShape, resolveModuleConfig } from './module-config';
 import * as workdir from './workdir';
 
@@ -40,8 +41,6 @@ const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_KILL_GRACE_MS = 30_000;
 /** How often a re-drive looks whether a terraform left over from before a restart is gone yet. */
 const ORPHAN_POLL_MS = 250;
-
-type Transition = 'start' | 'stop' | 'delete';
 
 /** A failure inside one operation, carrying its kind and the output that explains it. */
 class StepFailure extends Error {
@@ -131,7 +130,7 @@ export class TerraformDriver implements BuiltinDriver {
 
     let wake = (): void => undefined;
     const stoppedSignal = new Promise<void>((resolve) => (wake = resolve));
-    const ctx: OpContext = { req, terraformBin, dir, env: this.environment(req), stopped: null, stoppedSignal, wake, current: null, log: [] };
+    const ctx: OpContext = { req, terraformBin, dir, env: terraformEnvironment(req, pluginCacheDir(this.root), this.opts.env ?? {}), stopped: null, stoppedSignal, wake, current: null, log: [] };
     const onAbort = () => this.stop(ctx, { kind: 'aborted', detail: signal ? abortDetail(signal) : 'aborted' });
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = this.opts.clock.setTimer(this.timeoutMs, () => this.stop(ctx, { kind: 'timeout' }));
@@ -371,35 +370,6 @@ export class TerraformDriver implements BuiltinDriver {
       if (this.busy.get(ctx.dir) === mine) this.busy.delete(ctx.dir);
     }
   }
-
-  /** terraform's environment: the controller's own minus its secrets, the operator's settings, then the request. */
-  private environment(req: DriverRequest): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...(this.opts.env ?? {}),
-      TF_IN_AUTOMATION: '1',
-      TF_INPUT: '0',
-      CHECKPOINT_DISABLE: '1',
-      TF_PLUGIN_CACHE_DIR: pluginCacheDir(this.root),
-      // Each instance's copy of a module without a lock file gets one written at its init; without this setting
-      // terraform would not use the shared cache for providers that no lock file yet lists, and download every
-      // provider once per instance.
-      TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE: '1',
-      PREWARM_OP: req.op,
-      PREWARM_INSTANCE_ID: req.instance.id,
-      PREWARM_INSTANCE_NAME: req.instance.name,
-    };
-    withoutControllerSecrets(env);
-    // Parameters first: the instance's own variables must not be overridable by a preset parameter of that name.
-    for (const [name, value] of Object.entries(req.parameters)) env[`TF_VAR_${name}`] = value;
-    env['TF_VAR_prewarm_instance_id'] = req.instance.id;
-    env['TF_VAR_prewarm_instance_name'] = req.instance.name;
-    env['TF_VAR_prewarm_template'] = req.template.name;
-    env['TF_VAR_prewarm_template_version'] = String(req.template.version);
-    env['TF_VAR_prewarm_preset'] = req.preset.name;
-    env['TF_VAR_prewarm_transition'] = transitionOf(req.op);
-    return env;
-  }
 }
 
 /** A config refusal as one line: `config.<key>: <why>`. */
@@ -411,9 +381,7 @@ function describeConfigError(err: unknown): string {
   return (err as Error).message;
 }
 
-export function pluginCacheDir(root: string): string {
-  return path.join(root, 'plugin-cache');
-}
+export { pluginCacheDir };
 
 /** Creates the driver's directories; the daemon calls it at start so a bad --terraform-dir fails the start. */
 export function prepareTerraformRoot(root: string, nowMs: number): void {
@@ -424,10 +392,6 @@ export function prepareTerraformRoot(root: string, nowMs: number): void {
 
 /** How long the footprint of a destroyed instance is kept: far longer than any re-drive of its delete can come. */
 const FOOTPRINT_KEEP_MS = 30 * 24 * 3600_000;
-
-function transitionOf(op: DriverOp): Transition {
-  return op === 'stop' ? 'stop' : op === 'delete' ? 'delete' : 'start';
-}
 
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {
   try {

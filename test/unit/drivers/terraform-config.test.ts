@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ValidationError } from '../../../controller/domain/errors';
+import { driverRequest } from '../../helpers/fixtures';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from '../../../controller/drivers/terraform/classify';
 import { resolveModuleConfig } from '../../../controller/drivers/terraform/module-config';
+import { terraformEnvironment, transitionOf } from '../../../controller/drivers/terraform/environment';
 import { instanceDir, prepare, readRunRecord, recordedGroupAlive } from '../../../controller/drivers/terraform/workdir';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-tfconfig-'));
@@ -180,3 +182,28 @@ function getPgid(): number {
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
+
+describe("terraform's environment", () => {
+  test('module inputs from the request, the instance\'s own winning over a parameter of the same name; unattended settings', () => {
+    const env = terraformEnvironment(
+      driverRequest('stop', { parameters: { greeting: 'hi', prewarm_instance_id: 'spoofed' }, template: { name: 'devbox', version: 4 } }),
+      '/r/plugin-cache',
+      { PREWARM_STATE_DIR: '/srv/state' },
+    );
+    expect(env).toMatchObject({
+      TF_VAR_greeting: 'hi',
+      TF_VAR_prewarm_instance_id: 'inst-0001',
+      TF_VAR_prewarm_instance_name: 'devbox-us-nix-1',
+      TF_VAR_prewarm_template: 'devbox',
+      TF_VAR_prewarm_template_version: '4',
+      TF_VAR_prewarm_preset: 'us-nix',
+      TF_VAR_prewarm_transition: 'stop',
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      TF_PLUGIN_CACHE_DIR: '/r/plugin-cache',
+      PREWARM_STATE_DIR: '/srv/state',
+      PREWARM_OP: 'stop',
+    });
+    expect(['create', 'start', 'stop', 'delete'].map((op) => transitionOf(op as 'create'))).toEqual(['start', 'start', 'stop', 'delete']);
+  });
+});

@@ -8,13 +8,13 @@ import * as cdktf from 'cdktf';
 
 export interface TemplateConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Driver settings, passed to the driver with every operation (for example `{ image = "node:20" }`). At most 128 entries. Keys: 1–128 characters of letters, digits, `_`, `-`, `.` and `/`, starting with a letter, digit or `_`. Values: at most 4096 bytes of UTF-8, without control characters other than tab and newline.
+  * Driver settings, passed to the driver with every operation (for example `{ image = "node:20" }`; `{ module = "workspace" }` for terraform; `{ url = "https://…", secret_ref = "name" }` for http). At most 128 entries. Keys: 1–128 characters of letters, digits, `_`, `-`, `.` and `/`, starting with a letter, digit or `_`. Values: at most 4096 bytes of UTF-8, without control characters other than tab and newline.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs/resources/template#config Template#config}
   */
   readonly config?: { [key: string]: string };
   /**
-  * The driver that builds instances: the name of a program in the controller's `--driver-dir` (no path separators).
+  * The driver that builds instances: `"terraform"` (each instance a Terraform module from the controller's `--modules-dir`), `"http"` (a platform's API), or the name of a program in the controller's `--driver-dir` (no path separators).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/prewarm/prewarm/latest/docs/resources/template#driver Template#driver}
   */

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { systemClock } from '../../controller/clock/clock';
 import { describeOutcome, type DriverOutcome, type DriverRequest } from '../../controller/drivers/exec';
 import { TerraformDriver, prepareTerraformRoot } from '../../controller/drivers/terraform/terraform-driver';
+import { here } from '../../controller/drivers/terraform/workdir';
 import { driverRequest } from '../helpers/fixtures';
 import { isAlive, processesMentioning } from '../helpers/processes';
 import { skipping } from '../helpers/skip';
@@ -249,7 +250,7 @@ function get(url: string): Promise<string | null> {
       env: { ...process.env, TF_VAR_seconds: '120', TF_IN_AUTOMATION: '1' },
     });
     orphan.unref();
-    fs.writeFileSync(path.join(dir, '.prewarm-run.json'), JSON.stringify({ pgid: orphan.pid, startTicks: null, op: 'apply' }));
+    fs.writeFileSync(path.join(dir, '.prewarm-run.json'), JSON.stringify({ pgid: orphan.pid, startTicks: null, op: 'apply', ...here() }));
     await waitFor('the orphan to hold the state lock', () => fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info')), 20_000);
 
     const started = Date.now();
@@ -261,6 +262,62 @@ function get(url: string): Promise<string | null> {
     expect(fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info'))).toBe(false);
     expect(fs.existsSync(path.join(dir, '.prewarm-run.json'))).toBe(false);
     ok(await d.run({ ...create, op: 'delete' }));
+  });
+
+  test("a run record from another host is left alone (retryable); one from an earlier boot is stale", async () => {
+    const { driver: d, root } = driver();
+    const create = request('create', 'slow');
+    ok(await d.run(create));
+    const dir = path.join(root, 'instances', create.instance.id);
+    const recordFile = path.join(dir, '.prewarm-run.json');
+    const bystander = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    bystander.unref();
+    try {
+      fs.writeFileSync(recordFile, JSON.stringify({ pgid: bystander.pid, startTicks: null, op: 'apply', host: 'elsewhere.example', bootId: null }));
+      const there = await d.run({ ...create, op: 'stop' });
+      expect(there.kind).toBe('retryable');
+      expect(message(there)).toMatch(/was started for this instance on "elsewhere\.example" and may still be running there; once it has stopped, remove .*\.prewarm-run\.json/);
+      expect(fs.existsSync(recordFile)).toBe(true);
+      expect(isAlive(bystander.pid!)).toBe(true);
+
+      // The same host, another boot: whatever holds that process id now is not the terraform that was recorded.
+      fs.writeFileSync(recordFile, JSON.stringify({ pgid: bystander.pid, startTicks: null, op: 'apply', host: os.hostname(), bootId: 'an-earlier-boot' }));
+      ok(await d.run({ ...create, op: 'stop', attempt: 2 }));
+      expect(isAlive(bystander.pid!)).toBe(true);
+      expect(fs.existsSync(recordFile)).toBe(false);
+    } finally {
+      process.kill(bystander.pid!, 'SIGKILL');
+    }
+  });
+
+  test('an operation stopped while it waits for another on the same instance lets the next one wait too', async () => {
+    const { driver: d } = driver({ killGraceMs: 5_000 });
+    const create = request('create', 'slow', { parameters: { seconds: '3' } });
+    const first = d.run(create);
+    const aborter = new AbortController();
+    const queued = d.run({ ...create, op: 'stop' }, aborter.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    aborter.abort('the test gave up');
+    const given = await queued;
+    expect(given.kind).toBe('retryable');
+    expect(message(given)).toMatch(/was aborted \(the test gave up\) while waiting for another operation on this instance/);
+    // The next operation must still wait for the create, not take its terraform for a leftover and interrupt it.
+    const next = d.run({ ...create, op: 'stop', attempt: 2 });
+    ok(await first);
+    const after = await next;
+    ok(after);
+    expect(after.stderr).not.toMatch(/interrupting it/);
+  });
+
+  test('a create whose module copy fails leaves nothing a delete must wait for', async () => {
+    const { driver: d, root } = driver();
+    module('dangling', { 'main.tf': 'resource "terraform_data" "x" {}\n' });
+    fs.symlinkSync(path.join(base, 'nowhere'), path.join(modules, 'dangling', 'data.txt'));
+    const create = request('create', 'dangling');
+    const outcome = await d.run(create);
+    expect(outcome.kind).toBe('retryable');
+    expect(fs.existsSync(path.join(root, 'instances', create.instance.id))).toBe(false);
+    expect(ok(await d.run({ ...create, op: 'delete' }))).toEqual({});
   });
 
   test('shutdown interrupts a running apply (retryable) and a later run converges', async () => {

@@ -25,27 +25,31 @@ const CONFIG_ERRORS = [
   'Missing required provider',
 ];
 
-/** Every `Error: …` summary line of terraform's own diagnostics, in order (the first is the most important). */
-export function errorSummaries(output: string): string[] {
-  const found: string[] = [];
-  for (const line of stripVTControlCharacters(output).split('\n')) {
-    // terraform draws its diagnostics in a box (│ ╷ ╵); a provisioner's own output comes prefixed with the
-    // resource's address instead, so it cannot pass for one.
-    const m = /^[\s│╷╵]*Error: (.+?)\s*$/.exec(line);
-    if (m) found.push(m[1]!);
-  }
-  return found;
-}
-
+/**
+ * The first `Error: …` summary of terraform's output: terraform prints its diagnostics in order of importance, and
+ * the first line that reads as one is always its own (streamed provisioner output carries the resource's address
+ * in front). Later ones may be script output quoted inside a diagnostic's detail.
+ */
 export function firstErrorSummary(output: string): string | null {
-  return errorSummaries(output)[0] ?? null;
+  for (const line of stripVTControlCharacters(output).split('\n')) {
+    // terraform draws its diagnostics in a box (│ ╷ ╵) on a terminal and without one in a file.
+    const m = /^[\s│╷╵]*Error: (.+?)\s*$/.exec(line);
+    if (m) return m[1]!;
+  }
+  return null;
 }
 
-/** True when terraform's diagnostics name an error that only the module or its inputs can cause. */
+/**
+ * True when terraform's first error names one that only the module or its inputs can cause. Only the first: a
+ * failed provisioner's output is quoted in its diagnostic's detail, line by line, where a script printing
+ * "Error: Unsupported attribute" would pass for a diagnostic of its own; the first error summary is always
+ * terraform's (streamed provisioner output carries the resource's address in front).
+ */
 export function isConfigurationError(output: string): boolean {
-  const clean = stripVTControlCharacters(output);
-  if (/^[\s│╷╵]*Error: Terraform encountered problems during initiali[sz]ation, including problems\s+with the configuration/m.test(clean)) return true;
-  return errorSummaries(output).some((summary) => CONFIG_ERRORS.some((config) => summary.startsWith(config)));
+  const first = firstErrorSummary(output);
+  if (first === null) return false;
+  if (/^Terraform encountered problems during initiali[sz]ation, including problems/.test(first)) return true;
+  return CONFIG_ERRORS.some((config) => first.startsWith(config));
 }
 
 /** `terraform validate -json`'s verdict: null when the output is not its JSON (an older or odd binary). */

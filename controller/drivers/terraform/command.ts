@@ -25,11 +25,13 @@ export interface CommandSpec {
 }
 
 export interface CommandResult {
-  /** null when the command never started (spawnError says why) or was killed by a signal. */
+  /** null when the command never started (spawnError or setupError says why) or was killed by a signal. */
   code: number | null;
   signal: NodeJS.Signals | null;
   killed: KillReason | null;
   spawnError: NodeJS.ErrnoException | null;
+  /** Its output files could not be opened: nothing was started. */
+  setupError: string | null;
 }
 
 /** A running command that its owner can kill; `done` settles once the leader has exited. */
@@ -43,34 +45,35 @@ export function startCommand(spec: CommandSpec): RunningCommand {
   let child: ChildProcess | undefined;
   let exited = false;
   const done = new Promise<CommandResult>((resolve) => {
-    let log: number;
+    let log: number | undefined;
     let out: number;
     try {
       log = fs.openSync(spec.logFile, 'w', 0o600);
       out = spec.stdoutFile === undefined ? log : fs.openSync(spec.stdoutFile, 'w', 0o600);
     } catch (err) {
-      resolve({ code: null, signal: null, killed: null, spawnError: err as NodeJS.ErrnoException });
+      if (log !== undefined) fs.closeSync(log);
+      resolve({ code: null, signal: null, killed: null, spawnError: null, setupError: `cannot open its output file: ${(err as Error).message}` });
       return;
     }
     const closeFiles = () => {
-      fs.closeSync(log);
+      fs.closeSync(log!);
       if (out !== log) fs.closeSync(out);
     };
     const spawned = spawnProcessGroup(spec.file, spec.args, spec.cwd, spec.env, ['ignore', out, log]);
     // The child holds its own copies of the descriptors.
     closeFiles();
     if (!spawned.ok) {
-      resolve({ code: null, signal: null, killed: null, spawnError: spawned.error });
+      resolve({ code: null, signal: null, killed: null, spawnError: spawned.error, setupError: null });
       return;
     }
     child = spawned.child;
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (child?.pid !== undefined) return;
-      resolve({ code: null, signal: null, killed, spawnError: err });
+      resolve({ code: null, signal: null, killed, spawnError: err, setupError: null });
     });
     child.on('exit', (code, signal) => {
       exited = true;
-      resolve({ code, signal, killed, spawnError: null });
+      resolve({ code, signal, killed, spawnError: null, setupError: null });
     });
     if (child.pid !== undefined) {
       try {

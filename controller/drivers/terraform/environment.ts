@@ -29,6 +29,7 @@ export function terraformEnvironment(req: DriverRequest, pluginCache: string, op
     PREWARM_INSTANCE_NAME: req.instance.name,
   };
   withoutControllerSecrets(env);
+  withoutStateRedirects(env);
   // Parameters first: the instance's own variables must not be overridable by a preset parameter of that name.
   for (const [name, value] of Object.entries(req.parameters)) env[`TF_VAR_${name}`] = value;
   env['TF_VAR_prewarm_instance_id'] = req.instance.id;
@@ -38,4 +39,15 @@ export function terraformEnvironment(req: DriverRequest, pluginCache: string, op
   env['TF_VAR_prewarm_preset'] = req.preset.name;
   env['TF_VAR_prewarm_transition'] = transitionOf(req.op);
   return env;
+}
+
+/**
+ * Settings that would make terraform keep the instance's state somewhere other than its working directory's
+ * `terraform.tfstate` (a workspace, another data dir) or change what a command does (extra CLI arguments such as a
+ * `-target` on destroy). The driver decides what runs and where the state is; an operator's shell must not.
+ */
+function withoutStateRedirects(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(env)) {
+    if (name === 'TF_WORKSPACE' || name === 'TF_DATA_DIR' || name === 'TF_CLI_ARGS' || name.startsWith('TF_CLI_ARGS_')) delete env[name];
+  }
 }

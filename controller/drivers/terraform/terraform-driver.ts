@@ -21,6 +21,7 @@ import { fileTail, startCommand, type CommandResult, type RunningCommand } from 
 import { pluginCacheDir, terraformEnvironment } from './environment';
 import { checkConfigShape, resolveModuleConfig } from './module-config';
 import * as workdir from './workdir';
+import { boundedText } from '../../net/outbound';
 
 export interface TerraformDriverOptions {
   /** Where template modules live; a template's `module` is a directory inside it. */
@@ -142,6 +143,9 @@ export class TerraformDriver implements BuiltinDriver {
       if (err instanceof StepFailure) return fail(err.kind, err.message, tail(ctx.log.join('')), err.exitCode);
       return fail('retryable', `failed: ${(err as Error).message}`, tail(ctx.log.join('')));
     } finally {
+      // A stop ends waits at once, but a command already running was only signalled: the operation is not over (nor
+      // off the books shutdown waits on) until it has exited.
+      await ctx.current?.done;
       timer.cancel();
       signal?.removeEventListener('abort', onAbort);
       this.live.delete(ctx);
@@ -158,8 +162,10 @@ export class TerraformDriver implements BuiltinDriver {
         // The operator can put the module back or fix it without touching the template.
         throw new StepFailure('retryable', describeConfigError(err), null);
       }
-      if (workdir.readFootprint(this.root, req.instance.id) === 'none') workdir.writeFootprint(this.root, req.instance.id, 'created');
       workdir.prepare(moduleDir, dir);
+      // After the copy: no resource can exist before the first terraform command, and a copy that failed must not
+      // leave a footprint that makes the delete wait for a directory that never was.
+      if (workdir.readFootprint(this.root, req.instance.id) !== 'created') workdir.writeFootprint(this.root, req.instance.id, 'created');
     } else if (!workdir.isPrepared(dir)) {
       return this.withoutDirectory(ctx);
     }
@@ -207,7 +213,7 @@ export class TerraformDriver implements BuiltinDriver {
     const file = path.join(ctx.dir, workdir.OUTPUTS_JSON);
     try {
       const out = await this.command(ctx, ['output', '-json', '-no-color'], file);
-      if (out.code !== 0 || out.killed || out.spawnError || out.signal) throw this.failure(ctx, 'output', out);
+      if (out.code !== 0 || out.killed || out.spawnError || out.setupError || out.signal) throw this.failure(ctx, 'output', out);
       let text: string;
       try {
         text = fs.readFileSync(file, 'utf8');
@@ -306,7 +312,7 @@ export class TerraformDriver implements BuiltinDriver {
   /** Turns a failed command into a StepFailure of the right kind. */
   private async classify(ctx: OpContext, name: string, result: CommandResult, output: string): Promise<StepFailure> {
     const base = this.failure(ctx, name, result, output);
-    if (result.killed || result.spawnError || result.signal) return base;
+    if (result.killed || result.spawnError || result.setupError || result.signal) return base;
     if (isConfigurationError(output)) return new StepFailure('permanent', `${base.message} (a configuration error)`, EX_CONFIG);
     if (name === 'init' || !workdir.isInitialized(ctx.dir)) return base;
     // Errors in the configuration itself surface first in plan or apply; validate tells them from the world's.
@@ -321,7 +327,7 @@ export class TerraformDriver implements BuiltinDriver {
       fs.rmSync(file, { force: true });
     }
     if (verdict && !verdict.valid) {
-      return new StepFailure('permanent', `terraform validate: ${verdict.summary ?? 'the module is not valid'}`, EX_CONFIG);
+      return new StepFailure('permanent', `terraform validate: ${verdict.summary ? boundedText(verdict.summary) : 'the module is not valid'}`, EX_CONFIG);
     }
     return base;
   }
@@ -335,9 +341,10 @@ export class TerraformDriver implements BuiltinDriver {
           : `${JSON.stringify(ctx.terraformBin)} could not be started: ${result.spawnError.message}`;
       return new StepFailure('retryable', why, null);
     }
+    if (result.setupError) return new StepFailure('retryable', `terraform ${name} was not started in ${ctx.dir}: ${result.setupError}`, null);
     if (result.signal) return new StepFailure('retryable', `terraform ${name} was killed by signal ${result.signal}`, null);
     const summary = firstErrorSummary(output);
-    return new StepFailure('retryable', `terraform ${name} failed with exit code ${result.code}${summary ? `: ${summary}` : ''}`, result.code);
+    return new StepFailure('retryable', `terraform ${name} failed with exit code ${result.code}${summary ? `: ${boundedText(summary)}` : ''}`, result.code);
   }
 
   private stop(ctx: OpContext, reason: KillReason): void {
@@ -362,12 +369,16 @@ export class TerraformDriver implements BuiltinDriver {
     const held = new Promise<void>((resolve) => (release = resolve));
     const mine = before.catch(() => undefined).then(() => held);
     this.busy.set(ctx.dir, mine);
+    // Forgotten only once everything queued before it has finished too: an operation stopped while it waited must
+    // not open the way for the next one while the one ahead still runs.
+    void mine.then(() => {
+      if (this.busy.get(ctx.dir) === mine) this.busy.delete(ctx.dir);
+    });
     try {
       await this.unlessStopped(ctx, before.catch(() => undefined), 'waiting for another operation on this instance');
       return await fn();
     } finally {
       release();
-      if (this.busy.get(ctx.dir) === mine) this.busy.delete(ctx.dir);
     }
   }
 }

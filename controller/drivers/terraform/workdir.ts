@@ -195,6 +195,9 @@ export function clearStaleLock(dir: string): boolean {
  * `init` or variables, or a broken module's instances could never be deleted.
  */
 export function stateHasResources(dir: string): boolean {
+  // State that terraform could not save, or kept under a workspace, counts as resources: only an empty
+  // terraform.tfstate (or none, with nothing else) proves there is nothing to destroy.
+  if (fs.existsSync(path.join(dir, 'errored.tfstate')) || fs.existsSync(path.join(dir, 'terraform.tfstate.d'))) return true;
   let text: string;
   try {
     text = fs.readFileSync(path.join(dir, 'terraform.tfstate'), 'utf8');

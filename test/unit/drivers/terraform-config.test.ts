@@ -8,7 +8,7 @@ import { driverRequest } from '../../helpers/fixtures';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from '../../../controller/drivers/terraform/classify';
 import { resolveModuleConfig } from '../../../controller/drivers/terraform/module-config';
 import { terraformEnvironment, transitionOf } from '../../../controller/drivers/terraform/environment';
-import { instanceDir, prepare, readRunRecord, recordedGroupAlive } from '../../../controller/drivers/terraform/workdir';
+import { instanceDir, prepare, processStartTicks, readRunRecord, recordedGroupAlive, stateHasResources } from '../../../controller/drivers/terraform/workdir';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-tfconfig-'));
 const modules = path.join(base, 'modules');
@@ -103,6 +103,21 @@ describe('failure classification', () => {
 
   test("a provisioner printing an error summary is not terraform's own diagnostic", () => {
     expect(isConfigurationError('terraform_data.x (local-exec): Error: No value for required variable\n│ Error: local-exec provisioner error\n')).toBe(false);
+    // Written to a file, terraform quotes the script's output in the diagnostic's detail, each line at column 0.
+    const quoted = [
+      'terraform_data.x: Creating...',
+      '',
+      'Error: local-exec provisioner error',
+      '',
+      '  with terraform_data.x,',
+      '  on main.tf line 2, in resource "terraform_data" "x":',
+      '',
+      "Error running command 'sh fail.sh': exit status 1. Output: first line",
+      'Error: Unsupported attribute',
+      '',
+    ].join('\n');
+    expect(isConfigurationError(quoted)).toBe(false);
+    expect(firstErrorSummary(quoted)).toBe('local-exec provisioner error');
   });
 
   test('init that stopped on the configuration is a configuration error', () => {
@@ -173,8 +188,10 @@ describe('working directories', () => {
     // A pid far above pid_max cannot be alive.
     expect(recordedGroupAlive({ pgid: 4_000_000_000, startTicks: null, op: 'apply', host: '', bootId: null })).toBe(false);
     // Our own process group is alive; the same pid with another start time is someone else.
-    expect(recordedGroupAlive({ pgid: process.pid, startTicks: null, op: 'apply', host: '', bootId: null })).toBe(process.pid === getPgid());
-    expect(recordedGroupAlive({ pgid: process.pid, startTicks: -1, op: 'apply', host: '', bootId: null })).toBe(false);
+    const pgid = getPgid();
+    expect(recordedGroupAlive({ pgid, startTicks: null, op: 'apply', host: '', bootId: null })).toBe(true);
+    // A live leader with another start time is someone else who got the id.
+    expect(recordedGroupAlive({ pgid, startTicks: -1, op: 'apply', host: '', bootId: null })).toBe(processStartTicks(pgid) === null);
   });
 });
 
@@ -182,6 +199,24 @@ function getPgid(): number {
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
+
+describe('whether a state holds anything to destroy', () => {
+  test.each([
+    [{}, false],
+    [{ 'terraform.tfstate': '{"version": 4, "resources": []}' }, false],
+    [{ 'terraform.tfstate': '{"version": 4, "resources": [{"type": "terraform_data"}]}' }, true],
+    [{ 'terraform.tfstate': 'not json' }, true],
+    [{ 'terraform.tfstate': '{"version": 4, "resources": []}', 'errored.tfstate': '{}' }, true],
+    [{ 'terraform.tfstate.d/foo/terraform.tfstate': '{}' }, true],
+  ])('%j: %s', (files, expected) => {
+    const dir = fs.mkdtempSync(path.join(base, 'state-'));
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), text);
+    }
+    expect(stateHasResources(dir)).toBe(expected);
+  });
+});
 
 describe("terraform's environment", () => {
   test('module inputs from the request, the instance\'s own winning over a parameter of the same name; unattended settings', () => {
@@ -205,5 +240,19 @@ describe("terraform's environment", () => {
       PREWARM_OP: 'stop',
     });
     expect(['create', 'start', 'stop', 'delete'].map((op) => transitionOf(op as 'create'))).toEqual(['start', 'start', 'stop', 'delete']);
+  });
+
+  test("the controller's secrets and settings that would move the state or change a command are left out", () => {
+    const names = ['PREWARM_TOKEN', 'PREWARM_DATABASE', 'PREWARM_SECRET_KEY', 'PREWARM_SECRET_PLATFORM', 'TF_WORKSPACE', 'TF_DATA_DIR', 'TF_CLI_ARGS', 'TF_CLI_ARGS_destroy'];
+    const saved = { ...process.env };
+    for (const n of names) process.env[n] = 'x';
+    process.env['TF_LOG'] = 'warn';
+    try {
+      const env = terraformEnvironment(driverRequest('delete'), '/r/plugin-cache', { TF_CLI_ARGS_apply: '-target=x' });
+      for (const n of [...names, 'TF_CLI_ARGS_apply']) expect(env[n]).toBeUndefined();
+      expect(env['TF_LOG']).toBe('warn');
+    } finally {
+      for (const n of [...names, 'TF_LOG']) if (!(n in saved)) delete process.env[n];
+    }
   });
 });

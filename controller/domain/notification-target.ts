@@ -4,9 +4,10 @@
  */
 import { ValidationError, type FieldError, type PathStep } from './errors';
 import { describeValue } from './describe';
-import { MAX_SECRET_BYTES, MAX_URL, MIN_SECRET_CHARS } from './limits';
+import { MAX_SECRET_BYTES, MIN_SECRET_CHARS } from './limits';
 import { nameProblem } from './names';
 import { firstControl, quote } from './text';
+import { parseUrlText } from './url-text';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from './workspace';
 
 export type TargetFormat = 'json' | 'slack';
@@ -46,14 +47,8 @@ export function targetWants(events: readonly string[], event: string): boolean {
 function urlProblem(value: unknown): string | null {
   if (typeof value !== 'string') return `must be a URL string, got ${describeValue(value)}`;
   if (value === '') return 'must not be empty';
-  if (value.length > MAX_URL) return `must be at most ${MAX_URL} characters, got ${value.length}`;
-  if (firstControl(value) !== null || /\s/.test(value)) return `must not contain spaces or control characters, got ${quote(value)}`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be an absolute http:// or https:// URL, got ${quote(value)}`;
-  }
+  const url = parseUrlText(value, 'an absolute http:// or https:// URL');
+  if (typeof url === 'string') return url;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http:// or https://, got ${quote(url.protocol.replace(/:$/, ''))}`;
   if (url.username !== '' || url.password !== '') return 'must not contain credentials (user:password@); sign with the secret instead';
   if (url.hash !== '') return `must not have a fragment (#…), got ${quote(value)}`;

@@ -21,7 +21,7 @@ export function spawnProcessGroup(file: string, args: string[], cwd: string, env
 }
 
 /** Sends a signal to a whole process group; a group that is already gone is not an error. */
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
+export function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);
   } catch {

@@ -110,6 +110,9 @@ export class DriverSecrets {
   /** Where a secret of this name would come from, for messages that tell an operator how to define it. */
   sources(name: string): string {
     const envName = secretEnvName(name);
+    if (RESERVED_ENV.has(envName)) {
+      return this.file === undefined ? 'give the controller a --secrets-file that holds it' : `add it to the secrets file ${this.file}`;
+    }
     return this.file === undefined
       ? `set the environment variable ${envName} on the controller (or give it a --secrets-file)`
       : `add it to the secrets file ${this.file} or set the environment variable ${envName} on the controller`;

@@ -4,12 +4,10 @@
  * controller's clock, and a refusal when the connection would reach this controller's own ports (a host
  * name that DNS points back at us would otherwise make the controller post into itself).
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
-import type { Socket } from 'node:net';
 import type { Clock } from '../clock/clock';
+import { exchange } from '../net/exchange';
 import { isLocalAddress } from '../net/local-address';
-import { boundedText, connectedToOwnPort, guardedLookup, MAX_ERROR_CHARS, networkError, USER_AGENT } from '../net/outbound';
+import { boundedText, MAX_ERROR_CHARS, USER_AGENT } from '../net/outbound';
 
 export { boundedText, isLocalAddress, MAX_ERROR_CHARS, USER_AGENT };
 /** Response bytes read at most; the connection is dropped after that. */
@@ -56,86 +54,37 @@ function durationText(ms: number): string {
 }
 
 /** POSTs the body once; never throws, never follows a redirect. */
-export function postWebhook(req: WebhookRequest): Promise<SendResult> {
+export async function postWebhook(req: WebhookRequest): Promise<SendResult> {
   const started = performance.now();
   let url: URL;
   try {
     url = new URL(req.url);
   } catch {
     // Validated at put time; a damaged row must still end as a failed attempt, never a stuck delivery.
-    return Promise.resolve({ ok: false, status: null, error: 'the target URL does not parse', latencyMs: 0 });
+    return { ok: false, status: null, error: 'the target URL does not parse', latencyMs: 0 };
   }
-  const transport = url.protocol === 'https:' ? https : http;
-  return new Promise<SendResult>((resolve) => {
-    let done = false;
-    let status: number | null = null;
-    let request: http.ClientRequest | undefined;
-    const finish = (ok: boolean, error: string) => {
-      if (done) return;
-      done = true;
-      timer.cancel();
-      req.signal?.removeEventListener('abort', onAbort);
-      request?.destroy();
-      resolve({ ok, status, error: ok ? '' : boundedText(error), latencyMs: Math.round(performance.now() - started) });
-    };
-    // A 2xx already received counts even if the rest of its body never comes.
-    const failOrKeep = (error: string) => (status !== null && status >= 200 && status < 300 ? finish(true, '') : finish(false, error));
-    const onAbort = () => failOrKeep('aborted: the controller is stopping');
-    const timer = req.clock.setTimer(req.timeoutMs, () => failOrKeep(`timed out after ${durationText(req.timeoutMs)}`));
-    if (req.signal?.aborted) return onAbort();
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-
-    try {
-      request = transport.request(url, {
-        method: 'POST',
-        headers: webhookHeaders(req),
-        // A fresh connection each time: the own-port check below sees every connection, and a receiver's
-        // half-dead keep-alive socket cannot eat an attempt.
-        agent: false,
-        // A host name that resolves to this machine on one of its own ports is refused before connecting, so not
-        // even a TLS hello reaches the controller; the socket check below covers literal addresses.
-        lookup: guardedLookup(url, req.ownPorts),
-      });
-    } catch (err) {
-      return finish(false, (err as Error).message);
-    }
-    // Nothing is written before the connection is known not to reach this controller: the headers and body wait
-    // for the check.
-    request.on('socket', (socket: Socket) => {
-      const check = () => {
-        if (done) return;
-        const refusal = connectedToOwnPort(socket, url, req.ownPorts);
-        if (refusal) return finish(false, refusal);
-        request?.end(req.body);
-      };
-      if (socket.connecting) socket.once('connect', check);
-      else check();
-    });
-    request.on('response', (res) => {
-      status = res.statusCode ?? null;
-      const s = status ?? 0;
-      if (s >= 300 && s < 400) {
-        res.destroy();
-        return finish(false, `HTTP ${s} (redirects are not followed)`);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const settle = () => {
-        if (s >= 200 && s < 300) return finish(true, '');
-        const excerpt = boundedText(Buffer.concat(chunks).toString('utf8'));
-        finish(false, excerpt === '' ? `HTTP ${s}` : `HTTP ${s}: ${excerpt}`);
-      };
-      res.on('data', (chunk: Buffer) => {
-        if (done) return;
-        chunks.push(chunk);
-        size += chunk.length;
-        // Enough read: the excerpt needs far less, and a huge answer must not hold the connection or the memory.
-        if (size >= MAX_RESPONSE_BYTES) settle();
-      });
-      res.on('end', settle);
-      res.on('error', () => settle());
-      res.on('aborted', () => settle());
-    });
-    request.on('error', (err) => failOrKeep(networkError(err as NodeJS.ErrnoException, url)));
+  const r = await exchange({
+    method: 'POST',
+    url,
+    headers: webhookHeaders(req),
+    body: req.body,
+    timeoutMs: req.timeoutMs,
+    clock: req.clock,
+    ownPorts: req.ownPorts,
+    signal: req.signal,
+    // Enough for the excerpt: a huge answer must not hold the connection or the memory.
+    maxBodyBytes: MAX_RESPONSE_BYTES,
   });
+  const latencyMs = Math.round(performance.now() - started);
+  const result = (ok: boolean, status: number | null, error: string): SendResult => ({ ok, status, error: ok ? '' : boundedText(error), latencyMs });
+  if (r.kind === 'failed') {
+    // A 2xx already received counts even if the rest of its body never comes.
+    if (r.status !== null && r.status >= 200 && r.status < 300) return result(true, r.status, '');
+    const error = r.why === 'timeout' ? `timed out after ${durationText(req.timeoutMs)}` : r.why === 'aborted' ? 'aborted: the controller is stopping' : r.error;
+    return result(false, r.status, error);
+  }
+  if (r.status >= 200 && r.status < 300) return result(true, r.status, '');
+  if (r.status >= 300 && r.status < 400) return result(false, r.status, `HTTP ${r.status} (redirects are not followed)`);
+  const excerpt = boundedText(r.body.toString('utf8'));
+  return result(false, r.status, excerpt === '' ? `HTTP ${r.status}` : `HTTP ${r.status}: ${excerpt}`);
 }

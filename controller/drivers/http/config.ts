@@ -4,8 +4,9 @@
  * controller may predate a rule.
  */
 import type { FieldError } from '../../domain/errors';
-import { MAX_URL } from '../../domain/limits';
-import { firstControl, quote } from '../../domain/text';
+import { parseUrlText } from '../../domain/url-text';
+import { quote } from '../../domain/text';
+import { isLoopbackHostname } from '../../net/local-address';
 import { SECRET_NAME, SECRET_NAME_WORDS } from '../secrets';
 
 export const HTTP_CONFIG_KEYS = ['url', 'secret_ref'] as const;
@@ -16,29 +17,14 @@ export interface HttpConfig {
   secretRef: string;
 }
 
-/** A host name that can only mean this machine, where plain http never crosses a network. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h === '::1') return true;
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
-  // The URL parser writes ::ffff:127.0.0.1 as ::ffff:7f00:1.
-  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(h);
-}
-
 function urlProblem(value: string): string | null {
   if (value === '') return 'must not be empty: the platform API base URL, e.g. "https://platform.example.com/prewarm"';
-  if (value.length > MAX_URL) return `must be at most ${MAX_URL} characters, got ${value.length}`;
-  if (firstControl(value) !== null || /\s/.test(value)) return `must not contain spaces or control characters, got ${quote(value)}`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be an absolute https:// URL, got ${quote(value)}`;
-  }
+  const url = parseUrlText(value, 'an absolute https:// URL');
+  if (typeof url === 'string') return url;
   if (url.protocol === 'http:') {
     // The request carries instance details and a signature made with the secret; over plain HTTP across a network
     // anyone on the path could read them (and replay within the signature's tolerance).
-    if (!isLoopbackHost(url.hostname)) return `must use https:// (plain http:// only to localhost or a loopback address), got ${quote(value)}`;
+    if (!isLoopbackHostname(url.hostname)) return `must use https:// (plain http:// only to localhost or a loopback address), got ${quote(value)}`;
   } else if (url.protocol !== 'https:') {
     return `must use https://, got ${quote(url.protocol.replace(/:$/, ''))}`;
   }

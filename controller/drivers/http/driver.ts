@@ -39,11 +39,11 @@ import type { BuiltinDriver } from '../builtin';
 import { DRIVER_OPS, wireRequest, type DriverOutcome, type DriverRequest } from '../exec';
 import { formatBytes, formatDuration } from '../format';
 import { parseAnswer } from '../output';
-import { abortDetail, EX_CONFIG, type KillReason } from '../run-outcome';
+import { abortDetail, EX_CONFIG, killedBecause, type KillReason } from '../run-outcome';
 import { SECRET_NAME, type DriverSecrets } from '../secrets';
-import { isLoopbackHost, operationUrl, parseHttpConfig } from './config';
-import { exchange, type ExchangeResult } from './exchange';
-import { isLocalAddress } from '../../net/local-address';
+import { operationUrl, parseHttpConfig } from './config';
+import { exchange, type ExchangeResult } from '../../net/exchange';
+import { isLocalAddress, isLoopbackHostname } from '../../net/local-address';
 import { boundedText, USER_AGENT } from '../../net/outbound';
 import { signPayload, SIGNATURE_HEADER } from '../../net/signature';
 import { RunLog } from './run-log';
@@ -227,9 +227,6 @@ export class HttpDriver implements BuiltinDriver {
       'User-Agent': USER_AGENT,
       // Polls sign an empty body, so a platform verifies every request the same way.
       [SIGNATURE_HEADER]: signPayload(c.secret, body ?? '', Math.floor(sentAt / 1000)),
-      // The key is the job id alone, not job id and attempt: the attempt counter counts starts, and a job re-driven
-      // after a controller crash (the POST may have reached the platform before the crash) must carry the same key,
-      // or the platform would take the re-drive as a new request and build a second instance.
       'Idempotency-Key': idempotencyKey(c.req),
       'X-Prewarm-Attempt': String(c.req.attempt),
       'X-Prewarm-Operation': c.req.op,
@@ -251,7 +248,7 @@ export class HttpDriver implements BuiltinDriver {
       const retry = r.status === 202 || transientStatus(r.status) ? retryAfterText(r) : '';
       c.log.line(`${method} ${url.href} -> HTTP ${r.status} (${took}${more})${retry}`);
     } else {
-      const why = r.why === 'timeout' ? `no answer within ${formatDuration(this.requestTimeoutMs)}` : r.why === 'aborted' ? stopWords(c.stopped()) : r.error;
+      const why = r.why === 'timeout' ? `no answer within ${formatDuration(this.requestTimeoutMs)}` : r.why === 'aborted' ? this.stopWords(c) : r.error;
       c.log.line(`${method} ${url.href} -> ${why} (${took})`);
     }
     return r;
@@ -271,9 +268,13 @@ export class HttpDriver implements BuiltinDriver {
   }
 
   private stopped(c: RunContext, context: string): Verdict {
+    return { kind: 'retryable', message: `${c.label} ${this.stopWords(c)} ${context}` };
+  }
+
+  /** Why the run was stopped; a request is aborted only once that is known. */
+  private stopWords(c: RunContext): string {
     const reason = c.stopped();
-    const what = reason?.kind === 'timeout' ? `timed out after ${formatDuration(this.timeoutMs)}` : stopWords(reason);
-    return { kind: 'retryable', message: `${c.label} ${what} ${context}` };
+    return reason ? killedBecause(reason, this.timeoutMs) : 'was aborted';
   }
 
   /** The wait before the next poll: the answer's Retry-After (whole seconds, at most a minute) or the interval. */
@@ -285,19 +286,6 @@ export class HttpDriver implements BuiltinDriver {
 
 export function createHttpDriver(opts: HttpDriverOptions): HttpDriver {
   return new HttpDriver(opts);
-}
-
-function stopWords(reason: KillReason | null): string {
-  switch (reason?.kind) {
-    case 'timeout':
-      return 'timed out';
-    case 'shutdown':
-      return 'was interrupted by controller shutdown';
-    case 'aborted':
-      return `was aborted (${reason.detail})`;
-    default:
-      return 'was aborted';
-  }
 }
 
 /** Statuses that say "not now" rather than "no": a poll that gets one asks again. */
@@ -390,7 +378,7 @@ function errorText(body: Buffer): string {
 function ownPortOf(url: URL, ports: readonly number[]): number | null {
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if (!ports.includes(port)) return null;
-  return isLoopbackHost(url.hostname) || isLocalAddress(url.hostname) ? port : null;
+  return isLoopbackHostname(url.hostname) || isLocalAddress(url.hostname) ? port : null;
 }
 
 /**

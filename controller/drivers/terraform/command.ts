@@ -7,6 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { utf8TailStart } from '../format';
 import { spawnProcessGroup, terminateGroup } from '../process-group';
 import type { KillReason } from '../run-outcome';
 
@@ -110,10 +111,7 @@ export function fileTail(file: string, limit: number): string {
     const start = Math.max(0, size - limit);
     const buf = Buffer.alloc(size - start);
     fs.readSync(fd, buf, 0, buf.length, start);
-    let from = 0;
-    // Skip continuation bytes a cut may have left at the start.
-    while (start > 0 && from < buf.length && (buf[from]! & 0xc0) === 0x80) from++;
-    return buf.subarray(from).toString('utf8');
+    return buf.subarray(utf8TailStart(buf, limit)).toString('utf8');
   } finally {
     fs.closeSync(fd);
   }

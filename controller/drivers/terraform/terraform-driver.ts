@@ -21,6 +21,8 @@ import { fileTail, startCommand, type CommandResult, type RunningCommand } from 
 import { pluginCacheDir, terraformEnvironment } from './environment';
 import { checkConfigShape, resolveModuleConfig } from './module-config';
 import * as workdir from './workdir';
+import { utf8TailStart } from '../format';
+import { signalGroup } from '../process-group';
 import { boundedText } from '../../net/outbound';
 
 export interface TerraformDriverOptions {
@@ -398,21 +400,14 @@ export { pluginCacheDir };
 export function prepareTerraformRoot(root: string, nowMs: number): void {
   fs.mkdirSync(path.join(root, 'instances'), { recursive: true, mode: 0o700 });
   fs.mkdirSync(pluginCacheDir(root), { recursive: true, mode: 0o700 });
-  workdir.pruneFootprints(root, nowMs - FOOTPRINT_KEEP_MS);
+  void workdir.pruneFootprints(root, nowMs - FOOTPRINT_KEEP_MS);
 }
 
 /** How long the footprint of a destroyed instance is kept: far longer than any re-drive of its delete can come. */
 const FOOTPRINT_KEEP_MS = 30 * 24 * 3600_000;
 
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    // Already gone.
-  }
-}
-
+/** The end of the operation's log, as much as a job keeps. */
 function tail(text: string): string {
   const buf = Buffer.from(text, 'utf8');
-  return buf.length <= OUTPUT_LIMIT ? text : buf.subarray(buf.length - OUTPUT_LIMIT).toString('utf8').replace(/^\uFFFD+/, '');
+  return buf.subarray(utf8TailStart(buf, OUTPUT_LIMIT)).toString('utf8');
 }

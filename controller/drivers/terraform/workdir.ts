@@ -127,12 +127,19 @@ export function clearRunRecord(dir: string): void {
 
 /** A process's start time from /proc, or null when it does not exist (or /proc is not there). */
 export function processStartTicks(pid: number): number | null {
+  const fields = statFields(pid);
+  const ticks = Number(fields?.[19]);
+  return fields && Number.isFinite(ticks) ? ticks : null;
+}
+
+/**
+ * /proc/<pid>/stat from field 3 on (state, ppid, pgrp, …), or null when the process is gone. The command name
+ * (field 2) may contain spaces and parentheses, so fields are counted after its closing one.
+ */
+function statFields(pid: number | string): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: count fields after its closing one.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(rest[19]);
-    return Number.isFinite(ticks) ? ticks : null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
@@ -168,15 +175,8 @@ function liveGroupMembers(pgid: number): number | null {
   let live = 0;
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // After the command name: state, ppid, pgrp, ...
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') live++;
+    const fields = statFields(name); // null: exited while we looked
+    if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') live++;
   }
   return live;
 }
@@ -240,19 +240,23 @@ export function writeFootprint(root: string, instanceId: string, footprint: Excl
   fs.renameSync(tmp, file);
 }
 
-/** Removes the footprints of instances destroyed before `beforeMs`; the ones still created are never removed. */
-export function pruneFootprints(root: string, beforeMs: number): void {
+/**
+ * Removes the footprints of instances destroyed before `beforeMs`; the ones still created are never removed. Runs in
+ * the background (one file at a time), so a root with many instances adds nothing to the controller's start.
+ */
+export async function pruneFootprints(root: string, beforeMs: number): Promise<void> {
   const dir = path.join(root, 'footprints');
   let names: string[];
   try {
-    names = fs.readdirSync(dir);
+    names = await fs.promises.readdir(dir);
   } catch {
     return;
   }
   for (const name of names) {
     const file = path.join(dir, name);
     try {
-      if (fs.statSync(file).mtimeMs < beforeMs && fs.readFileSync(file, 'utf8').trim() === 'destroyed') fs.rmSync(file, { force: true });
+      if ((await fs.promises.stat(file)).mtimeMs >= beforeMs) continue;
+      if ((await fs.promises.readFile(file, 'utf8')).trim() === 'destroyed') await fs.promises.rm(file, { force: true });
     } catch {
       // gone meanwhile
     }

@@ -8,7 +8,7 @@ import { driverRequest } from '../../helpers/fixtures';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from '../../../controller/drivers/terraform/classify';
 import { resolveModuleConfig } from '../../../controller/drivers/terraform/module-config';
 import { terraformEnvironment, transitionOf } from '../../../controller/drivers/terraform/environment';
-import { instanceDir, prepare, processStartTicks, readRunRecord, recordedGroupAlive, stateHasResources } from '../../../controller/drivers/terraform/workdir';
+import { instanceDir, prepare, processStartTicks, pruneFootprints, readFootprint, writeFootprint, readRunRecord, recordedGroupAlive, stateHasResources } from '../../../controller/drivers/terraform/workdir';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-tfconfig-'));
 const modules = path.join(base, 'modules');
@@ -199,6 +199,19 @@ function getPgid(): number {
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
+
+describe('footprints', () => {
+  test('old footprints of destroyed instances are pruned; created ones and recent ones stay', async () => {
+    const root = fs.mkdtempSync(path.join(base, 'fp-'));
+    writeFootprint(root, 'old-destroyed', 'destroyed');
+    writeFootprint(root, 'old-created', 'created');
+    writeFootprint(root, 'new-destroyed', 'destroyed');
+    const old = new Date('2026-01-01T00:00:00Z');
+    for (const id of ['old-destroyed', 'old-created']) fs.utimesSync(path.join(root, 'footprints', id), old, old);
+    await pruneFootprints(root, Date.parse('2026-02-01T00:00:00Z'));
+    expect(['old-destroyed', 'old-created', 'new-destroyed'].map((id) => readFootprint(root, id))).toEqual(['none', 'created', 'destroyed']);
+  });
+});
 
 describe('whether a state holds anything to destroy', () => {
   test.each([

@@ -14,6 +14,9 @@ running() { [ -f "$pidfile" ] && alive "$(cat "$pidfile")"; }
 case "$op" in
 start)
   if running; then exit 0; fi
+  # The previous run's log still says "listening": remove it here, because the redirect below truncates it only
+  # once the background child runs, and the wait loop could read the stale line first.
+  rm -f "$home/.server.log"
   # Its own session, so it outlives terraform's process group; no pipes held open.
   setsid node "$(dirname "$0")/server.js" "$home" "$port" </dev/null >"$home/.server.log" 2>&1 &
   echo $! >"$pidfile"

@@ -4,6 +4,7 @@
  * stdio to close. A run settles exactly once.
  */
 import type { ChildProcess } from 'node:child_process';
+import type { Clock, Timer } from '../clock/clock';
 import { CappedBuffer, TailBuffer } from './output';
 import { terminateGroup } from './process-group';
 import { abortDetail, runOutcome, spawnFailedOutcome, type ExitStatus, type KillReason } from './run-outcome';
@@ -21,6 +22,8 @@ export interface DriverRunContext {
   /** Milliseconds since run() was called. */
   elapsed: () => number;
   signal: AbortSignal | undefined;
+  /** Times the timeout, the stdio linger and the SIGKILL after the grace period. */
+  clock: Clock;
 }
 
 export class DriverRun {
@@ -29,8 +32,8 @@ export class DriverRun {
   private exit: ExitStatus | null = null;
   private killReason: KillReason | null = null;
   private settled = false;
-  private timeoutTimer: NodeJS.Timeout | undefined;
-  private lingerTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: Timer | undefined;
+  private lingerTimer: Timer | undefined;
 
   /** Starts watching `child` at once; `settle` receives the outcome, exactly once. */
   constructor(
@@ -52,7 +55,7 @@ export class DriverRun {
 
   /** For a started run: arms the timeout and the abort signal, then writes `request` to stdin as one JSON line. */
   begin(request: object): void {
-    this.timeoutTimer = setTimeout(() => this.kill({ kind: 'timeout' }), this.context.limits.timeoutMs);
+    this.timeoutTimer = this.context.clock.setTimer(this.context.limits.timeoutMs, () => this.kill({ kind: 'timeout' }));
     this.context.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.child.stdin!.end(`${JSON.stringify(request)}\n`);
   }
@@ -62,7 +65,7 @@ export class DriverRun {
     // Once the leader has exited we are only draining pipes; a late timeout or abort must not rewrite the result.
     if (this.settled || this.killReason || this.exit || this.child.pid === undefined) return;
     this.killReason = reason;
-    terminateGroup(this.child.pid, this.context.limits.killGraceMs);
+    terminateGroup(this.child.pid, this.context.limits.killGraceMs, this.context.clock);
   };
 
   private readonly onAbort = (): void => this.kill({ kind: 'aborted', detail: this.context.signal ? abortDetail(this.context.signal) : 'aborted' });
@@ -76,9 +79,9 @@ export class DriverRun {
     });
     this.child.on('exit', (code, sig) => {
       this.exit = { code, signal: sig };
-      clearTimeout(this.timeoutTimer);
+      this.timeoutTimer?.cancel();
       // A leftover background process may hold stdout/stderr open: read them only for so long.
-      this.lingerTimer = setTimeout(this.conclude, this.context.limits.stdioLingerMs);
+      this.lingerTimer = this.context.clock.setTimer(this.context.limits.stdioLingerMs, this.conclude);
     });
     this.child.on('close', (code, sig) => {
       this.exit ??= { code, signal: sig };
@@ -111,8 +114,8 @@ export class DriverRun {
   private finish(outcome: DriverOutcome): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timeoutTimer);
-    clearTimeout(this.lingerTimer);
+    this.timeoutTimer?.cancel();
+    this.lingerTimer?.cancel();
     this.context.signal?.removeEventListener('abort', this.onAbort);
     // Stop reading from pipes a leftover background process may still hold.
     this.child.stdout?.destroy();

@@ -8,6 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { systemClock, type Clock } from '../clock/clock';
 import { ValidationError } from '../domain/errors';
 import { formatDuration } from './format';
 import { driverNameProblem, resolveDriverProgram } from './program';
@@ -57,6 +58,8 @@ export interface ExecDriverOptions {
    * open before giving up on them; default 2 s. Without it such a driver would look hung until the timeout.
    */
   stdioLingerMs?: number;
+  /** Times the timeout, the stdio linger and the SIGKILL after the grace period; default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -119,6 +122,7 @@ export class ExecDriver {
       stderrLimitBytes: opts.stderrLimitBytes ?? DEFAULTS.stderrLimitBytes,
       stdoutLimitBytes: opts.stdoutLimitBytes ?? DEFAULTS.stdoutLimitBytes,
       stdioLingerMs: opts.stdioLingerMs ?? DEFAULTS.stdioLingerMs,
+      clock: opts.clock ?? systemClock,
       env: { ...(opts.env ?? {}) },
     };
   }
@@ -199,7 +203,7 @@ export class ExecDriver {
         return;
       }
       const child = spawned.child;
-      const run = new DriverRun(child, { file, label, limits: this.opts, elapsed, signal }, (outcome) => {
+      const run = new DriverRun(child, { file, label, limits: this.opts, elapsed, signal, clock: this.opts.clock }, (outcome) => {
         this.live.delete(child);
         resolve(outcome);
       });

@@ -3,6 +3,7 @@
  * the group reaches every process the driver started, not only the direct child.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Clock } from '../clock/clock';
 
 export type SpawnResult = { ok: true; child: ChildProcess } | { ok: false; error: NodeJS.ErrnoException };
 
@@ -34,7 +35,7 @@ export function signalGroup(pid: number, sig: NodeJS.Signals): void {
  * the leader exits cleanly: a grandchild that ignores SIGTERM and does not hold our pipes outlives the leader, and
  * must still be killed.
  */
-export function terminateGroup(pid: number, graceMs: number): void {
+export function terminateGroup(pid: number, graceMs: number, clock: Pick<Clock, 'setTimer'>): void {
   signalGroup(pid, 'SIGTERM');
-  setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+  clock.setTimer(graceMs, () => signalGroup(pid, 'SIGKILL'));
 }

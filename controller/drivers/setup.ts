@@ -42,7 +42,7 @@ export function loadDriverSecrets(file: string | undefined, env: NodeJS.ProcessE
 
 export function setUpDrivers(opts: DriverSetupOptions): { dispatch: DriverDispatch; terraformRoot?: string } {
   const env = { PREWARM_STATE_DIR: opts.stateDir };
-  const exec = new ExecDriver({ driverDir: opts.driverDir, timeoutMs: opts.timeoutMs, env });
+  const exec = new ExecDriver({ driverDir: opts.driverDir, timeoutMs: opts.timeoutMs, env, clock: opts.clock });
   const builtin: Partial<Record<BuiltinDriverKind, BuiltinDriver>> = {};
   const missingReason: Partial<Record<BuiltinDriverKind, string>> = {};
   let terraformRoot: string | undefined;

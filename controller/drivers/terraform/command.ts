@@ -7,6 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import type { Clock } from '../../clock/clock';
 import { utf8TailStart } from '../format';
 import { spawnProcessGroup, terminateGroup } from '../process-group';
 import type { KillReason } from '../run-outcome';
@@ -21,6 +22,8 @@ export interface CommandSpec {
   /** For a command whose answer is its stdout (`output -json`): stdout alone goes here. */
   stdoutFile?: string;
   killGraceMs: number;
+  /** Times the SIGKILL that follows a kill's SIGTERM. */
+  clock: Clock;
   /** Called with the process group id once the command has started (for the run record a re-drive reads). */
   onStart?: (pgid: number) => void;
 }
@@ -82,7 +85,7 @@ export function startCommand(spec: CommandSpec): RunningCommand {
       } catch {
         // Without its record a crash could leave this terraform unseen by the next run: do not let it go on.
         killed = { kind: 'aborted', detail: 'its run record could not be written' };
-        terminateGroup(child.pid, spec.killGraceMs);
+        terminateGroup(child.pid, spec.killGraceMs, spec.clock);
       }
     }
   });
@@ -93,7 +96,7 @@ export function startCommand(spec: CommandSpec): RunningCommand {
       killed = reason;
       // terraform treats SIGTERM as an interrupt: it stops starting new operations and writes its state before it
       // exits, which is what a later re-drive needs. SIGKILL follows after the grace period.
-      terminateGroup(child.pid, spec.killGraceMs);
+      terminateGroup(child.pid, spec.killGraceMs, spec.clock);
     },
   };
 }

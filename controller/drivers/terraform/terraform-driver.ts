@@ -301,6 +301,7 @@ export class TerraformDriver implements BuiltinDriver {
       logFile: path.join(ctx.dir, workdir.OUTPUT_LOG),
       stdoutFile,
       killGraceMs: this.killGraceMs,
+      clock: this.opts.clock,
       onStart: (pgid) =>
         workdir.writeRunRecord(ctx.dir, { pgid, startTicks: workdir.processStartTicks(pgid), op: args[0]!, ...workdir.here() }),
     });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExecDriver } from '../../../controller/drivers/exec';
+import { FakeClock } from '../../helpers/fake-clock';
 import { driverRequest } from '../../helpers/fixtures';
 import { ProcessReaper, isAlive, readPidFile } from '../../helpers/processes';
 import { waitFor } from '../../helpers/wait';
@@ -78,6 +79,30 @@ wait`);
     assert.match(o.message, /timed out after 300ms; killed its process group/);
     assert.ok(o.durationMs >= 550, `duration ${o.durationMs}`);
     await assertDead(driverPid, grandchildPid);
+  });
+
+  test('the timeout and the SIGKILL after the grace period run on the injected clock, not the wall clock', async () => {
+    const clock = new FakeClock('2026-01-01T00:00:00Z');
+    const { driver, write, capture } = setup({ clock, timeoutMs: 30 * 60_000, killGraceMs: 60_000 });
+    write('stubborn', sh(`trap '' TERM\n${hang.replace('#!/bin/sh\n', '')}`));
+    let settled = false;
+    const running = driver.run('stubborn', request()).finally(() => (settled = true));
+    const { driverPid, grandchildPid } = await pids(capture);
+    // Real time passing does nothing; only the clock's timers exist.
+    assert.deepEqual(clock.pending(), [30 * 60_000]);
+    clock.advance(30 * 60_000 - 1);
+    assert.ok(isAlive(driverPid) && !settled);
+    clock.advance(1); // the timeout: SIGTERM, which both processes ignore
+    assert.deepEqual(clock.pending(), [60_000]);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(isAlive(driverPid) && isAlive(grandchildPid) && !settled);
+    clock.advance(60_000); // the grace period is over: SIGKILL
+    const o = await running;
+    assertKind(o, 'retryable');
+    assert.equal(o.signal, 'SIGKILL');
+    assert.equal(o.message, 'driver "stubborn" create timed out after 30m0s; killed its process group');
+    await assertDead(driverPid, grandchildPid);
+    assert.deepEqual(clock.pending(), []);
   });
 
   test('an AbortSignal kills the process group', async () => {

@@ -3,10 +3,11 @@
  * Portable SQL: the caller gives the instant as an expression, the database's own clock on PostgreSQL (replicas on
  * several hosts must judge expiry alike) and the controller's clock on SQLite (one controller).
  */
-import { type Expression, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { LeaderLease, ReplicaIdentity, ReplicaRecord } from '../domain/replica';
 import { ConflictError } from '../domain/errors';
 import type { Db } from './db';
+import type { Database } from './tables';
 
 export const LEADER = 'leader';
 
@@ -64,30 +65,55 @@ export async function listReplicas(db: Db, now: Expression<number>, staleAfterMs
  * holder would have changed); anyone takes it when it is free, expired, or when `holderGone` is true of the row (the
  * database can tell the holder's session ended). Every take starts a new generation, so writes fenced by an older
  * one fail. Null when another replica holds it.
+ *
+ * The fence reads the row FOR KEY SHARE, which a renewal (an UPDATE of non-key columns) does not wait for: a leader
+ * renews while its own fenced transactions queue behind a burst of claims, instead of letting its lease run out
+ * behind them. A take must wait for them, so with `lockTakes` (PostgreSQL) it first locks the row FOR UPDATE, which
+ * conflicts with KEY SHARE: no fenced write commits after a takeover. The lock is asked for only while the row is
+ * takeable, so a follower's poll never holds up the leader's writes.
  */
 export async function acquireLease(
-  db: Db,
+  db: Kysely<Database>,
   holder: string,
   ttlMs: number,
   now: Expression<number>,
-  holderGone?: Expression<boolean>,
+  opts: { holderGone?: Expression<boolean>; lockTakes: boolean },
 ): Promise<LeaderLease | null> {
-  const renewing = sql<boolean>`holder = ${holder}`;
-  const row = await db
+  const returned = ['generation', 'expires_at', 'acquired_at'] as const;
+  const lease = (row: { generation: number; expires_at: number | null; acquired_at: number | null } | undefined): LeaderLease | null =>
+    row ? { holder, generation: Number(row.generation), expiresAt: Number(row.expires_at), acquiredAt: Number(row.acquired_at), ttlMs } : null;
+  const renewed = await db
     .updateTable('leases')
-    .set({
-      holder,
-      generation: sql<number>`case when ${renewing} then generation else generation + 1 end`,
-      acquired_at: sql<number>`case when ${renewing} then acquired_at else ${now} end`,
-      expires_at: sql<number>`${now} + ${ttlMs}`,
-      holder_session: sql<number | null>`case when ${renewing} then holder_session else null end`,
-    })
+    .set({ expires_at: sql<number>`${now} + ${ttlMs}` })
     .where('name', '=', LEADER)
-    .where((eb) => eb.or([eb('holder', '=', holder), eb('holder', 'is', null), eb('expires_at', '<=', now), ...(holderGone ? [holderGone] : [])]))
-    .returning(['generation', 'expires_at', 'acquired_at'])
+    .where('holder', '=', holder)
+    .returning(returned)
     .executeTakeFirst();
-  if (!row) return null;
-  return { holder, generation: Number(row.generation), expiresAt: Number(row.expires_at), acquiredAt: Number(row.acquired_at), ttlMs };
+  if (renewed) return lease(renewed);
+
+  const takeable = (eb: ExpressionBuilder<Database, 'leases'>) =>
+    eb.or([eb('holder', 'is', null), eb('expires_at', '<=', now), ...(opts.holderGone ? [opts.holderGone] : [])]);
+  const take = (trx: Db) =>
+    trx
+      .updateTable('leases')
+      .set({
+        holder,
+        generation: sql<number>`generation + 1`,
+        acquired_at: now,
+        expires_at: sql<number>`${now} + ${ttlMs}`,
+        holder_session: null,
+      })
+      .where('name', '=', LEADER)
+      .where(takeable)
+      .returning(returned)
+      .executeTakeFirst();
+  if (!opts.lockTakes) return lease(await take(db));
+  return lease(
+    await db.transaction().execute(async (trx) => {
+      const locked = await trx.selectFrom('leases').select('name').where('name', '=', LEADER).where(takeable).forUpdate().executeTakeFirst();
+      return locked ? take(trx) : undefined;
+    }),
+  );
 }
 
 export async function releaseLease(db: Db, holder: string): Promise<void> {
@@ -106,11 +132,12 @@ export class FencedError extends ConflictError {
 }
 
 /**
- * Inside a write transaction: fails unless `lease` is still the leader lease. The row is read FOR SHARE, so a
- * takeover (an UPDATE of the row) waits for this transaction to end: no fenced write can commit after a takeover.
+ * Inside a write transaction: fails unless `lease` is still the leader lease. The row is read FOR KEY SHARE, so a
+ * takeover (which locks the row FOR UPDATE first, see acquireLease) waits for this transaction to end: no fenced write
+ * can commit after a takeover. The holder's renewals do not wait for it.
  */
 export async function checkFence(db: Db, lease: LeaderLease): Promise<void> {
-  const row = await db.selectFrom('leases').select(['holder', 'generation']).where('name', '=', LEADER).forShare().executeTakeFirst();
+  const row = await db.selectFrom('leases').select(['holder', 'generation']).where('name', '=', LEADER).forKeyShare().executeTakeFirst();
   if (!row || row.holder !== lease.holder || Number(row.generation) !== lease.generation) {
     throw new FencedError(lease, row ? { holder: row.holder, generation: Number(row.generation) } : undefined);
   }

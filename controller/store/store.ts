@@ -371,7 +371,10 @@ export abstract class SqlStore implements Store {
     return replicas.listReplicas(this.db, this.dbNow(), REPLICA_STALE_MS, REPLICA_FORGET_MS);
   }
   async acquireLeadership(holder: string, ttlMs: number, opts: { takeOverLostSession?: boolean } = {}): Promise<LeaderLease | null> {
-    const lease = await replicas.acquireLease(this.leaseDb, holder, ttlMs, this.dbNow(), opts.takeOverLostSession ? this.holderGone() : undefined);
+    const lease = await replicas.acquireLease(this.leaseDb, holder, ttlMs, this.dbNow(), {
+      holderGone: opts.takeOverLostSession ? this.holderGone() : undefined,
+      lockTakes: this.shared,
+    });
     if (lease) await this.afterLeaseAcquired(lease);
     return lease;
   }

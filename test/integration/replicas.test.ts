@@ -104,9 +104,15 @@ describe('claims through every replica', () => {
       expect(await sum('result="empty"')).toBe(empty.length);
       // One leader throughout: no other replica took the lease (on a loaded machine the leader may drop its lead when a
       // renewal comes late, and take it back under the same generation when nobody else took it meanwhile).
+      // Every gain and loss of the lead, shown when this fails (a loss says why).
+      const changes = replicas.flatMap((r) =>
+        r.logs()
+          .filter((l) => /^(no longer )?leading:/.test(String(l.msg)))
+          .map((l) => ({ at: String(l.time), replica: r.name, generation: l['generation'], gained: String(l.msg).startsWith('leading:'), reason: l['reason'] })),
+      );
+      const leads = new Set(changes.filter((c) => c.gained).map((c) => `${c.replica} generation ${String(c.generation)}`));
+      expect({ leads: leads.size, changes }).toEqual({ leads: 1, changes: expect.anything() });
       expect((await Promise.all(replicas.map((r) => r.leaderGauge()))).sort()).toEqual([...Array(count - 1).fill(0), 1]);
-      const leads = replicas.flatMap((r) => r.logs().filter((l) => String(l.msg).startsWith('leading:')).map((l) => `${r.name} generation ${l.generation}`));
-      expect(new Set(leads).size).toBe(1);
     },
     120_000,
   );
@@ -255,7 +261,7 @@ function runs(stateDir: string): Run[] {
 
 /**
  * SIGSTOP, retried until the process is not stopped inside a transaction. A leader stopped inside a fenced transaction
- * holds the lease row (the fence reads it FOR SHARE), and every takeover waits for the server to end that transaction
+ * holds the lease row (the fence reads it FOR KEY SHARE), and every takeover waits for the server to end that transaction
  * at its idle-in-transaction timeout (60 s, whatever --lease-ttl says; reported, not tested here).
  */
 async function pauseOutsideTransaction(group: ReplicaGroup, r: Replica, database: string): Promise<number> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import { openStore, type SqlStore } from '../../../controller/store/store';
-import { FencedError } from '../../../controller/store/replicas';
+import { FencedError, checkFence } from '../../../controller/store/replicas';
 import { FakeClock } from '../../helpers/fake-clock';
 import { postgresOnly, storeBackend, tempStore } from '../../helpers/store';
 import { ok, readyInstances, runJob, workspaceFixture } from '../../helpers/workspace-store';
@@ -106,6 +106,36 @@ describe('fencing (PostgreSQL)', () => {
     store.setFence(next);
     await runJob(store, intent.jobId, ok({ host: 'new' }), T0);
     assert.equal((await store.db.selectFrom('instances').select('state').executeTakeFirstOrThrow()).state, 'ready');
+  });
+
+  postgresOnly('an open fenced transaction does not hold up its leader\'s renewal, but a takeover waits for it to end', async () => {
+    await store.releaseLeadership('test-process');
+    const held = await store.acquireLeadership('old', 300);
+    assert.ok(held);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let fenced!: () => void;
+    const inside = new Promise<void>((resolve) => (fenced = resolve));
+    // A fenced write transaction of the leader, queued for as long as the test says (as behind a burst of claims).
+    const writing = store.db.transaction().execute(async (trx) => {
+      await checkFence(trx, held);
+      fenced();
+      await gate;
+    });
+    await inside;
+    const pending = Symbol('pending');
+    const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<typeof pending>((r) => setTimeout(() => r(pending), ms))]);
+    const renewed = await within(store.acquireLeadership('old', 300), 2000);
+    assert.notEqual(renewed, pending, 'the renewal went through while the fenced transaction was open');
+    assert.equal((renewed as Awaited<ReturnType<typeof store.acquireLeadership>>)?.generation, held.generation);
+
+    await expire(300);
+    const taking = store.acquireLeadership('new', 60_000);
+    assert.equal(await within(taking, 500), pending, 'the takeover waits for the fenced transaction');
+    release();
+    await writing;
+    const taken = await taking;
+    assert.ok(taken && taken.generation > held.generation);
   });
 
   postgresOnly('without a lease, leader-only writes are refused', async () => {

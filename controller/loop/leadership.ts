@@ -50,8 +50,8 @@ export class Leadership {
   }
   /**
    * How often a follower looks at the lease. Often: a killed leader's lease may be taken as soon as its session is
-   * gone, so the takeover time is this interval, not the TTL. The look is one UPDATE that matches no row while the
-   * leader lives.
+   * gone, so the takeover time is this interval, not the TTL. While the leader lives the look is a renewal UPDATE and
+   * a row lock request that both match no row, so it never waits for the leader's writes.
    */
   get pollEveryMs(): number {
     return Math.min(this.renewEveryMs, 1000);

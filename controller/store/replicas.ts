@@ -70,7 +70,10 @@ export async function listReplicas(db: Db, now: Expression<number>, staleAfterMs
  * renews while its own fenced transactions queue behind a burst of claims, instead of letting its lease run out
  * behind them. A take must wait for them, so with `lockTakes` (PostgreSQL) it first locks the row FOR UPDATE, which
  * conflicts with KEY SHARE: no fenced write commits after a takeover. The lock is asked for only while the row is
- * takeable, so a follower's poll never holds up the leader's writes.
+ * takeable, so a follower's poll never holds up the leader's writes. The FOR UPDATE is also what makes a fence that
+ * starts after the take see it: KEY SHARE on a row version replaced by a non-key UPDATE would succeed on the old
+ * version, but not on one replaced under FOR UPDATE (it waits, then reads the new holder and fails). Any write that
+ * changes holder or generation must take that lock first.
  */
 export async function acquireLease(
   db: Kysely<Database>,

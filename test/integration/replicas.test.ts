@@ -262,7 +262,7 @@ function runs(stateDir: string): Run[] {
 /**
  * SIGSTOP, retried until the process is not stopped inside a transaction. A leader stopped inside a fenced transaction
  * holds the lease row (the fence reads it FOR KEY SHARE), and every takeover waits for the server to end that transaction
- * at its idle-in-transaction timeout (60 s, whatever --lease-ttl says; reported, not tested here).
+ * at its idle-in-transaction timeout, which the fence sets to one lease time: this test wants the plain pause.
  */
 async function pauseOutsideTransaction(group: ReplicaGroup, r: Replica, database: string): Promise<number> {
   for (let tries = 0; ; tries++) {

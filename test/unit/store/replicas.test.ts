@@ -116,26 +116,46 @@ describe('fencing (PostgreSQL)', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let fenced!: () => void;
     const inside = new Promise<void>((resolve) => (fenced = resolve));
+    const order: string[] = [];
     // A fenced write transaction of the leader, queued for as long as the test says (as behind a burst of claims).
-    const writing = store.db.transaction().execute(async (trx) => {
-      await checkFence(trx, held);
-      fenced();
-      await gate;
-    });
-    await inside;
+    const writing = store.db
+      .transaction()
+      .execute(async (trx) => {
+        await checkFence(trx, held);
+        fenced();
+        await gate;
+      })
+      .then(() => void order.push('fenced transaction committed'));
     const pending = Symbol('pending');
-    const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<typeof pending>((r) => setTimeout(() => r(pending), ms))]);
-    const renewed = await within(store.acquireLeadership('old', 300), 2000);
-    assert.notEqual(renewed, pending, 'the renewal went through while the fenced transaction was open');
-    assert.equal((renewed as Awaited<ReturnType<typeof store.acquireLeadership>>)?.generation, held.generation);
+    const within = async <T>(p: Promise<T>, ms: number): Promise<T | typeof pending> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([p, new Promise<typeof pending>((r) => (timer = setTimeout(() => r(pending), ms)))]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    try {
+      await inside;
+      const renewed = await within(store.acquireLeadership('old', 300), 2000);
+      assert.notEqual(renewed, pending, 'the renewal went through while the fenced transaction was open');
+      assert.equal((renewed as Awaited<ReturnType<typeof store.acquireLeadership>>)?.generation, held.generation);
 
-    await expire(300);
-    const taking = store.acquireLeadership('new', 60_000);
-    assert.equal(await within(taking, 500), pending, 'the takeover waits for the fenced transaction');
-    release();
-    await writing;
-    const taken = await taking;
-    assert.ok(taken && taken.generation > held.generation);
+      await expire(300);
+      const taking = store.acquireLeadership('new', 60_000).then((lease) => {
+        order.push('taken over');
+        return lease;
+      });
+      assert.equal(await within(taking, 500), pending, 'the takeover waits for the fenced transaction');
+      release();
+      await writing;
+      const taken = await taking;
+      assert.ok(taken && taken.generation > held.generation);
+      assert.deepEqual(order, ['fenced transaction committed', 'taken over']);
+    } finally {
+      release();
+      await writing.catch(() => undefined);
+    }
   });
 
   postgresOnly('without a lease, leader-only writes are refused', async () => {

@@ -103,8 +103,8 @@ describe('claims through every replica', () => {
       expect(await sum('result="pool"')).toBe(got.size);
       expect(await sum('result="empty"')).toBe(empty.length);
       // One leader throughout: no other replica took the lease (on a loaded machine the leader may drop its lead when a
-      // renewal comes late, and take it back under the same generation when nobody else took it meanwhile).
-      // Every gain and loss of the lead, shown when this fails (a loss says why).
+      // renewal comes late, and take it back under the same generation when nobody else took it meanwhile). Every gain
+      // and loss of the lead is shown when this fails (a loss says why).
       const changes = replicas.flatMap((r) =>
         r.logs()
           .filter((l) => /^(no longer )?leading:/.test(String(l.msg)))

@@ -37,6 +37,8 @@ echo $! > "$CAPTURE/grandchild.pid"
 echo $$ > "$CAPTURE/driver.pid"
 echo "waiting forever" >&2
 wait`);
+  // The same, ignoring SIGTERM (an ignored signal stays ignored across exec, so the grandchild ignores it too).
+  const stubborn = sh(`trap '' TERM\n${hang.replace('#!/bin/sh\n', '')}`);
 
   async function pids(capture: string): Promise<{ driverPid: number; grandchildPid: number }> {
     const driverPid = reaper.trackGroup(await readPidFile(path.join(capture, 'driver.pid')));
@@ -68,8 +70,7 @@ wait`);
 
   test('processes that ignore SIGTERM get SIGKILL after the grace period', async () => {
     const { driver, write, capture } = setup({ timeoutMs: 300, killGraceMs: 300 });
-    // An ignored signal stays ignored across exec, so the grandchild ignores SIGTERM too.
-    write('stubborn', sh(`trap '' TERM\n${hang.replace('#!/bin/sh\n', '')}`));
+    write('stubborn', stubborn);
     const running = driver.run('stubborn', request());
     const { driverPid, grandchildPid } = await pids(capture);
     const o = await running;
@@ -84,7 +85,7 @@ wait`);
   test('the timeout and the SIGKILL after the grace period run on the injected clock, not the wall clock', async () => {
     const clock = new FakeClock('2026-01-01T00:00:00Z');
     const { driver, write, capture } = setup({ clock, timeoutMs: 30 * 60_000, killGraceMs: 60_000 });
-    write('stubborn', sh(`trap '' TERM\n${hang.replace('#!/bin/sh\n', '')}`));
+    write('stubborn', stubborn);
     let settled = false;
     const running = driver.run('stubborn', request()).finally(() => (settled = true));
     const { driverPid, grandchildPid } = await pids(capture);

@@ -44,7 +44,7 @@ const common = {
 module.exports = {
   // Two cores: never more than two test files at a time.
   maxWorkers: 2,
-  // Unit tests keep jest's 5 s; integration files set their own timeouts per file or per test.
+  // Unit tests keep jest's 5 s; integration tests get 60 s (test/helpers/integration-timeout.js) unless a file or test sets its own.
   testTimeout: 5000,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
   // One throwaway PostgreSQL cluster for the run (test/helpers/postgres.ts); plain JS, loaded without the transform.
@@ -68,6 +68,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/integration-timeout.js'],
     },
     ...DST_PROCESS_ZONES.map((zone) => ({
       ...common,

@@ -165,7 +165,7 @@ describe('npm run release', () => {
     expect({ code: lock.code, out: describeResult(lock) }).toMatchObject({ code: 0 });
     expect(lock.stdout).toMatch(/checksums for linux_arm64/);
     for (const p of built.packages) expect(ws.lock()).toContain(`"${p.h1}"`);
-  });
+  }, 120_000);
 
   maybe('the executable loads its runtime from the code cache the build made (V8 accepts it, and rejects no other cache)', async () => {
     const started = await startUntilListening(unpackedExecutable(built.platform), [], 20_000);

@@ -44,7 +44,8 @@ const common = {
 module.exports = {
   // Two cores: never more than two test files at a time.
   maxWorkers: 2,
-  // Unit tests keep jest's 5 s; integration tests get 60 s (test/helpers/integration-timeout.js) unless a file or test sets its own.
+  // Unit tests on SQLite keep jest's 5 s; integration and PostgreSQL store tests get 60 s (test/helpers/real-server-timeout.js)
+  // unless a file or test sets its own.
   testTimeout: 5000,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
   // One throwaway PostgreSQL cluster for the run (test/helpers/postgres.ts); plain JS, loaded without the transform.
@@ -63,12 +64,13 @@ module.exports = {
       displayName: 'store postgres',
       testMatch: STORE_SUITES_ON_POSTGRES.map((name) => `<rootDir>/test/unit/${name}.test.ts`),
       setupFiles: ['<rootDir>/test/helpers/store-postgres-setup.js'],
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/real-server-timeout.js'],
     },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      setupFilesAfterEnv: ['<rootDir>/test/helpers/integration-timeout.js'],
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/real-server-timeout.js'],
     },
     ...DST_PROCESS_ZONES.map((zone) => ({
       ...common,

@@ -83,6 +83,17 @@ describe('replica rows', () => {
   });
 });
 
+const pending = Symbol('pending');
+/** `p`'s value, or `pending` if it has not settled within `ms` (a wait on a row lock, seen from outside). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof pending> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<typeof pending>((r) => (timer = setTimeout(() => r(pending), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('fencing (PostgreSQL)', () => {
   postgresOnly('a replica whose lease was taken over writes nothing: intents, job starts and results are refused', async () => {
     await workspaceFixture(store, undefined, T0);
@@ -126,18 +137,9 @@ describe('fencing (PostgreSQL)', () => {
         await gate;
       })
       .then(() => void order.push('fenced transaction committed'));
-    const pending = Symbol('pending');
-    const within = async <T>(p: Promise<T>, ms: number): Promise<T | typeof pending> => {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        return await Promise.race([p, new Promise<typeof pending>((r) => (timer = setTimeout(() => r(pending), ms)))]);
-      } finally {
-        clearTimeout(timer);
-      }
-    };
     try {
       await inside;
-      const renewed = await within(store.acquireLeadership('old', 300), 2000);
+      const renewed = await within(store.acquireLeadership('old', 300), 10_000);
       assert.notEqual(renewed, pending, 'the renewal went through while the fenced transaction was open');
       assert.equal((renewed as Awaited<ReturnType<typeof store.acquireLeadership>>)?.generation, held.generation);
 
@@ -152,6 +154,45 @@ describe('fencing (PostgreSQL)', () => {
       const taken = await taking;
       assert.ok(taken && taken.generation > held.generation);
       assert.deepEqual(order, ['fenced transaction committed', 'taken over']);
+    } finally {
+      release();
+      await writing.catch(() => undefined);
+    }
+  });
+
+  postgresOnly('a lease released while a fenced transaction is open: the release does not wait, the next take does, and the old lease fences nothing after it', async () => {
+    await store.releaseLeadership('test-process');
+    const held = await store.acquireLeadership('old', 60_000);
+    assert.ok(held);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let fenced!: () => void;
+    const inside = new Promise<void>((resolve) => (fenced = resolve));
+    const order: string[] = [];
+    const writing = store.db
+      .transaction()
+      .execute(async (trx) => {
+        await checkFence(trx, held);
+        fenced();
+        await gate;
+      })
+      .then(() => void order.push('fenced transaction committed'));
+    try {
+      await inside;
+      // A graceful shutdown releases the lease; the release changes no key column, so it does not wait for the fence.
+      const released = await within(store.releaseLeadership('old'), 10_000);
+      assert.notEqual(released, pending, 'the release went through while the fenced transaction was open');
+      const taking = store.acquireLeadership('new', 60_000).then((lease) => {
+        order.push('taken over');
+        return lease;
+      });
+      assert.equal(await within(taking, 500), pending, 'the take waits for the fenced transaction');
+      release();
+      await writing;
+      const taken = await taking;
+      assert.ok(taken && taken.generation > held.generation);
+      assert.deepEqual(order, ['fenced transaction committed', 'taken over']);
+      await assert.rejects(store.db.transaction().execute((trx) => checkFence(trx, held)), FencedError);
     } finally {
       release();
       await writing.catch(() => undefined);

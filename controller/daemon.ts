@@ -180,6 +180,13 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     const stateDir = env.PREWARM_STATE_DIR ?? path.join(store.dataDir, '.prewarm');
     // Set first thing on shutdown, so /readyz turns 503 while the drain is still going.
     let stopping: Promise<void> | undefined;
+    const replica = {
+      id: `${os.hostname().slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
+      host: os.hostname(),
+      pid: process.pid,
+      version: packageJson.version,
+      api: api.address,
+    };
     const drivers = setUpDrivers({
       driverDir,
       modulesDir: opts.modulesDir,
@@ -188,6 +195,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       ownPorts: () => [api.port, ops.port],
       stateDir,
       timeoutMs: opts.driverTimeoutMs,
+      replica: { id: replica.id, alive: async (id) => (await store.listReplicas()).some((r) => r.id === id && r.alive) },
       clock,
       log,
     });
@@ -199,13 +207,6 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
     };
     let reconciler: Reconciler | undefined;
     let lifecycle: LifecycleLoop | undefined;
-    const replica = {
-      id: `${os.hostname().slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
-      host: os.hostname(),
-      pid: process.pid,
-      version: packageJson.version,
-      api: api.address,
-    };
     const leadership = new Leadership({
       store,
       clock,

@@ -24,6 +24,8 @@ export interface DriverSetupOptions {
   /** The directory PREWARM_STATE_DIR names for drivers; the terraform driver's default home is inside it. */
   stateDir: string;
   timeoutMs: number;
+  /** This replica's id, and whether a replica is alive: the terraform driver's run records name their replica. */
+  replica?: { id: string; alive: (id: string) => Promise<boolean> };
   clock: Clock;
   log: Logger;
 }
@@ -53,7 +55,14 @@ export function setUpDrivers(opts: DriverSetupOptions): { dispatch: DriverDispat
     } catch (err) {
       throw new Error(`--terraform-dir: cannot create ${terraformRoot}: ${(err as Error).message}`);
     }
-    builtin.terraform = new TerraformDriver({ modulesDir: opts.modulesDir, root: terraformRoot, clock: opts.clock, timeoutMs: opts.timeoutMs, env });
+    builtin.terraform = new TerraformDriver({
+      modulesDir: opts.modulesDir,
+      root: terraformRoot,
+      clock: opts.clock,
+      timeoutMs: opts.timeoutMs,
+      env,
+      replica: opts.replica,
+    });
   } else {
     missingReason.terraform = 'the controller was started without --modules-dir';
   }

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../../controller/clock/clock';
 import { describeOutcome, type DriverOutcome, type DriverRequest } from '../../controller/drivers/exec';
-import { TerraformDriver, prepareTerraformRoot } from '../../controller/drivers/terraform/terraform-driver';
+import { TerraformDriver, prepareTerraformRoot, type TerraformDriverOptions } from '../../controller/drivers/terraform/terraform-driver';
 import { here } from '../../controller/drivers/terraform/workdir';
 import { driverRequest } from '../helpers/fixtures';
 import { isAlive, processesMentioning } from '../helpers/processes';
@@ -87,7 +87,10 @@ function pidsMentioning(text: string): number[] {
   return processesMentioning(text).map((p) => p.pid);
 }
 
-function driver(opts: { timeoutMs?: number; killGraceMs?: number } = {}): { driver: TerraformDriver; root: string } {
+function driver(opts: Partial<Pick<TerraformDriverOptions, 'timeoutMs' | 'killGraceMs' | 'replica' | 'foreignSilenceMs'>> = {}): {
+  driver: TerraformDriver;
+  root: string;
+} {
   const root = fs.mkdtempSync(path.join(base, 'root-'));
   roots.push(root);
   prepareTerraformRoot(root, systemClock.now());
@@ -288,6 +291,76 @@ function get(url: string): Promise<string | null> {
     } finally {
       process.kill(bystander.pid!, 'SIGKILL');
     }
+  });
+
+  test('a record from another host is let go once its replica has stopped and the run has been silent; a terraform still running there holds its state lock', async () => {
+    const alive = new Set(['r-old']);
+    const { driver: d, root } = driver({ replica: { id: 'r-here', alive: async (id) => alive.has(id) }, foreignSilenceMs: 60_000 });
+    const create = request('create', 'slow', { parameters: { seconds: '2' } });
+    const dir = path.join(root, 'instances', create.instance.id);
+    const recordFile = path.join(dir, '.prewarm-run.json');
+    const outputLog = path.join(dir, '.prewarm-output.log');
+    const creating = d.run(create);
+    // The record of a running command names this host and this replica.
+    const recorded = await waitFor('the apply\'s run record', () => {
+      const text = fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8') : '';
+      return text.includes('"op":"apply"') ? JSON.parse(text) : false;
+    }, 20_000);
+    expect(recorded).toMatchObject({ host: os.hostname(), replica: 'r-here' });
+    ok(await creating);
+    const foreign = { pgid: 4_000_000, startTicks: null, op: 'apply', host: 'elsewhere.example', bootId: null, replica: 'r-old' };
+    /** What a replica on another host leaves when it dies in the middle of a run, last written `agoMs` ago. */
+    const leftBehind = (agoMs: number) => {
+      fs.writeFileSync(recordFile, JSON.stringify(foreign));
+      fs.writeFileSync(outputLog, 'terraform_data.x: Still creating... [10s elapsed]\n');
+      const then = new Date(Date.now() - agoMs);
+      for (const f of [recordFile, outputLog]) fs.utimesSync(f, then, then);
+    };
+
+    leftBehind(10 * 60_000);
+    const whileAlive = await d.run({ ...create, op: 'stop' });
+    expect(whileAlive.kind).toBe('retryable');
+    expect(message(whileAlive)).toMatch(/on "elsewhere\.example" by replica "r-old", which is still alive: a replica that no longer leads stops its terraform/);
+    expect(fs.existsSync(recordFile)).toBe(true);
+
+    alive.clear();
+    leftBehind(5_000);
+    const recent = await d.run({ ...create, op: 'stop', attempt: 2 });
+    expect(recent.kind).toBe('retryable');
+    expect(message(recent)).toMatch(/by replica "r-old", which has stopped, but the run wrote output [0-9] s ago; it counts as ended after 60 s of silence/);
+    expect(fs.existsSync(recordFile)).toBe(true);
+
+    // Silent long enough, but that terraform is in fact still running (a file system that shares locks between hosts
+    // shows its state lock here): the run here fails on the lock, retryably, and changes nothing.
+    const stillRunning = spawn('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], {
+      cwd: dir,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, TF_VAR_seconds: '120', TF_IN_AUTOMATION: '1' },
+    });
+    stillRunning.unref();
+    try {
+      await waitFor('the other terraform to hold the state lock', () => fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info')), 20_000);
+      leftBehind(10 * 60_000);
+      const locked = await d.run({ ...create, op: 'stop', attempt: 3 });
+      expect(locked.kind).toBe('retryable');
+      expect(locked.stderr).toMatch(/which has stopped, and has written nothing for \d+ s: it counts as ended/);
+      expect(locked.stderr).toMatch(/Error acquiring the state lock/);
+      expect(isAlive(stillRunning.pid!)).toBe(true);
+    } finally {
+      process.kill(-stillRunning.pid!, 'SIGKILL');
+    }
+    await waitFor('the other terraform to be gone', () => !isAlive(stillRunning.pid!), 10_000);
+
+    // Ended for real (its lock description is left behind, as after a crash): the next try goes on and succeeds.
+    leftBehind(10 * 60_000);
+    expect(fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info'))).toBe(true);
+    const goesOn = await d.run({ ...create, op: 'stop', attempt: 4 });
+    ok(goesOn);
+    expect(goesOn.stderr).toMatch(/output of that terraform apply:\nterraform_data\.x: Still creating/);
+    expect(fs.existsSync(recordFile)).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info'))).toBe(false);
+    ok(await d.run({ ...create, op: 'delete' }));
   });
 
   test('an operation stopped while it waits for another on the same instance lets the next one wait too', async () => {

@@ -37,11 +37,24 @@ export interface TerraformDriverOptions {
   killGraceMs?: number;
   /** Extra environment for terraform (operator settings such as PREWARM_STATE_DIR). */
   env?: Record<string, string>;
+  /**
+   * This controller replica, and whether a replica is still alive (from the replicas' heartbeats). Run records name
+   * the replica that started them, so a record left on another host by a replica that has stopped can be let go.
+   */
+  replica?: { id: string; alive: (id: string) => Promise<boolean> };
+  /** How long a stopped replica's terraform on another host must have written nothing before it counts as gone. Default 5 min. */
+  foreignSilenceMs?: number;
 }
 
 const OUTPUT_LIMIT = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_KILL_GRACE_MS = 30_000;
+/**
+ * terraform writes "Still creating... [10s elapsed]" (and the like) every 10 s while a resource operation runs, so
+ * five silent minutes from a terraform whose controller has stopped mean it has ended; init's provider downloads are
+ * the longest quiet stretch, and they come from the shared plugin cache after the first.
+ */
+const DEFAULT_FOREIGN_SILENCE_MS = 5 * 60_000;
 /** How often a re-drive looks whether a terraform left over from before a restart is gone yet. */
 const ORPHAN_POLL_MS = 250;
 
@@ -77,6 +90,7 @@ export class TerraformDriver implements BuiltinDriver {
   private readonly root: string;
   private readonly timeoutMs: number;
   private readonly killGraceMs: number;
+  private readonly foreignSilenceMs: number;
   private readonly live = new Set<OpContext>();
   private closed = false;
   /** `init` shares the plugin cache, which terraform does not promise is safe for concurrent writers. */
@@ -89,6 +103,7 @@ export class TerraformDriver implements BuiltinDriver {
     this.root = path.resolve(opts.root);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.killGraceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    this.foreignSilenceMs = opts.foreignSilenceMs ?? DEFAULT_FOREIGN_SILENCE_MS;
   }
 
   get running(): number {
@@ -242,11 +257,8 @@ export class TerraformDriver implements BuiltinDriver {
     if (!record) return;
     const me = workdir.here();
     if (record.host !== '' && record.host !== me.host) {
-      throw new StepFailure(
-        'retryable',
-        `terraform ${record.op} (process group ${record.pgid}) was started for this instance on ${JSON.stringify(record.host)} and may still be running there; once it has stopped, remove ${path.join(ctx.dir, '.prewarm-run.json')} and the job is retried`,
-        null,
-      );
+      await this.letGoOfForeignRun(ctx, record);
+      return;
     }
     // After a reboot no process of the record's boot can be alive, whatever now holds its id.
     const sameBoot = record.bootId === null || me.bootId === null || record.bootId === me.bootId;
@@ -269,6 +281,46 @@ export class TerraformDriver implements BuiltinDriver {
     // The local backend's lock itself is an fcntl lock that died with its holder; the description file stays behind
     // and would only mislead whoever looks at the directory.
     if (workdir.clearStaleLock(ctx.dir)) ctx.log.push('removed the state lock file left by that terraform, which is no longer running\n');
+    workdir.clearRunRecord(ctx.dir);
+  }
+
+  /**
+   * A run record from another host: its process cannot be seen from here. It is let go only when the replica that
+   * started it has stopped (no heartbeat; a live replica kills its own runs when it stops leading, and then clears the
+   * record) and the run has written nothing for foreignSilenceMs. Should that terraform still be running all the same,
+   * its state lock (which a shared directory's file system must carry between hosts, as for any shared local state)
+   * makes the next command here fail, retryably. Otherwise the operation stays retryable and says what it waits for.
+   */
+  private async letGoOfForeignRun(ctx: OpContext, record: workdir.RunRecord): Promise<void> {
+    const what = `terraform ${record.op} (process group ${record.pgid}) was started for this instance on ${JSON.stringify(record.host)}`;
+    const by = record.replica === null ? '' : ` by replica ${JSON.stringify(record.replica)}`;
+    const removeHint = `once it has stopped, remove ${path.join(ctx.dir, '.prewarm-run.json')} and the job is retried`;
+    const replica = this.opts.replica;
+    if (record.replica === null || replica === undefined) {
+      throw new StepFailure('retryable', `${what} and may still be running there; ${removeHint}`, null);
+    }
+    let alive: boolean;
+    try {
+      alive = await replica.alive(record.replica);
+    } catch (err) {
+      throw new StepFailure('retryable', `${what}${by}; could not tell whether that replica is alive: ${(err as Error).message}`, null);
+    }
+    if (alive) {
+      throw new StepFailure('retryable', `${what}${by}, which is still alive: a replica that no longer leads stops its terraform and clears this record itself; ${removeHint}`, null);
+    }
+    const silentMs = workdir.silentForMs(ctx.dir);
+    if (silentMs < this.foreignSilenceMs) {
+      throw new StepFailure(
+        'retryable',
+        `${what}${by}, which has stopped, but the run wrote output ${Math.round(silentMs / 1000)} s ago; it counts as ended after ${Math.round(this.foreignSilenceMs / 1000)} s of silence (or ${removeHint})`,
+        null,
+      );
+    }
+    const left = fileTail(path.join(ctx.dir, workdir.OUTPUT_LOG), OUTPUT_LIMIT / 2);
+    ctx.log.push(
+      `${what}${by}, which has stopped, and has written nothing for ${Math.round(silentMs / 1000)} s: it counts as ended (its state lock still guards the state)\n`,
+    );
+    if (left) ctx.log.push(`output of that terraform ${record.op}:\n${left}\n`);
     workdir.clearRunRecord(ctx.dir);
   }
 
@@ -303,7 +355,7 @@ export class TerraformDriver implements BuiltinDriver {
       killGraceMs: this.killGraceMs,
       clock: this.opts.clock,
       onStart: (pgid) =>
-        workdir.writeRunRecord(ctx.dir, { pgid, startTicks: workdir.processStartTicks(pgid), op: args[0]!, ...workdir.here() }),
+        workdir.writeRunRecord(ctx.dir, { pgid, startTicks: workdir.processStartTicks(pgid), op: args[0]!, ...workdir.here(), replica: this.opts.replica?.id ?? null }),
     });
     ctx.current = cmd;
     const result = await cmd.done;

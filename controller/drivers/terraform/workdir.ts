@@ -22,6 +22,8 @@ export const LOCK_INFO = '.terraform.tfstate.lock.info';
 export const OUTPUT_LOG = '.prewarm-output.log';
 /** `output -json`'s stdout. */
 export const OUTPUTS_JSON = '.prewarm-outputs.json';
+/** Written and removed at once, to read the file system's own clock (see silentForMs). */
+const CLOCK_PROBE = '.prewarm-clock-probe';
 
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -80,6 +82,8 @@ export interface RunRecord {
   /** Where it ran: a process id means nothing on another machine, or after a reboot. */
   host: string;
   bootId: string | null;
+  /** The controller replica that started it (null in records written before replicas were recorded). */
+  replica: string | null;
 }
 
 /** This machine's name and boot, for run records. */
@@ -110,9 +114,11 @@ export function readRunRecord(dir: string): RunRecord | null {
     return {
       pgid: doc.pgid,
       startTicks: typeof doc.startTicks === 'number' ? doc.startTicks : null,
-      op: String(doc.op ?? ''),
-      host: typeof doc.host === 'string' ? doc.host : '',
+      // The fields end up in job messages: anything but what this file writes is shown as "unknown", never raw.
+      op: typeof doc.op === 'string' && /^[a-z-]{1,32}$/.test(doc.op) ? doc.op : 'unknown',
+      host: typeof doc.host === 'string' ? doc.host.slice(0, 255) : '',
       bootId: typeof doc.bootId === 'string' ? doc.bootId : null,
+      replica: typeof doc.replica === 'string' && doc.replica !== '' ? doc.replica.slice(0, 128) : null,
     };
   } catch {
     // Torn by a crash while it was being written, right after its command started: that command cannot be found,
@@ -123,6 +129,31 @@ export function readRunRecord(dir: string): RunRecord | null {
 
 export function clearRunRecord(dir: string): void {
   fs.rmSync(path.join(dir, RUN_RECORD), { force: true });
+}
+
+/**
+ * How long the recorded run has written nothing: from the newest modification of its run record and output log to
+ * a probe written now in the same directory. Both times come from the file system holding the directory (on a
+ * network file system, its server), so the clocks of the hosts that share it do not matter.
+ */
+export function silentForMs(dir: string): number {
+  const probe = path.join(dir, CLOCK_PROBE);
+  fs.writeFileSync(probe, '');
+  let now: number;
+  try {
+    now = fs.statSync(probe).mtimeMs;
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+  let last = -Infinity;
+  for (const file of [RUN_RECORD, OUTPUT_LOG]) {
+    try {
+      last = Math.max(last, fs.statSync(path.join(dir, file)).mtimeMs);
+    } catch {
+      // not there
+    }
+  }
+  return last === -Infinity ? Infinity : Math.max(0, now - last);
 }
 
 /** A process's start time from /proc, or null when it does not exist (or /proc is not there). */

@@ -8,7 +8,7 @@ import { driverRequest } from '../../helpers/fixtures';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from '../../../controller/drivers/terraform/classify';
 import { resolveModuleConfig } from '../../../controller/drivers/terraform/module-config';
 import { terraformEnvironment, transitionOf } from '../../../controller/drivers/terraform/environment';
-import { instanceDir, prepare, processStartTicks, pruneFootprints, readFootprint, writeFootprint, readRunRecord, recordedGroupAlive, stateHasResources } from '../../../controller/drivers/terraform/workdir';
+import { instanceDir, prepare, processStartTicks, pruneFootprints, readFootprint, writeFootprint, readRunRecord, recordedGroupAlive, silentForMs, stateHasResources } from '../../../controller/drivers/terraform/workdir';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-tfconfig-'));
 const modules = path.join(base, 'modules');
@@ -186,12 +186,39 @@ describe('working directories', () => {
     fs.writeFileSync(path.join(dir, '.prewarm-run.json'), '{"pgid": 1}');
     expect(readRunRecord(dir)).toBeNull();
     // A pid far above pid_max cannot be alive.
-    expect(recordedGroupAlive({ pgid: 4_000_000_000, startTicks: null, op: 'apply', host: '', bootId: null })).toBe(false);
+    expect(recordedGroupAlive({ pgid: 4_000_000_000, startTicks: null, op: 'apply', host: '', bootId: null, replica: null })).toBe(false);
     // Our own process group is alive; the same pid with another start time is someone else.
     const pgid = getPgid();
-    expect(recordedGroupAlive({ pgid, startTicks: null, op: 'apply', host: '', bootId: null })).toBe(true);
+    expect(recordedGroupAlive({ pgid, startTicks: null, op: 'apply', host: '', bootId: null, replica: null })).toBe(true);
     // A live leader with another start time is someone else who got the id.
-    expect(recordedGroupAlive({ pgid, startTicks: -1, op: 'apply', host: '', bootId: null })).toBe(processStartTicks(pgid) === null);
+    expect(recordedGroupAlive({ pgid, startTicks: -1, op: 'apply', host: '', bootId: null, replica: null })).toBe(processStartTicks(pgid) === null);
+  });
+
+  test('a run record is read as written; fields that this driver never writes are not taken raw into messages', () => {
+    const dir = fs.mkdtempSync(path.join(base, 'rec-'));
+    const file = path.join(dir, '.prewarm-run.json');
+    const written = { pgid: 4242, startTicks: 17, op: 'apply', host: 'build-1', bootId: 'b-1', replica: 'build-1-4242-ab12' };
+    fs.writeFileSync(file, JSON.stringify(written));
+    expect(readRunRecord(dir)).toEqual(written);
+    fs.writeFileSync(file, JSON.stringify({ pgid: 4242, op: 'apply\u001b[2J', host: 'h'.repeat(1000), replica: '' }));
+    expect(readRunRecord(dir)).toEqual({ pgid: 4242, startTicks: null, op: 'unknown', host: 'h'.repeat(255), bootId: null, replica: null });
+  });
+
+  test('silence is measured on the file system\'s clock, from the newest of the run record and the output log', () => {
+    const dir = fs.mkdtempSync(path.join(base, 'quiet-'));
+    expect(silentForMs(dir)).toBe(Infinity);
+    const record = path.join(dir, '.prewarm-run.json');
+    const log = path.join(dir, '.prewarm-output.log');
+    fs.writeFileSync(record, '{}');
+    fs.writeFileSync(log, 'x');
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    fs.utimesSync(record, ago(600_000), ago(600_000));
+    fs.utimesSync(log, ago(120_000), ago(120_000));
+    expect(silentForMs(dir)).toBeGreaterThanOrEqual(119_000);
+    expect(silentForMs(dir)).toBeLessThan(180_000);
+    fs.appendFileSync(log, 'more');
+    expect(silentForMs(dir)).toBeLessThan(60_000);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.prewarm-output.log', '.prewarm-run.json']);
   });
 });
 

@@ -43,6 +43,11 @@ const skipReason = pgSkipReason() || (terraformPath() === undefined ? 'terraform
 
       // Both creates are in their apply on the leader (the build sleeps 3 s while terraform holds the state lock).
       await waitFor('two applies holding their state locks', () => withLock().length === 2, 60_000);
+      // Their run records name this host and the leading replica: what a leader on another host goes by.
+      const [lease] = await group.query<{ holder: string }>(`select holder from leases`);
+      for (const i of withLock()) {
+        expect(JSON.parse(fs.readFileSync(path.join(instances, i, '.prewarm-run.json'), 'utf8'))).toMatchObject({ host: os.hostname(), replica: lease.holder });
+      }
       const from = b.logs().length;
       a.signal('SIGKILL');
       await a.exited;
@@ -80,9 +85,15 @@ const skipReason = pgSkipReason() || (terraformPath() === undefined ? 'terraform
 
       // The new leader destroys instances the old one created: their state is in the shared directory.
       await b.client.putPreset(poolSpec('tf', 0, { parameters: { build_seconds: '3' } }));
-      await waitFor('both instances destroyed', () => fs.readdirSync(instances).length === 0, 90_000, 100);
-      const deletes = await group.query<{ state: string }>(`select state from jobs where op = 'delete'`);
-      expect(deletes.map((j) => j.state)).toEqual(['succeeded', 'succeeded']);
+      // The driver removes a directory before the leader records the delete: wait for both.
+      const deleteStates = async () => (await group.query<{ state: string }>(`select state from jobs where op = 'delete' order by state`)).map((j) => j.state);
+      await waitFor(
+        'both instances destroyed and their deletes recorded',
+        async () => fs.readdirSync(instances).length === 0 && (await deleteStates()).every((state) => state !== 'pending' && state !== 'running'),
+        90_000,
+        100,
+      );
+      expect(await deleteStates()).toEqual(['succeeded', 'succeeded']);
       expect(processesMentioning(instances)).toEqual([]);
     } finally {
       await group.close();

@@ -9,7 +9,7 @@
 import type { Clock } from '../clock/clock';
 import type { LeaderLease, ReplicaIdentity } from '../domain/replica';
 import type { Logger } from '../log';
-import type { Store } from '../store/store';
+import { REPLICA_STALE_MS, type Store } from '../store/store';
 
 export interface LeadershipDeps {
   store: Store;
@@ -45,8 +45,12 @@ export class Leadership {
     if (!this.deps.store.shared) return true;
     return this.lease !== null && this.deps.clock.now() < this.leadsUntil;
   }
+  /**
+   * A third of the TTL, and at most a third of REPLICA_STALE_MS: heartbeats ride on renewals, and a replica whose
+   * heartbeat is older than that counts as stopped (the terraform driver lets go of a stopped replica's runs).
+   */
   get renewEveryMs(): number {
-    return Math.max(200, Math.floor(this.deps.ttlMs / 3));
+    return Math.max(200, Math.floor(Math.min(this.deps.ttlMs, REPLICA_STALE_MS) / 3));
   }
   /**
    * How often a follower looks at the lease. Often: a killed leader's lease may be taken as soon as its session is

@@ -39,7 +39,7 @@ function logger() {
   return { log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as never, lines };
 }
 
-function setup(shared = true) {
+function setup(shared = true, ttlMs = TTL) {
   const clock = new FakeClock(Date.parse('2026-12-05T09:00:00Z'));
   const s = scriptedStore(shared);
   const { log, lines } = logger();
@@ -49,7 +49,7 @@ function setup(shared = true) {
     clock,
     log,
     replica: { id: 'me', host: 'h', pid: 1, version: 'v', api: 'a' },
-    ttlMs: TTL,
+    ttlMs,
     onGain: (l) => events.push(`gain ${l.generation}`),
     onLose: (why) => events.push(`lose: ${why}`),
   });
@@ -57,6 +57,12 @@ function setup(shared = true) {
 }
 
 describe('Leadership', () => {
+  test('renewals, and the heartbeats on them, come every third of the TTL and at least every 10 s, so a live replica never looks gone', () => {
+    assert.equal(setup(true, 15_000).leadership.renewEveryMs, 5_000);
+    assert.equal(setup(true, 120_000).leadership.renewEveryMs, 10_000);
+    assert.equal(setup(true, 300).leadership.renewEveryMs, 200);
+  });
+
   test('a replica that gets the lease at start leads, sets the fence, and says so once', async () => {
     const t = setup();
     await t.leadership.start();

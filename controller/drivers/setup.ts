@@ -11,7 +11,7 @@ import { DriverDispatch } from './dispatch';
 import { ExecDriver } from './exec';
 import { createHttpDriver } from './http/driver';
 import { DriverSecrets } from './secrets';
-import { TerraformDriver, prepareTerraformRoot } from './terraform/terraform-driver';
+import { TerraformDriver, prepareTerraformRoot, type ReplicaView } from './terraform/terraform-driver';
 
 export interface DriverSetupOptions {
   driverDir: string;
@@ -25,7 +25,7 @@ export interface DriverSetupOptions {
   stateDir: string;
   timeoutMs: number;
   /** This replica's id, and whether a replica is alive: the terraform driver's run records name their replica. */
-  replica?: { id: string; alive: (id: string) => Promise<boolean> };
+  replica?: ReplicaView;
   clock: Clock;
   log: Logger;
 }

@@ -4,7 +4,7 @@
  * passes on the next try, a terraform left running by a controller that died, shutdown and timeouts.
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -279,7 +279,7 @@ function get(url: string): Promise<string | null> {
       fs.writeFileSync(recordFile, JSON.stringify({ pgid: bystander.pid, startTicks: null, op: 'apply', host: 'elsewhere.example', bootId: null }));
       const there = await d.run({ ...create, op: 'stop' });
       expect(there.kind).toBe('retryable');
-      expect(message(there)).toMatch(/was started for this instance on "elsewhere\.example" and may still be running there; once it has stopped, remove .*\.prewarm-run\.json/);
+      expect(message(there)).toMatch(/started for this instance on "elsewhere\.example" may still be running there; once it has stopped, remove .*\.prewarm-run\.json/);
       expect(fs.existsSync(recordFile)).toBe(true);
       expect(isAlive(bystander.pid!)).toBe(true);
 
@@ -293,9 +293,13 @@ function get(url: string): Promise<string | null> {
     }
   });
 
-  test('a record from another host is let go once its replica has stopped and the run has been silent; a terraform still running there holds its state lock', async () => {
-    const alive = new Set(['r-old']);
-    const { driver: d, root } = driver({ replica: { id: 'r-here', alive: async (id) => alive.has(id) }, foreignSilenceMs: 60_000 });
+  test('a record from another host is waited for while its replica runs, and let go once it does not and the run has been silent; a terraform still running there holds its state lock', async () => {
+    let replicas: 'r-old alive' | 'r-old gone' | 'database away' = 'r-old alive';
+    const alive = async (id: string) => {
+      if (replicas === 'database away') throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      return replicas === 'r-old alive' && id === 'r-old';
+    };
+    const { driver: d, root } = driver({ replica: { id: 'r-here', alive }, foreignSilenceMs: 60_000 });
     const create = request('create', 'slow', { parameters: { seconds: '2' } });
     const dir = path.join(root, 'instances', create.instance.id);
     const recordFile = path.join(dir, '.prewarm-run.json');
@@ -316,22 +320,44 @@ function get(url: string): Promise<string | null> {
       const then = new Date(Date.now() - agoMs);
       for (const f of [recordFile, outputLog]) fs.utimesSync(f, then, then);
     };
+    let attempt = 1;
+    const stop = (signal?: AbortSignal) => d.run({ ...create, op: 'stop', attempt: ++attempt }, signal);
 
+    // Its replica runs (or the database cannot say): the operation waits, and says for what when it is stopped.
     leftBehind(10 * 60_000);
-    const whileAlive = await d.run({ ...create, op: 'stop' });
+    const whileAlive = await stop(AbortSignal.timeout(2_500));
     expect(whileAlive.kind).toBe('retryable');
-    expect(message(whileAlive)).toMatch(/on "elsewhere\.example" by replica "r-old", which is still alive: a replica that no longer leads stops its terraform/);
+    expect(message(whileAlive)).toMatch(/while waiting for terraform apply \(process group 4000000\) started for this instance on "elsewhere\.example" by replica "r-old", which is still running/);
     expect(fs.existsSync(recordFile)).toBe(true);
+    replicas = 'database away';
+    const unknown = await stop(AbortSignal.timeout(2_500));
+    expect(message(unknown)).toMatch(/by replica "r-old": whether that replica still runs is not known \(connect ECONNREFUSED/);
 
-    alive.clear();
-    leftBehind(5_000);
-    const recent = await d.run({ ...create, op: 'stop', attempt: 2 });
-    expect(recent.kind).toBe('retryable');
-    expect(message(recent)).toMatch(/by replica "r-old", which has stopped, but the run wrote output [0-9] s ago; it counts as ended after 60 s of silence/);
-    expect(fs.existsSync(recordFile)).toBe(true);
+    // The live replica stops its terraform and clears the record itself: the wait ends and the operation goes on.
+    replicas = 'r-old alive';
+    const waiting = stop();
+    await new Promise((r) => setTimeout(r, 2_500));
+    fs.rmSync(recordFile);
+    const afterClear = await waiting;
+    ok(afterClear);
+    expect(afterClear.stderr).toMatch(/waiting for terraform apply .* by replica "r-old", which is still running/);
+
+    // Its replica no longer runs, but the run wrote output moments ago: waited for until it has been silent long enough.
+    replicas = 'r-old gone';
+    leftBehind(57_000);
+    const startedAt = Date.now();
+    const silent = await stop();
+    ok(silent);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_000);
+    expect(silent.stderr).toMatch(/that replica is no longer running, and the run counts as ended once it has written nothing for 60 s/);
+    expect(silent.stderr).toMatch(/that replica is no longer running and the run has written nothing for 6\d s, so it counts as ended/);
+    expect(silent.stderr).toMatch(/output of that terraform apply:\nterraform_data\.x: Still creating/);
+    expect(fs.existsSync(recordFile)).toBe(false);
 
     // Silent long enough, but that terraform is in fact still running (a file system that shares locks between hosts
-    // shows its state lock here): the run here fails on the lock, retryably, and changes nothing.
+    // shows its state lock here): the command here fails on the lock, retryably. A delete on empty state runs destroy
+    // for that lock instead of removing the directory.
+    execFileSync('terraform', ['destroy', '-auto-approve', '-input=false', '-no-color'], { cwd: dir, env: { ...process.env, TF_VAR_seconds: '2' }, stdio: 'ignore' });
     const stillRunning = spawn('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], {
       cwd: dir,
       detached: true,
@@ -342,10 +368,14 @@ function get(url: string): Promise<string | null> {
     try {
       await waitFor('the other terraform to hold the state lock', () => fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info')), 20_000);
       leftBehind(10 * 60_000);
-      const locked = await d.run({ ...create, op: 'stop', attempt: 3 });
+      const locked = await stop();
       expect(locked.kind).toBe('retryable');
-      expect(locked.stderr).toMatch(/which has stopped, and has written nothing for \d+ s: it counts as ended/);
       expect(locked.stderr).toMatch(/Error acquiring the state lock/);
+      leftBehind(10 * 60_000);
+      const deleting = await d.run({ ...create, op: 'delete' });
+      expect(deleting.kind).toBe('retryable');
+      expect(deleting.stderr).toMatch(/Error acquiring the state lock/);
+      expect(fs.existsSync(path.join(dir, 'main.tf'))).toBe(true);
       expect(isAlive(stillRunning.pid!)).toBe(true);
     } finally {
       process.kill(-stillRunning.pid!, 'SIGKILL');
@@ -355,12 +385,28 @@ function get(url: string): Promise<string | null> {
     // Ended for real (its lock description is left behind, as after a crash): the next try goes on and succeeds.
     leftBehind(10 * 60_000);
     expect(fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info'))).toBe(true);
-    const goesOn = await d.run({ ...create, op: 'stop', attempt: 4 });
-    ok(goesOn);
-    expect(goesOn.stderr).toMatch(/output of that terraform apply:\nterraform_data\.x: Still creating/);
+    ok(await stop());
     expect(fs.existsSync(recordFile)).toBe(false);
     expect(fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info'))).toBe(false);
     ok(await d.run({ ...create, op: 'delete' }));
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  test('a broken module\'s instance with another host\'s run let go is still deleted: destroy is refused on configuration, nothing was built', async () => {
+    const { driver: d, root } = driver({ replica: { id: 'r-here', alive: async () => false }, foreignSilenceMs: 60_000 });
+    const create = request('create', 'syntax');
+    expect((await d.run(create)).kind).toBe('permanent');
+    const dir = path.join(root, 'instances', create.instance.id);
+    const recordFile = path.join(dir, '.prewarm-run.json');
+    fs.writeFileSync(recordFile, JSON.stringify({ pgid: 4_000_000, startTicks: null, op: 'init', host: 'elsewhere.example', bootId: null, replica: 'r-old' }));
+    const then = new Date(Date.now() - 10 * 60_000);
+    fs.utimesSync(recordFile, then, then);
+    fs.rmSync(path.join(dir, '.prewarm-output.log'), { force: true });
+    const deleted = await d.run({ ...create, op: 'delete' });
+    ok(deleted);
+    expect(deleted.stderr).toMatch(/so it counts as ended/);
+    expect(deleted.stderr).toMatch(/the module has a configuration error: nothing to destroy/);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 
   test('an operation stopped while it waits for another on the same instance lets the next one wait too', async () => {

@@ -25,6 +25,15 @@ import { utf8TailStart } from '../format';
 import { signalGroup } from '../process-group';
 import { boundedText } from '../../net/outbound';
 
+/** This controller replica as the driver sees it. */
+export interface ReplicaView {
+  id: string;
+  /** Whether a replica is running (its heartbeat is recent). */
+  alive: (id: string) => Promise<boolean>;
+  /** A replica cut off from the database kills its terraform once its lease runs out, a kill grace later. */
+  leaseTtlMs?: number;
+}
+
 export interface TerraformDriverOptions {
   /** Where template modules live; a template's `module` is a directory inside it. */
   modulesDir: string;
@@ -41,8 +50,8 @@ export interface TerraformDriverOptions {
    * This controller replica, and whether a replica is still alive (from the replicas' heartbeats). Run records name
    * the replica that started them, so a record left on another host by a replica that has stopped can be let go.
    */
-  replica?: { id: string; alive: (id: string) => Promise<boolean> };
-  /** How long a stopped replica's terraform on another host must have written nothing before it counts as gone. Default 5 min. */
+  replica?: ReplicaView;
+  /** How long a run on another host whose replica no longer runs must have written nothing to count as ended. Default 5 min. */
   foreignSilenceMs?: number;
 }
 
@@ -50,13 +59,15 @@ const OUTPUT_LIMIT = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_KILL_GRACE_MS = 30_000;
 /**
- * terraform writes "Still creating... [10s elapsed]" (and the like) every 10 s while a resource operation runs, so
- * five silent minutes from a terraform whose controller has stopped mean it has ended; init's provider downloads are
- * the longest quiet stretch, and they come from the shared plugin cache after the first.
+ * terraform writes "Still creating... [10s elapsed]" (and the like) every 10 s while a resource operation runs; init,
+ * refresh and a provider's configuration can be quiet for longer, but rarely for minutes. Five silent minutes from a
+ * run whose replica no longer runs count as its end; a hung provider is what the state lock is still there for.
  */
 const DEFAULT_FOREIGN_SILENCE_MS = 5 * 60_000;
 /** How often a re-drive looks whether a terraform left over from before a restart is gone yet. */
 const ORPHAN_POLL_MS = 250;
+/** The same for a run on another host: each look asks the database whether its replica is alive. */
+const FOREIGN_POLL_MS = 2_000;
 
 /** A failure inside one operation, carrying its kind and the output that explains it. */
 class StepFailure extends Error {
@@ -83,6 +94,8 @@ interface OpContext {
   current: RunningCommand | null;
   /** What the job shows as the driver's output: each command's output and the driver's own notes. */
   log: string[];
+  /** A run record from another host was let go: its terraform is presumed ended, not seen to be. */
+  foreignRunLetGo?: boolean;
 }
 
 export class TerraformDriver implements BuiltinDriver {
@@ -103,7 +116,9 @@ export class TerraformDriver implements BuiltinDriver {
     this.root = path.resolve(opts.root);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.killGraceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-    this.foreignSilenceMs = opts.foreignSilenceMs ?? DEFAULT_FOREIGN_SILENCE_MS;
+    // Never shorter than a replica that lost the database takes to notice and stop its own terraform.
+    const leaseTtlMs = opts.replica?.leaseTtlMs;
+    this.foreignSilenceMs = Math.max(opts.foreignSilenceMs ?? DEFAULT_FOREIGN_SILENCE_MS, leaseTtlMs === undefined ? 0 : leaseTtlMs + this.killGraceMs + 60_000);
   }
 
   get running(): number {
@@ -188,17 +203,26 @@ export class TerraformDriver implements BuiltinDriver {
     }
     await this.settleLeftover(ctx);
 
-    if (req.op === 'delete' && !workdir.stateHasResources(dir)) {
+    const nothingInState = req.op === 'delete' && !workdir.stateHasResources(dir);
+    if (nothingInState && !ctx.foreignRunLetGo) {
       ctx.log.push('the state holds no resources: nothing to destroy\n');
       this.forget(ctx);
       return {};
     }
-    if (!workdir.isInitialized(dir)) await this.init(ctx);
     if (req.op === 'delete') {
-      await this.step(ctx, ['destroy', '-auto-approve', '-input=false', '-no-color'], 'destroy');
+      try {
+        if (!workdir.isInitialized(dir)) await this.init(ctx);
+        await this.step(ctx, ['destroy', '-auto-approve', '-input=false', '-no-color'], 'destroy');
+      } catch (err) {
+        // Empty state after another host's run was let go: destroy ran so that terraform's state lock could say
+        // whether that run still goes on. A module with a configuration error cannot be building anything there.
+        if (!(nothingInState && err instanceof StepFailure && err.kind === 'permanent')) throw err;
+        ctx.log.push('the state holds no resources and the module has a configuration error: nothing to destroy\n');
+      }
       this.forget(ctx);
       return {};
     }
+    if (!workdir.isInitialized(dir)) await this.init(ctx);
     await this.step(ctx, ['apply', '-auto-approve', '-input=false', '-no-color'], 'apply');
     return this.outputs(ctx);
   }
@@ -257,7 +281,7 @@ export class TerraformDriver implements BuiltinDriver {
     if (!record) return;
     const me = workdir.here();
     if (record.host !== '' && record.host !== me.host) {
-      await this.letGoOfForeignRun(ctx, record);
+      await this.awaitForeignRun(ctx, record);
       return;
     }
     // After a reboot no process of the record's boot can be alive, whatever now holds its id.
@@ -285,43 +309,53 @@ export class TerraformDriver implements BuiltinDriver {
   }
 
   /**
-   * A run record from another host: its process cannot be seen from here. It is let go only when the replica that
-   * started it has stopped (no heartbeat; a live replica kills its own runs when it stops leading, and then clears the
-   * record) and the run has written nothing for foreignSilenceMs. Should that terraform still be running all the same,
-   * its state lock (which a shared directory's file system must carry between hosts, as for any shared local state)
-   * makes the next command here fail, retryably. Otherwise the operation stays retryable and says what it waits for.
+   * A run record from another host: its process cannot be seen from here, so the operation waits (within its own
+   * timeout) until the record is gone, which a live replica does itself when it stops leading (it kills its terraform
+   * and clears the record), or until the replica that started the run has stopped heartbeating and the run has
+   * written nothing for foreignSilenceMs. Waiting here, not failing, keeps a failover's retries from counting
+   * towards the preset's failure limit. A terraform that runs on all the same (a paused host, a silent provider)
+   * still holds its state lock where the file system carries locks between hosts, and the next command here then
+   * fails retryably; a delete runs `destroy` for that reason even on empty state.
    */
-  private async letGoOfForeignRun(ctx: OpContext, record: workdir.RunRecord): Promise<void> {
-    const what = `terraform ${record.op} (process group ${record.pgid}) was started for this instance on ${JSON.stringify(record.host)}`;
-    const by = record.replica === null ? '' : ` by replica ${JSON.stringify(record.replica)}`;
+  private async awaitForeignRun(ctx: OpContext, first: workdir.RunRecord): Promise<void> {
     const removeHint = `once it has stopped, remove ${path.join(ctx.dir, '.prewarm-run.json')} and the job is retried`;
     const replica = this.opts.replica;
-    if (record.replica === null || replica === undefined) {
-      throw new StepFailure('retryable', `${what} and may still be running there; ${removeHint}`, null);
+    let lastNote = '';
+    for (let record: workdir.RunRecord | null = first; record !== null; record = workdir.readRunRecord(ctx.dir)) {
+      const what = `terraform ${record.op} (process group ${record.pgid}) started for this instance on ${JSON.stringify(record.host)}`;
+      if (record.replica === null || replica === undefined) {
+        throw new StepFailure('retryable', `${what} may still be running there; ${removeHint}`, null);
+      }
+      const by = `${what} by replica ${JSON.stringify(record.replica)}`;
+      let alive: boolean | Error;
+      try {
+        alive = await this.unlessStopped(ctx, replica.alive(record.replica), `waiting for ${by}`);
+      } catch (err) {
+        if (err instanceof StepFailure) throw err;
+        // The database is away: the replica might be running; ask again at the next look.
+        alive = err instanceof Error ? err : new Error(String(err));
+      }
+      let note: string;
+      if (alive instanceof Error) {
+        note = `waiting for ${by}: whether that replica still runs is not known (${boundedText(alive.message, 300)})`;
+      } else if (alive) {
+        note = `waiting for ${by}, which is still running: a replica that no longer leads stops its terraform and clears the record`;
+      } else {
+        const silentMs = workdir.silentForMs(ctx.dir);
+        if (silentMs >= this.foreignSilenceMs) {
+          ctx.log.push(`${by}: that replica is no longer running and the run has written nothing for ${Math.round(silentMs / 1000)} s, so it counts as ended\n`);
+          const left = fileTail(path.join(ctx.dir, workdir.OUTPUT_LOG), OUTPUT_LIMIT / 2);
+          if (left) ctx.log.push(`output of that terraform ${record.op}:\n${left}\n`);
+          workdir.clearRunRecord(ctx.dir);
+          ctx.foreignRunLetGo = true;
+          return;
+        }
+        note = `waiting for ${by}: that replica is no longer running, and the run counts as ended once it has written nothing for ${Math.round(this.foreignSilenceMs / 1000)} s`;
+      }
+      if (note !== lastNote) ctx.log.push(`${note}\n`);
+      lastNote = note;
+      await this.unlessStopped(ctx, this.opts.clock.sleep(FOREIGN_POLL_MS), `${note} (or ${removeHint})`);
     }
-    let alive: boolean;
-    try {
-      alive = await replica.alive(record.replica);
-    } catch (err) {
-      throw new StepFailure('retryable', `${what}${by}; could not tell whether that replica is alive: ${(err as Error).message}`, null);
-    }
-    if (alive) {
-      throw new StepFailure('retryable', `${what}${by}, which is still alive: a replica that no longer leads stops its terraform and clears this record itself; ${removeHint}`, null);
-    }
-    const silentMs = workdir.silentForMs(ctx.dir);
-    if (silentMs < this.foreignSilenceMs) {
-      throw new StepFailure(
-        'retryable',
-        `${what}${by}, which has stopped, but the run wrote output ${Math.round(silentMs / 1000)} s ago; it counts as ended after ${Math.round(this.foreignSilenceMs / 1000)} s of silence (or ${removeHint})`,
-        null,
-      );
-    }
-    const left = fileTail(path.join(ctx.dir, workdir.OUTPUT_LOG), OUTPUT_LIMIT / 2);
-    ctx.log.push(
-      `${what}${by}, which has stopped, and has written nothing for ${Math.round(silentMs / 1000)} s: it counts as ended (its state lock still guards the state)\n`,
-    );
-    if (left) ctx.log.push(`output of that terraform ${record.op}:\n${left}\n`);
-    workdir.clearRunRecord(ctx.dir);
   }
 
   private async init(ctx: OpContext): Promise<void> {
@@ -345,6 +379,7 @@ export class TerraformDriver implements BuiltinDriver {
 
   private async command(ctx: OpContext, args: string[], stdoutFile?: string): Promise<CommandResult> {
     if (ctx.stopped) throw new StepFailure('retryable', killedBecause(ctx.stopped, this.timeoutMs), null);
+    let started: workdir.RunRecord | undefined;
     const cmd = startCommand({
       file: ctx.terraformBin,
       args,
@@ -354,13 +389,17 @@ export class TerraformDriver implements BuiltinDriver {
       stdoutFile,
       killGraceMs: this.killGraceMs,
       clock: this.opts.clock,
-      onStart: (pgid) =>
-        workdir.writeRunRecord(ctx.dir, { pgid, startTicks: workdir.processStartTicks(pgid), op: args[0]!, ...workdir.here(), replica: this.opts.replica?.id ?? null }),
+      onStart: (pgid) => {
+        started = { pgid, startTicks: workdir.processStartTicks(pgid), op: args[0]!, ...workdir.here(), replica: this.opts.replica?.id ?? null };
+        workdir.writeRunRecord(ctx.dir, started);
+      },
     });
     ctx.current = cmd;
     const result = await cmd.done;
     ctx.current = null;
-    workdir.clearRunRecord(ctx.dir);
+    // Only our own record: a replica that was paused past its lease wakes up here after a new leader wrote its own.
+    const now = workdir.readRunRecord(ctx.dir);
+    if (started && (now === null || (now.pgid === started.pgid && now.host === started.host))) workdir.clearRunRecord(ctx.dir);
     return result;
   }
 

@@ -22,8 +22,6 @@ export const LOCK_INFO = '.terraform.tfstate.lock.info';
 export const OUTPUT_LOG = '.prewarm-output.log';
 /** `output -json`'s stdout. */
 export const OUTPUTS_JSON = '.prewarm-outputs.json';
-/** Written and removed at once, to read the file system's own clock (see silentForMs). */
-const CLOCK_PROBE = '.prewarm-clock-probe';
 
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -101,6 +99,9 @@ export function writeRunRecord(dir: string, record: RunRecord): void {
   fs.writeFileSync(path.join(dir, RUN_RECORD), `${JSON.stringify(record)}\n`);
 }
 
+/** Host names and replica ids (`<host>-<pid>-<hex>`) as os.hostname() and the controller make them. */
+const RECORD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
 export function readRunRecord(dir: string): RunRecord | null {
   let text: string;
   try {
@@ -114,11 +115,11 @@ export function readRunRecord(dir: string): RunRecord | null {
     return {
       pgid: doc.pgid,
       startTicks: typeof doc.startTicks === 'number' ? doc.startTicks : null,
-      // The fields end up in job messages: anything but what this file writes is shown as "unknown", never raw.
+      // The fields end up in job messages: what this driver never writes is shown as "unknown", never raw.
       op: typeof doc.op === 'string' && /^[a-z-]{1,32}$/.test(doc.op) ? doc.op : 'unknown',
-      host: typeof doc.host === 'string' ? doc.host.slice(0, 255) : '',
+      host: typeof doc.host !== 'string' || doc.host === '' ? '' : RECORD_NAME.test(doc.host) ? doc.host : 'unknown',
       bootId: typeof doc.bootId === 'string' ? doc.bootId : null,
-      replica: typeof doc.replica === 'string' && doc.replica !== '' ? doc.replica.slice(0, 128) : null,
+      replica: typeof doc.replica !== 'string' || doc.replica === '' ? null : RECORD_NAME.test(doc.replica) ? doc.replica : 'unknown',
     };
   } catch {
     // Torn by a crash while it was being written, right after its command started: that command cannot be found,
@@ -137,7 +138,8 @@ export function clearRunRecord(dir: string): void {
  * network file system, its server), so the clocks of the hosts that share it do not matter.
  */
 export function silentForMs(dir: string): number {
-  const probe = path.join(dir, CLOCK_PROBE);
+  // Written and removed at once; a name of its own, so two hosts looking at the same moment do not share it.
+  const probe = path.join(dir, `.prewarm-clock-probe-${randomBytes(6).toString('hex')}`);
   fs.writeFileSync(probe, '');
   let now: number;
   try {

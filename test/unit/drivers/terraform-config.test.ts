@@ -201,7 +201,9 @@ describe('working directories', () => {
     fs.writeFileSync(file, JSON.stringify(written));
     expect(readRunRecord(dir)).toEqual(written);
     fs.writeFileSync(file, JSON.stringify({ pgid: 4242, op: 'apply\u001b[2J', host: 'h'.repeat(1000), replica: '' }));
-    expect(readRunRecord(dir)).toEqual({ pgid: 4242, startTicks: null, op: 'unknown', host: 'h'.repeat(255), bootId: null, replica: null });
+    expect(readRunRecord(dir)).toEqual({ pgid: 4242, startTicks: null, op: 'unknown', host: 'unknown', bootId: null, replica: null });
+    fs.writeFileSync(file, JSON.stringify({ pgid: 4242, op: 'destroy', host: 'evil\u009b2J.example', replica: 'r\u202e1' }));
+    expect(readRunRecord(dir)).toMatchObject({ op: 'destroy', host: 'unknown', replica: 'unknown' });
   });
 
   test('silence is measured on the file system\'s clock, from the newest of the run record and the output log', () => {

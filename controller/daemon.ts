@@ -195,7 +195,7 @@ export async function startController(opts: ControllerOptions, deps: StartDeps =
       ownPorts: () => [api.port, ops.port],
       stateDir,
       timeoutMs: opts.driverTimeoutMs,
-      replica: { id: replica.id, alive: async (id) => (await store.listReplicas()).some((r) => r.id === id && r.alive), leaseTtlMs: opts.leaseTtlMs },
+      replica: { id: replica.id, alive: async (id) => (await store.listReplicas()).some((r) => r.id === id && r.alive), leaseTtlMs: opts.leaseTtlMs, leads: () => leads() },
       clock,
       log,
     });

@@ -409,6 +409,21 @@ function get(url: string): Promise<string | null> {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  test('a replica that no longer leads starts no terraform command; once it leads again the operation runs', async () => {
+    let leading = false;
+    const { driver: d, root } = driver({ replica: { id: 'r-here', alive: async () => true, leads: () => leading } });
+    const create = request('create', 'slow');
+    const dir = path.join(root, 'instances', create.instance.id);
+    const refused = await d.run(create);
+    expect(refused.kind).toBe('retryable');
+    expect(message(refused)).toMatch(/did not start terraform init: this replica no longer leads, and the leader runs the operation again/);
+    expect(fs.existsSync(path.join(dir, '.terraform'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.prewarm-run.json'))).toBe(false);
+    leading = true;
+    ok(await d.run({ ...create, attempt: 2 }));
+    ok(await d.run({ ...create, op: 'delete' }));
+  });
+
   test('an operation stopped while it waits for another on the same instance lets the next one wait too', async () => {
     const { driver: d } = driver({ killGraceMs: 5_000 });
     const create = request('create', 'slow', { parameters: { seconds: '3' } });

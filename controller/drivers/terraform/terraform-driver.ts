@@ -32,6 +32,11 @@ export interface ReplicaView {
   alive: (id: string) => Promise<boolean>;
   /** A replica cut off from the database kills its terraform once its lease runs out, a kill grace later. */
   leaseTtlMs?: number;
+  /**
+   * Whether this replica still leads, by its own clock against its lease's expiry. Asked before each terraform
+   * command: a replica paused past its lease wakes up in the middle of an operation and must not start the next one.
+   */
+  leads?: () => boolean;
 }
 
 export interface TerraformDriverOptions {
@@ -320,6 +325,9 @@ export class TerraformDriver implements BuiltinDriver {
   private async awaitForeignRun(ctx: OpContext, first: workdir.RunRecord): Promise<void> {
     const removeHint = `once it has stopped, remove ${path.join(ctx.dir, '.prewarm-run.json')} and the job is retried`;
     const replica = this.opts.replica;
+    // A stop ends the wait at once: no poll timer is left behind it.
+    const wakeUp = new AbortController();
+    void ctx.stoppedSignal.then(() => wakeUp.abort());
     let lastNote = '';
     for (let record: workdir.RunRecord | null = first; record !== null; record = workdir.readRunRecord(ctx.dir)) {
       const what = `terraform ${record.op} (process group ${record.pgid}) started for this instance on ${JSON.stringify(record.host)}`;
@@ -354,7 +362,7 @@ export class TerraformDriver implements BuiltinDriver {
       }
       if (note !== lastNote) ctx.log.push(`${note}\n`);
       lastNote = note;
-      await this.unlessStopped(ctx, this.opts.clock.sleep(FOREIGN_POLL_MS), `${note} (or ${removeHint})`);
+      await this.unlessStopped(ctx, this.opts.clock.sleep(FOREIGN_POLL_MS, wakeUp.signal).catch(() => undefined), `${note} (or ${removeHint})`);
     }
   }
 
@@ -379,6 +387,9 @@ export class TerraformDriver implements BuiltinDriver {
 
   private async command(ctx: OpContext, args: string[], stdoutFile?: string): Promise<CommandResult> {
     if (ctx.stopped) throw new StepFailure('retryable', killedBecause(ctx.stopped, this.timeoutMs), null);
+    if (this.opts.replica?.leads && !this.opts.replica.leads()) {
+      throw new StepFailure('retryable', `did not start terraform ${args[0]}: this replica no longer leads, and the leader runs the operation again`, null);
+    }
     let started: workdir.RunRecord | undefined;
     const cmd = startCommand({
       file: ctx.terraformBin,

@@ -37,7 +37,10 @@ function ok(o: DriverOutcome): Record<string, string> {
 
 /** Every file under `dir` (symlinks not followed), relative to it. */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [] : [path.relative(dir, path.join(e.parentPath, e.name))]));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    // parentPath from Node 20.12; `path`, its older name, before.
+    .flatMap((e) => (e.isDirectory() ? [] : [path.relative(dir, path.join(e.parentPath ?? (e as { path?: string }).path ?? dir, e.name))]));
 }
 
 (skipping(unavailable ?? false, 'the terraform driver\'s plugin cache test') ? test.skip : test)(

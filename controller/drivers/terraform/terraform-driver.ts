@@ -209,7 +209,9 @@ export class TerraformDriver implements BuiltinDriver {
     await this.settleLeftover(ctx);
 
     const nothingInState = req.op === 'delete' && !workdir.stateHasResources(dir);
-    if (nothingInState && !ctx.foreignRunLetGo) {
+    // A lock description left with empty state may be another host's terraform still creating (a run let go in an
+    // earlier try of this delete): destroy asks the state lock. A crashed run's stale description is overwritten.
+    if (nothingInState && !ctx.foreignRunLetGo && !workdir.hasLockInfo(dir)) {
       ctx.log.push('the state holds no resources: nothing to destroy\n');
       this.forget(ctx);
       return {};
@@ -219,9 +221,10 @@ export class TerraformDriver implements BuiltinDriver {
         if (!workdir.isInitialized(dir)) await this.init(ctx);
         await this.step(ctx, ['destroy', '-auto-approve', '-input=false', '-no-color'], 'destroy');
       } catch (err) {
-        // Empty state after another host's run was let go: destroy ran so that terraform's state lock could say
-        // whether that run still goes on. A module with a configuration error cannot be building anything there.
-        if (!(nothingInState && err instanceof StepFailure && err.kind === 'permanent')) throw err;
+        // Empty state, and destroy ran so that terraform's state lock could say whether a let-go run still goes on.
+        // A module with a configuration error cannot be building anything, unless a lock description says that a
+        // terraform got as far as locking (another host's terraform of another version, say): then it waits.
+        if (!(nothingInState && !workdir.hasLockInfo(dir) && err instanceof StepFailure && err.kind === 'permanent')) throw err;
         ctx.log.push('the state holds no resources and the module has a configuration error: nothing to destroy\n');
       }
       this.forget(ctx);
@@ -330,11 +333,12 @@ export class TerraformDriver implements BuiltinDriver {
     void ctx.stoppedSignal.then(() => wakeUp.abort());
     let lastNote = '';
     for (let record: workdir.RunRecord | null = first; record !== null; record = workdir.readRunRecord(ctx.dir)) {
-      const what = `terraform ${record.op} (process group ${record.pgid}) started for this instance on ${JSON.stringify(record.host)}`;
+      if (ctx.stopped) throw new StepFailure('retryable', `${killedBecause(ctx.stopped, this.timeoutMs)} while waiting for a terraform run from another host`, null);
+      const what = `terraform ${record.op} (process group ${record.pgid}) started for this instance on ${workdir.shownName(record.host)}`;
       if (record.replica === null || replica === undefined) {
         throw new StepFailure('retryable', `${what} may still be running there; ${removeHint}`, null);
       }
-      const by = `${what} by replica ${JSON.stringify(record.replica)}`;
+      const by = `${what} by replica ${workdir.shownName(record.replica)}`;
       let alive: boolean | Error;
       try {
         alive = await this.unlessStopped(ctx, replica.alive(record.replica), `waiting for ${by}`);

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { boundedText } from '../../net/outbound';
 
 /** Files of a module directory that belong to a run there, never to the module. */
 const NOT_COPIED = new Set(['.terraform', 'terraform.tfstate', 'terraform.tfstate.backup', '.terraform.tfstate.lock.info']);
@@ -99,8 +100,10 @@ export function writeRunRecord(dir: string, record: RunRecord): void {
   fs.writeFileSync(path.join(dir, RUN_RECORD), `${JSON.stringify(record)}\n`);
 }
 
-/** Host names and replica ids (`<host>-<pid>-<hex>`) as os.hostname() and the controller make them. */
-const RECORD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+/** A host name or replica id from a run record as a job message shows it: quoted, one line, no control or bidi characters. */
+export function shownName(name: string): string {
+  return JSON.stringify(boundedText(name, 100));
+}
 
 export function readRunRecord(dir: string): RunRecord | null {
   let text: string;
@@ -115,11 +118,11 @@ export function readRunRecord(dir: string): RunRecord | null {
     return {
       pgid: doc.pgid,
       startTicks: typeof doc.startTicks === 'number' ? doc.startTicks : null,
-      // The fields end up in job messages: what this driver never writes is shown as "unknown", never raw.
+      // Compared as written (bounded); job messages show them through shownName.
       op: typeof doc.op === 'string' && /^[a-z-]{1,32}$/.test(doc.op) ? doc.op : 'unknown',
-      host: typeof doc.host !== 'string' || doc.host === '' ? '' : RECORD_NAME.test(doc.host) ? doc.host : 'unknown',
+      host: typeof doc.host === 'string' ? doc.host.slice(0, 255) : '',
       bootId: typeof doc.bootId === 'string' ? doc.bootId : null,
-      replica: typeof doc.replica !== 'string' || doc.replica === '' ? null : RECORD_NAME.test(doc.replica) ? doc.replica : 'unknown',
+      replica: typeof doc.replica === 'string' && doc.replica !== '' ? doc.replica.slice(0, 255) : null,
     };
   } catch {
     // Torn by a crash while it was being written, right after its command started: that command cannot be found,
@@ -212,6 +215,10 @@ function liveGroupMembers(pgid: number): number | null {
     if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') live++;
   }
   return live;
+}
+
+export function hasLockInfo(dir: string): boolean {
+  return fs.existsSync(path.join(dir, LOCK_INFO));
 }
 
 /** Removes the local backend's lock description; only called once its holder is known to be gone. */

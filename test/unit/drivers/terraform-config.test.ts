@@ -8,7 +8,7 @@ import { driverRequest } from '../../helpers/fixtures';
 import { firstErrorSummary, isConfigurationError, outputAttributes, validateVerdict } from '../../../controller/drivers/terraform/classify';
 import { resolveModuleConfig } from '../../../controller/drivers/terraform/module-config';
 import { terraformEnvironment, transitionOf } from '../../../controller/drivers/terraform/environment';
-import { instanceDir, prepare, processStartTicks, pruneFootprints, readFootprint, writeFootprint, readRunRecord, recordedGroupAlive, silentForMs, stateHasResources } from '../../../controller/drivers/terraform/workdir';
+import { instanceDir, prepare, processStartTicks, pruneFootprints, readFootprint, writeFootprint, readRunRecord, recordedGroupAlive, shownName, silentForMs, stateHasResources } from '../../../controller/drivers/terraform/workdir';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-tfconfig-'));
 const modules = path.join(base, 'modules');
@@ -194,16 +194,21 @@ describe('working directories', () => {
     expect(recordedGroupAlive({ pgid, startTicks: -1, op: 'apply', host: '', bootId: null, replica: null })).toBe(processStartTicks(pgid) === null);
   });
 
-  test('a run record is read as written; fields that this driver never writes are not taken raw into messages', () => {
+  test('a run record is read as written, bounded; messages show its names without control or bidi characters', () => {
     const dir = fs.mkdtempSync(path.join(base, 'rec-'));
     const file = path.join(dir, '.prewarm-run.json');
     const written = { pgid: 4242, startTicks: 17, op: 'apply', host: 'build-1', bootId: 'b-1', replica: 'build-1-4242-ab12' };
     fs.writeFileSync(file, JSON.stringify(written));
     expect(readRunRecord(dir)).toEqual(written);
     fs.writeFileSync(file, JSON.stringify({ pgid: 4242, op: 'apply\u001b[2J', host: 'h'.repeat(1000), replica: '' }));
-    expect(readRunRecord(dir)).toEqual({ pgid: 4242, startTicks: null, op: 'unknown', host: 'unknown', bootId: null, replica: null });
+    expect(readRunRecord(dir)).toEqual({ pgid: 4242, startTicks: null, op: 'unknown', host: 'h'.repeat(255), bootId: null, replica: null });
     fs.writeFileSync(file, JSON.stringify({ pgid: 4242, op: 'destroy', host: 'evil\u009b2J.example', replica: 'r\u202e1' }));
-    expect(readRunRecord(dir)).toMatchObject({ op: 'destroy', host: 'unknown', replica: 'unknown' });
+    const odd = readRunRecord(dir)!;
+    // Compared as written, so a record of this host is still known as this host's whatever its name holds.
+    expect(odd).toMatchObject({ op: 'destroy', host: 'evil\u009b2J.example', replica: 'r\u202e1' });
+    expect(shownName(odd.host)).toBe('"evil 2J.example"');
+    expect(shownName(odd.replica!)).toBe('"r 1"');
+    expect(shownName('a\u001b[2J\nb')).toBe('"a [2J b"');
   });
 
   test('silence is measured on the file system\'s clock, from the newest of the run record and the output log', () => {

@@ -4,7 +4,7 @@
  * passes on the next try, a terraform left running by a controller that died, shutdown and timeouts.
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -111,6 +111,21 @@ function ok(o: DriverOutcome): Record<string, string> {
 function message(o: DriverOutcome): string {
   if (o.kind === 'ok') throw new Error(`expected a failure, got ${describeOutcome(o)}`);
   return o.message;
+}
+
+/**
+ * A terraform apply of the `slow` module in `dir`, outside any driver, in its own process group: it holds the state
+ * lock for two minutes, as a terraform whose controller died (or that runs on another host) would.
+ */
+function lockHolder(dir: string): ChildProcess {
+  const child = spawn('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], {
+    cwd: dir,
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, TF_VAR_seconds: '120', TF_IN_AUTOMATION: '1' },
+  });
+  child.unref();
+  return child;
 }
 
 function get(url: string): Promise<string | null> {
@@ -246,13 +261,7 @@ function get(url: string): Promise<string | null> {
     const dir = path.join(root, 'instances', create.instance.id);
     // What a killed controller leaves: its terraform still applying (holding the state lock), recorded in the run
     // record it wrote when it started the command.
-    const orphan = spawn('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], {
-      cwd: dir,
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, TF_VAR_seconds: '120', TF_IN_AUTOMATION: '1' },
-    });
-    orphan.unref();
+    const orphan = lockHolder(dir);
     fs.writeFileSync(path.join(dir, '.prewarm-run.json'), JSON.stringify({ pgid: orphan.pid, startTicks: null, op: 'apply', ...here() }));
     await waitFor('the orphan to hold the state lock', () => fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info')), 20_000);
 
@@ -358,13 +367,7 @@ function get(url: string): Promise<string | null> {
     // shows its state lock here): the command here fails on the lock, retryably. A delete on empty state runs destroy
     // for that lock instead of removing the directory.
     execFileSync('terraform', ['destroy', '-auto-approve', '-input=false', '-no-color'], { cwd: dir, env: { ...process.env, TF_VAR_seconds: '2' }, stdio: 'ignore' });
-    const stillRunning = spawn('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], {
-      cwd: dir,
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, TF_VAR_seconds: '120', TF_IN_AUTOMATION: '1' },
-    });
-    stillRunning.unref();
+    const stillRunning = lockHolder(dir);
     try {
       await waitFor('the other terraform to hold the state lock', () => fs.existsSync(path.join(dir, '.terraform.tfstate.lock.info')), 20_000);
       leftBehind(10 * 60_000);

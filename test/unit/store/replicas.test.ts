@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import { openStore, type SqlStore } from '../../../controller/store/store';
 import { FencedError, checkFence } from '../../../controller/store/replicas';
+import type { LeaderLease } from '../../../controller/domain/replica';
 import { FakeClock } from '../../helpers/fake-clock';
 import { postgresOnly, storeBackend, tempStore } from '../../helpers/store';
 import { ok, readyInstances, runJob, workspaceFixture } from '../../helpers/workspace-store';
@@ -94,6 +95,29 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof pending>
   }
 }
 
+/**
+ * A fenced write transaction of the leader, open (its fence checked) once this returns and held until `release()`, as
+ * one queued behind a burst of claims. `order` gets 'fenced transaction committed' when it commits; callers release
+ * it and await `writing` in a finally, so a failed assertion cannot leave it open.
+ */
+async function openFencedTransaction(held: LeaderLease): Promise<{ release: () => void; writing: Promise<void>; order: string[] }> {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let fenced!: () => void;
+  const inside = new Promise<void>((resolve) => (fenced = resolve));
+  const order: string[] = [];
+  const writing = store.db
+    .transaction()
+    .execute(async (trx) => {
+      await checkFence(trx, held);
+      fenced();
+      await gate;
+    })
+    .then(() => void order.push('fenced transaction committed'));
+  await Promise.race([inside, writing]);
+  return { release, writing, order };
+}
+
 describe('fencing (PostgreSQL)', () => {
   postgresOnly('a replica whose lease was taken over writes nothing: intents, job starts and results are refused', async () => {
     await workspaceFixture(store, undefined, T0);
@@ -123,22 +147,8 @@ describe('fencing (PostgreSQL)', () => {
     await store.releaseLeadership('test-process');
     const held = await store.acquireLeadership('old', 300);
     assert.ok(held);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let fenced!: () => void;
-    const inside = new Promise<void>((resolve) => (fenced = resolve));
-    const order: string[] = [];
-    // A fenced write transaction of the leader, queued for as long as the test says (as behind a burst of claims).
-    const writing = store.db
-      .transaction()
-      .execute(async (trx) => {
-        await checkFence(trx, held);
-        fenced();
-        await gate;
-      })
-      .then(() => void order.push('fenced transaction committed'));
+    const { release, writing, order } = await openFencedTransaction(held);
     try {
-      await inside;
       const renewed = await within(store.acquireLeadership('old', 300), 10_000);
       assert.notEqual(renewed, pending, 'the renewal went through while the fenced transaction was open');
       assert.equal((renewed as Awaited<ReturnType<typeof store.acquireLeadership>>)?.generation, held.generation);
@@ -164,21 +174,8 @@ describe('fencing (PostgreSQL)', () => {
     await store.releaseLeadership('test-process');
     const held = await store.acquireLeadership('old', 60_000);
     assert.ok(held);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let fenced!: () => void;
-    const inside = new Promise<void>((resolve) => (fenced = resolve));
-    const order: string[] = [];
-    const writing = store.db
-      .transaction()
-      .execute(async (trx) => {
-        await checkFence(trx, held);
-        fenced();
-        await gate;
-      })
-      .then(() => void order.push('fenced transaction committed'));
+    const { release, writing, order } = await openFencedTransaction(held);
     try {
-      await inside;
       // A graceful shutdown releases the lease; the release changes no key column, so it does not wait for the fence.
       const released = await within(store.releaseLeadership('old'), 10_000);
       assert.notEqual(released, pending, 'the release went through while the fenced transaction was open');

@@ -24,7 +24,7 @@ export interface DriverSetupOptions {
   /** The directory PREWARM_STATE_DIR names for drivers; the terraform driver's default home is inside it. */
   stateDir: string;
   timeoutMs: number;
-  /** This replica's id, and whether a replica is alive: the terraform driver's run records name their replica. */
+  /** This replica as the terraform driver sees it: its run records name their replica (see ReplicaView). */
   replica?: ReplicaView;
   clock: Clock;
   log: Logger;

@@ -100,7 +100,13 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof pending>
  * one queued behind a burst of claims. `order` gets 'fenced transaction committed' when it commits; callers release
  * it and await `writing` in a finally, so a failed assertion cannot leave it open.
  */
-async function openFencedTransaction(held: LeaderLease): Promise<{ release: () => void; writing: Promise<void>; order: string[] }> {
+interface FencedTransaction {
+  release: () => void;
+  writing: Promise<void>;
+  order: string[];
+}
+
+async function openFencedTransaction(held: LeaderLease): Promise<FencedTransaction> {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let fenced!: () => void;
@@ -116,6 +122,20 @@ async function openFencedTransaction(held: LeaderLease): Promise<{ release: () =
     .then(() => void order.push('fenced transaction committed'));
   await Promise.race([inside, writing]);
   return { release, writing, order };
+}
+
+/** A take by another replica while `open` is held: it waits until the fenced transaction commits, then succeeds. */
+async function assertTakeWaitsFor(open: FencedTransaction, held: LeaderLease, waitMessage: string): Promise<void> {
+  const taking = store.acquireLeadership('new', 60_000).then((lease) => {
+    open.order.push('taken over');
+    return lease;
+  });
+  assert.equal(await within(taking, 500), pending, waitMessage);
+  open.release();
+  await open.writing;
+  const taken = await taking;
+  assert.ok(taken && taken.generation > held.generation);
+  assert.deepEqual(open.order, ['fenced transaction committed', 'taken over']);
 }
 
 describe('fencing (PostgreSQL)', () => {
@@ -147,26 +167,17 @@ describe('fencing (PostgreSQL)', () => {
     await store.releaseLeadership('test-process');
     const held = await store.acquireLeadership('old', 300);
     assert.ok(held);
-    const { release, writing, order } = await openFencedTransaction(held);
+    const open = await openFencedTransaction(held);
     try {
       const renewed = await within(store.acquireLeadership('old', 300), 10_000);
       assert.notEqual(renewed, pending, 'the renewal went through while the fenced transaction was open');
       assert.equal((renewed as Awaited<ReturnType<typeof store.acquireLeadership>>)?.generation, held.generation);
 
       await expire(300);
-      const taking = store.acquireLeadership('new', 60_000).then((lease) => {
-        order.push('taken over');
-        return lease;
-      });
-      assert.equal(await within(taking, 500), pending, 'the takeover waits for the fenced transaction');
-      release();
-      await writing;
-      const taken = await taking;
-      assert.ok(taken && taken.generation > held.generation);
-      assert.deepEqual(order, ['fenced transaction committed', 'taken over']);
+      await assertTakeWaitsFor(open, held, 'the takeover waits for the fenced transaction');
     } finally {
-      release();
-      await writing.catch(() => undefined);
+      open.release();
+      await open.writing.catch(() => undefined);
     }
   });
 
@@ -174,25 +185,16 @@ describe('fencing (PostgreSQL)', () => {
     await store.releaseLeadership('test-process');
     const held = await store.acquireLeadership('old', 60_000);
     assert.ok(held);
-    const { release, writing, order } = await openFencedTransaction(held);
+    const open = await openFencedTransaction(held);
     try {
       // A graceful shutdown releases the lease; the release changes no key column, so it does not wait for the fence.
       const released = await within(store.releaseLeadership('old'), 10_000);
       assert.notEqual(released, pending, 'the release went through while the fenced transaction was open');
-      const taking = store.acquireLeadership('new', 60_000).then((lease) => {
-        order.push('taken over');
-        return lease;
-      });
-      assert.equal(await within(taking, 500), pending, 'the take waits for the fenced transaction');
-      release();
-      await writing;
-      const taken = await taking;
-      assert.ok(taken && taken.generation > held.generation);
-      assert.deepEqual(order, ['fenced transaction committed', 'taken over']);
+      await assertTakeWaitsFor(open, held, 'the take waits for the fenced transaction');
       await assert.rejects(store.db.transaction().execute((trx) => checkFence(trx, held)), FencedError);
     } finally {
-      release();
-      await writing.catch(() => undefined);
+      open.release();
+      await open.writing.catch(() => undefined);
     }
   });
 
